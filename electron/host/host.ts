@@ -1,0 +1,65 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Result of a command that ran to completion. */
+export interface ExecResult {
+  code: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface ExecOptions {
+  /** Bytes written to the command's stdin, then stdin is closed. */
+  input?: Buffer | string;
+  env?: Record<string, string>;
+  /** Kill the command if it runs longer (a hang guard, not a tuning knob). */
+  timeoutMs?: number;
+}
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  /**
+   * Start the command in its own session so it outlives the engine (a container supervisor).
+   * Its stdio is detached; the returned process only reports exit while the engine lives.
+   */
+  detached?: boolean;
+}
+
+/** A running command with streamed stdio. */
+export interface HostProcess {
+  readonly pid: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Resolves with the exit code (128+n for a signal) once the command ends. */
+  readonly exited: Promise<number>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface FileStat {
+  size: number;
+  isDirectory: boolean;
+  mtimeMs: number;
+}
+
+/**
+ * Where Linux runs. The only seam that knows a local Linux host from a WSL2 distro:
+ * everything above it speaks in Linux argv and Linux paths.
+ */
+export interface Host {
+  readonly kind: 'local' | 'wsl';
+  /** Root of Berth's data on the Linux side (layers, bundles, runtime state, logs). */
+  readonly dataRoot: string;
+  /** Run argv to completion. Never throws for a non-zero exit: the caller reads `code`. */
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Start argv with streamed stdio. */
+  spawn(argv: string[], options?: SpawnOptions): HostProcess;
+  /** Stream bytes into argv's stdin (e.g. a layer into tar) and wait for it to finish. */
+  pipeIn(argv: string[], input: Readable, options?: ExecOptions): Promise<ExecResult>;
+  readFile(path: string): Promise<Buffer>;
+  /** Writes atomically: readers see the old content or the new one, never a torn file. */
+  writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
+  stat(path: string): Promise<FileStat | undefined>;
+  mkdir(path: string): Promise<void>;
+  /** Removes a file or a tree; a missing path is not an error. */
+  remove(path: string): Promise<void>;
+}

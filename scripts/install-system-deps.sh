@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Linux packages Berth's engine and tests use, when they are missing.
+# Runs as root (apt-get); on a machine that already has them it does nothing.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have runc || need+=(runc)
+have ip || need+=(iproute2)
+have tar || need+=(tar)
+have zstd || need+=(zstd)
+have nsenter || need+=(util-linux)
+have iptables || need+=(iptables)
+if [ "${1:-}" = "--test" ]; then
+  have docker-registry || need+=(docker-registry)
+  have skopeo || need+=(skopeo)
+  have umoci || need+=(umoci)
+  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
+  have chromium || need+=(chromium)
+  have xvfb-run || need+=(xvfb)
+fi
+if [ "${#need[@]}" -eq 0 ]; then exit 0; fi
+
+if [ "$(id -u)" != 0 ]; then
+  echo "berth: missing system packages: ${need[*]} (run as root, or: sudo apt-get install ${need[*]})" >&2
+  exit 1
+fi
+echo "berth: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
