@@ -9,6 +9,7 @@ export const ErrorCode = z.enum([
   'REGISTRY_ERROR',
   'DIGEST_MISMATCH',
   'UNSAFE_LAYER',
+  'IMAGE_IN_USE',
   'CONTAINER_NOT_FOUND',
   'NAME_IN_USE',
   'CONTAINER_RUNNING',

@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import type { PullProgress } from '../../../shared/images.js';
+import type { Command } from '../command.js';
+import { ago, bytes, shortId, table } from '../format.js';
+import { flagSet, flagValue, parseFlags } from '../parse-flags.js';
+
+/** One line per layer as it changes, as `docker pull` prints in a non-terminal. */
+export function progressPrinter(err: (text: string) => void): (p: PullProgress) => void {
+  const last = new Map<string, string>();
+  return (p) => {
+    if (last.get(p.layer) === p.status) return;
+    last.set(p.layer, p.status);
+    const size = p.total > 0 ? ` ${bytes(p.total)}` : '';
+    err(`${shortId(p.layer)}: ${p.status}${size}`);
+  };
+}
+
+export const imageCommands: Record<string, Command> = {
+  pull: {
+    usage: 'pull IMAGE',
+    summary: 'Download an image from a registry',
+    async run(args, { client, out, err }) {
+      const { positionals } = parseFlags(args, [], false);
+      const reference = positionals[0];
+      if (!reference || positionals.length > 1) {
+        err('"pull" needs exactly one image: berth pull IMAGE');
+        return 2;
+      }
+      const image = await (await client()).call('images.pull', { reference }, progressPrinter(err));
+      out(`Digest: ${image.manifestDigest}`);
+      out(image.names[0] ?? image.id);
+      return 0;
+    },
+  },
+  images: {
+    usage: 'images [-q] [--json]',
+    summary: 'List images',
+    async run(args, { client, out }) {
+      const parsed = parseFlags(args, [{ name: 'quiet', short: 'q' }, { name: 'json' }], false);
+      const images = await (await client()).call('images.list', {});
+      if (flagSet(parsed, 'json')) out(JSON.stringify(images, null, 2));
+      else if (flagSet(parsed, 'quiet')) images.forEach((i) => out(shortId(i.id)));
+      else {
+        const rows = images.flatMap((image) =>
+          (image.names.length ? image.names : ['<none>:<none>']).map((name) => {
+            const at = name.lastIndexOf(':');
+            return [name.slice(0, at), name.slice(at + 1), shortId(image.id), ago(image.created), bytes(image.size)];
+          }),
+        );
+        out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
+      }
+      return 0;
+    },
+  },
+  load: {
+    usage: 'load -i FILE',
+    summary: 'Load images from an OCI or docker-save archive',
+    async run(args, { client, out, err }) {
+      const parsed = parseFlags(args, [{ name: 'input', short: 'i', value: true }], false);
+      const path = flagValue(parsed, 'input');
+      if (!path) {
+        err('"load" needs an archive: berth load -i FILE');
+        return 2;
+      }
+      const images = await (await client()).call('images.load', { path: resolve(path) });
+      for (const image of images) out(`Loaded image: ${image.names[0] ?? image.id}`);
+      return 0;
+    },
+  },
+  rmi: {
+    usage: 'rmi IMAGE...',
+    summary: 'Remove images',
+    async run(args, { client, out }) {
+      const { positionals } = parseFlags(args, [], false);
+      const api = await client();
+      for (const reference of positionals) {
+        const image = await api.call('images.remove', { reference });
+        out(`Untagged: ${reference}`);
+        if (image.names.length === 0) out(`Deleted: ${image.id}`);
+      }
+      return 0;
+    },
+  },
+};

@@ -1,0 +1,63 @@
+import type { Container } from '../../shared/containers.js';
+
+/** Left-aligned columns separated by three spaces, like Docker's tables. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function ago(iso: string, now = Date.now()): string {
+  if (!iso) return '';
+  return `${duration(now - Date.parse(iso))} ago`;
+}
+
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 1) return 'Less than a second';
+  if (s < 60) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'}`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'}`;
+  const d = Math.round(h / 24);
+  return `${d} days`;
+}
+
+export function statusText(container: Container, now = Date.now()): string {
+  const { state } = container;
+  switch (state.status) {
+    case 'running':
+      return `Up ${duration(now - Date.parse(state.startedAt))}`;
+    case 'exited':
+      return `Exited (${state.exitCode}) ${ago(state.finishedAt, now)}`;
+    case 'created':
+      return state.error ? `Created (start failed: ${state.error})` : 'Created';
+    case 'dead':
+      return 'Dead';
+  }
+}
+
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(2) : value.toFixed(unit === 0 ? 0 : 1)}${units[unit]}`;
+}
+
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+export function quoteCommand(argv: string[]): string {
+  const text = argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  return text.length > 30 ? `"${text.slice(0, 27)}…"` : `"${text}"`;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { BerthError } from '../../shared/errors.js';
+import { berthHome } from '../engine/engine-config.js';
+import { SocketClient } from '../transport/socket/socket-client.js';
+import type { Command, CommandContext } from './command.js';
+import { containerCommands } from './commands/containers.js';
+import { imageCommands } from './commands/images.js';
+import { serveCommand, socketPath } from './commands/serve.js';
+
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...imageCommands };
+
+function usage(): string {
+  const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);
+  return ['Usage: berth COMMAND [ARGS]', '', 'Commands:', ...lines, '', 'BERTH_HOME selects the engine (default ~/.berth).'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`berth: unknown command "${name}" (see berth --help)\n`);
+    return 2;
+  }
+  let client: SocketClient | undefined;
+  const context: CommandContext = {
+    client: async () => (client ??= await SocketClient.connect(socketPath(berthHome()))),
+    out: (text) => process.stdout.write(`${text}\n`),
+    raw: (data) => process.stdout.write(data),
+    err: (text) => process.stderr.write(`${text}\n`),
+  };
+  try {
+    return await command.run(args, context);
+  } catch (err) {
+    const error = BerthError.from(err);
+    process.stderr.write(`berth: ${error.message}\n`);
+    return error.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  } finally {
+    client?.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`berth: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,70 @@
+import type { RestartPolicy, RunSpecInput } from '../../shared/containers.js';
+import { NetworkMode } from '../../shared/containers.js';
+import { BerthError } from '../../shared/errors.js';
+import { PullPolicy } from '../../shared/images.js';
+import { flagInt, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
+
+export const RUN_FLAGS: FlagSpec[] = [
+  { name: 'detach', short: 'd' },
+  { name: 'name', value: true },
+  { name: 'env', short: 'e', value: true, repeat: true },
+  { name: 'label', short: 'l', value: true, repeat: true },
+  { name: 'network', value: true },
+  { name: 'restart', value: true },
+  { name: 'entrypoint', value: true },
+  { name: 'workdir', short: 'w', value: true },
+  { name: 'user', short: 'u', value: true },
+  { name: 'hostname', short: 'h', value: true },
+  { name: 'pull', value: true },
+  { name: 'stop-timeout', value: true },
+];
+
+/** Docker's --restart grammar: no | on-failure[:N] | always | unless-stopped. */
+export function parseRestartPolicy(text: string): RestartPolicy {
+  const [name, count, extra] = text.split(':');
+  if (extra === undefined && (name === 'no' || name === 'always' || name === 'unless-stopped') && count === undefined) {
+    return { name, maxRetries: 0 };
+  }
+  if (name === 'on-failure' && extra === undefined && (count === undefined || /^\d+$/.test(count))) {
+    return { name, maxRetries: Number(count ?? 0) };
+  }
+  throw new BerthError('INVALID_ARGUMENT', `invalid restart policy "${text}": use no, on-failure[:N], always or unless-stopped`);
+}
+
+function parseLabels(values: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    labels[eq < 0 ? value : value.slice(0, eq)] = eq < 0 ? '' : value.slice(eq + 1);
+  }
+  return labels;
+}
+
+/** Turns `run` flags and positionals into the contract's RunSpec. */
+export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
+  const [image, ...cmd] = parsed.positionals;
+  if (!image) throw new BerthError('INVALID_ARGUMENT', '"run" needs an image: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
+  const network = flagValue(parsed, 'network') ?? 'bridge';
+  const networkMode = NetworkMode.safeParse(network);
+  if (!networkMode.success) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}": use bridge, host or none`);
+  const pull = flagValue(parsed, 'pull') ?? 'missing';
+  const pullPolicy = PullPolicy.safeParse(pull);
+  if (!pullPolicy.success) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy "${pull}": use always, missing or never`);
+  const restart = flagValue(parsed, 'restart');
+  const stopTimeout = flagInt(parsed, 'stop-timeout');
+  return {
+    image,
+    cmd,
+    name: flagValue(parsed, 'name'),
+    env: flagValues(parsed, 'env'),
+    labels: parseLabels(flagValues(parsed, 'label')),
+    network: networkMode.data,
+    pull: pullPolicy.data,
+    entrypoint: flagValue(parsed, 'entrypoint'),
+    workdir: flagValue(parsed, 'workdir'),
+    user: flagValue(parsed, 'user'),
+    hostname: flagValue(parsed, 'hostname'),
+    ...(restart !== undefined ? { restart: parseRestartPolicy(restart) } : {}),
+    ...(stopTimeout !== undefined ? { stopTimeout } : {}),
+  };
+}

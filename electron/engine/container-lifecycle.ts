@@ -1,0 +1,298 @@
+import type { Container, ContainerNetwork } from '../../shared/containers.js';
+import { BerthError } from '../../shared/errors.js';
+import type { Host, HostProcess } from '../host/host.js';
+import type { ImageStore } from '../images/image-store.js';
+import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
+import type { ContainerStore } from '../runtime/container-store.js';
+import { buildOciSpec } from '../runtime/oci-spec.js';
+import { resolveUser } from '../runtime/resolve-user.js';
+import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
+import type { RuntimeCli } from '../runtime/runtime-cli.js';
+import { parseSignal } from '../runtime/signals.js';
+import { readExitStatus, readRuntimeError, startSupervisor } from '../runtime/supervisor.js';
+import type { BridgeNetwork } from './bridge-network.js';
+import { etcBinds, writeEtcFiles } from './etc-files.js';
+import { KeyedLock } from './keyed-lock.js';
+import { restartDelayMs, shouldRestartAfterExit } from './restart-policy.js';
+
+export interface LifecycleDeps {
+  host: Host;
+  runtime: RuntimeCli;
+  store: ContainerStore;
+  images: ImageStore;
+  network: BridgeNetwork;
+  nofileLimit: number;
+  /** Called with every container whose record changed. */
+  changed(container: Container): void;
+}
+
+/** Bounds on waits, so nothing the engine does can hang for ever. */
+const START_TIMEOUT_MS = 30_000;
+const ADOPTED_EXIT_POLL_MS = 250;
+const KILL_WAIT_MS = 10_000;
+
+/**
+ * Start, stop, kill and remove of containers, and what happens when a container exits by itself.
+ * Every operation on one container runs under its lock, so they never interleave.
+ */
+export class ContainerLifecycle {
+  readonly lock = new KeyedLock();
+  /** Resolves when the running container's exit has been recorded and cleaned up. */
+  private readonly exits = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  private readonly exiting = new Set<string>();
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  paths(id: string): BundlePaths {
+    return bundlePaths(this.deps.host.dataRoot, id);
+  }
+
+  /** Starts a created or exited container. Must be called under the container's lock. */
+  async start(container: Container): Promise<Container> {
+    const { host, runtime, images, network } = this.deps;
+    if (container.state.status === 'running') return container;
+    this.cancelRestart(container.id);
+    const paths = this.paths(container.id);
+    const image = await images.resolve(container.imageId);
+    if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image ${container.image} (${container.imageId.slice(0, 19)}) is gone; pull it again`);
+    const undo: (() => Promise<unknown>)[] = [];
+    try {
+      await host.exec(['rm', '-f', paths.pidFile, paths.exitFile, paths.runtimeLog]);
+      await mountRootfs(host, paths, images.layerPaths(image));
+      undo.push(() => unmountRootfs(host, paths));
+      const net = await this.attachNetwork(container);
+      undo.push(() => network.detach(container.id));
+      const hostname = container.spec.hostname || container.id.slice(0, 12);
+      await writeEtcFiles(host, paths, hostname, net.address);
+      const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
+      const spec = buildOciSpec({
+        spec: container.spec,
+        image: image.config,
+        command: container.command,
+        user,
+        hostname,
+        network: { mode: net.mode, netnsPath: net.netnsPath },
+        cgroupsPath: `/berth/${container.id}`,
+        nofileLimit: this.deps.nofileLimit,
+        etcFiles: etcBinds(paths),
+      });
+      await host.writeFile(paths.config, JSON.stringify(spec));
+      const supervisor = startSupervisor(host, runtime, container.id, paths);
+      undo.push(() => runtime.delete(container.id));
+      const pid = await this.waitForStart(supervisor, paths);
+      const running: Container = {
+        ...container,
+        network: net,
+        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', stoppedByUser: false },
+      };
+      await this.record(running);
+      this.watchExit(running.id, supervisor.exited);
+      return running;
+    } catch (err) {
+      for (const step of undo.reverse()) await step().catch(() => {});
+      const error = BerthError.from(err);
+      await this.record({ ...container, state: { ...container.state, pid: 0, exitCode: 128, error: error.message } });
+      throw error;
+    }
+  }
+
+  /** Stop signal, up to `timeoutSec` for the process to exit, then SIGKILL. Under the lock. */
+  async stop(container: Container, timeoutSec: number): Promise<Container> {
+    if (container.state.status !== 'running') {
+      this.cancelRestart(container.id);
+      return this.markStoppedByUser(container);
+    }
+    await this.markStoppedByUser(container);
+    const image = await this.deps.images.resolve(container.imageId);
+    const signal = parseSignal(image?.config.stopSignal || 'TERM');
+    await this.deps.runtime.kill(container.id, signal.number);
+    if (!(await this.waitForExit(container.id, timeoutSec * 1000))) {
+      await this.deps.runtime.kill(container.id, 9, true);
+      await this.waitForExit(container.id, KILL_WAIT_MS);
+    }
+    return this.current(container.id);
+  }
+
+  /** Sends a signal; for SIGKILL waits until the exit is recorded. Under the lock. */
+  async kill(container: Container, signalText: string): Promise<Container> {
+    const signal = parseSignal(signalText);
+    if (container.state.status !== 'running') {
+      throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
+    }
+    await this.deps.runtime.kill(container.id, signal.number);
+    if (signal.number === 9) await this.waitForExit(container.id, KILL_WAIT_MS);
+    return this.current(container.id);
+  }
+
+  /** Removes everything the container owns: runtime state, mounts, network, bundle, record. Under the lock. */
+  async remove(container: Container, force: boolean): Promise<void> {
+    const { host, runtime, store, network } = this.deps;
+    this.cancelRestart(container.id);
+    if (container.state.status === 'running') {
+      if (!force) {
+        throw new BerthError('CONTAINER_RUNNING', `container ${container.name} is running: stop it first or remove it with -f`);
+      }
+      await this.markStoppedByUser(container);
+      await runtime.kill(container.id, 9, true);
+      await this.waitForExit(container.id, KILL_WAIT_MS);
+    }
+    const paths = this.paths(container.id);
+    await runtime.delete(container.id);
+    await unmountRootfs(host, paths);
+    await network.detach(container.id);
+    await host.remove(paths.dir);
+    await store.delete(container.id);
+  }
+
+  /**
+   * Takes over a container that a previous engine started: still running → watch for its exit;
+   * gone → record its exit as the supervisor left it.
+   */
+  async adopt(container: Container): Promise<'running' | 'exited'> {
+    const { runtime } = this.deps;
+    const paths = this.paths(container.id);
+    const state = await runtime.state(container.id);
+    if (state && state.status !== 'stopped') {
+      if (!this.exits.has(container.id)) this.watchExit(container.id, this.pollExit(paths));
+      return 'running';
+    }
+    await this.onExit(container.id, (await readExitStatus(this.deps.host, paths)) ?? 255);
+    return 'exited';
+  }
+
+  /** Resolves once the container is not running (at once if it is not). */
+  whenExited(id: string): Promise<void> {
+    return this.exits.get(id)?.done ?? Promise.resolve();
+  }
+
+  /** Stops watching; containers keep running and a later engine adopts them. */
+  close(): void {
+    this.closed = true;
+    for (const timer of this.restartTimers.values()) clearTimeout(timer);
+    this.restartTimers.clear();
+  }
+
+  private async attachNetwork(container: Container): Promise<ContainerNetwork> {
+    const mode = container.spec.network;
+    if (mode !== 'bridge') return { mode, address: '', gateway: '', prefixLength: 0, netnsPath: '' };
+    return { mode, ...(await this.deps.network.attach(container.id)) };
+  }
+
+  /** Waits for the runtime's pid file: it is written once the container's process has been started. */
+  private async waitForStart(supervisor: HostProcess, paths: BundlePaths): Promise<number> {
+    const { host } = this.deps;
+    let ended = false;
+    void supervisor.exited.then(() => {
+      ended = true;
+    });
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (let delay = 1; Date.now() < deadline; delay = Math.min(delay * 2, 20)) {
+      if (await host.stat(paths.pidFile)) {
+        const pid = Number((await host.readFile(paths.pidFile)).toString().trim());
+        if (pid > 0) return pid;
+      }
+      if (ended) {
+        const reason = (await readRuntimeError(host, paths)) || 'the runtime exited before the container started';
+        throw new BerthError('RUNTIME_ERROR', `container failed to start: ${reason}`);
+      }
+      await sleep(delay);
+    }
+    supervisor.kill('SIGKILL');
+    throw new BerthError('RUNTIME_ERROR', `container did not start within ${START_TIMEOUT_MS / 1000} s`);
+  }
+
+  private watchExit(id: string, exited: Promise<unknown>): void {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.exits.set(id, { done, resolve });
+    void exited.then(async () => {
+      const status = (await readExitStatus(this.deps.host, this.paths(id))) ?? 255;
+      // Not under the lock: a stop holding it is waiting for exactly this.
+      await this.onExit(id, status).catch(() => {});
+    });
+  }
+
+  /** For adopted containers there is no child to wait on: the supervisor's exit file says when. */
+  private async pollExit(paths: BundlePaths): Promise<void> {
+    while (!this.closed && !(await this.deps.host.stat(paths.exitFile))) await sleep(ADOPTED_EXIT_POLL_MS);
+  }
+
+  private async waitForExit(id: string, timeoutMs: number): Promise<boolean> {
+    const pending = this.exits.get(id);
+    if (!pending) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    const result = await Promise.race([pending.done.then(() => true as const), timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /**
+   * Records an exit and releases what the container held; then applies its restart policy.
+   * Runs outside the container's lock (see watchExit); the status check makes a second call a no-op.
+   */
+  private async onExit(id: string, exitCode: number): Promise<void> {
+    const { host, runtime, store, network } = this.deps;
+    const container = store.get(id);
+    const pending = this.exits.get(id);
+    this.exits.delete(id);
+    if (!container || container.state.status !== 'running' || this.exiting.has(id)) {
+      pending?.resolve();
+      return;
+    }
+    this.exiting.add(id);
+    const paths = this.paths(id);
+    await runtime.delete(id).catch(() => {});
+    await unmountRootfs(host, paths).catch(() => {});
+    if (container.network.mode === 'bridge') await network.detach(id).catch(() => {});
+    const exited: Container = {
+      ...container,
+      state: { ...container.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
+    };
+    await this.record(exited).finally(() => this.exiting.delete(id));
+    pending?.resolve();
+    if (!this.closed && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
+  }
+
+  private scheduleRestart(container: Container): void {
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(container.id);
+      void this.lock
+        .run(container.id, async () => {
+          const current = this.deps.store.get(container.id);
+          if (!current || current.state.status === 'running' || current.state.stoppedByUser) return;
+          await this.start({ ...current, state: { ...current.state, restartCount: current.state.restartCount + 1 } });
+        })
+        .catch(() => {});
+    }, restartDelayMs(container.state.restartCount));
+    this.restartTimers.set(container.id, timer);
+  }
+
+  private cancelRestart(id: string): void {
+    const timer = this.restartTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.restartTimers.delete(id);
+  }
+
+  private markStoppedByUser(container: Container): Promise<Container> {
+    return this.record({ ...container, state: { ...container.state, stoppedByUser: true } });
+  }
+
+  private current(id: string): Container {
+    const container = this.deps.store.get(id);
+    if (!container) throw new BerthError('CONTAINER_NOT_FOUND', `no such container: ${id}`);
+    return container;
+  }
+
+  async record(container: Container): Promise<Container> {
+    await this.deps.store.save(container);
+    this.deps.changed(container);
+    return container;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_LOG_LIMITS, type LogLimits } from '../runtime/container-log.js';
+
+export interface EngineConfig {
+  /** Engine-side state: records, content store, the API socket. */
+  home: string;
+  /** Linux-side data root (layers, bundles, runtime state) when the host is this machine. */
+  dataRoot: string;
+  bridge: { name: string; subnet: string };
+  /** An explicit runtime binary; otherwise runc, youki, crun are probed in that order. */
+  runtimePath: string | undefined;
+  /** Normalised references served from archives shipped with the app (the hello image). */
+  bundledImages: Record<string, string>;
+  logLimits: LogLimits;
+}
+
+/** The package root, found from this file whether it runs from source or from dist/. */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('package.json not found above the engine');
+}
+
+export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.BERTH_HOME || join(homedir(), '.berth'));
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
+  const home = berthHome(env);
+  const resources = env.BERTH_RESOURCES || join(packageRoot(), 'build', 'out');
+  return {
+    home,
+    dataRoot: env.BERTH_DATA_ROOT || join(home, 'linux'),
+    bridge: { name: env.BERTH_BRIDGE || 'berth0', subnet: env.BERTH_SUBNET || '10.89.0.0/24' },
+    runtimePath: env.BERTH_RUNTIME || undefined,
+    bundledImages: { 'docker.io/library/hello:latest': join(resources, 'hello.oci.tar') },
+    logLimits: DEFAULT_LOG_LIMITS,
+  };
+}

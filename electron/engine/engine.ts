@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Api, EventName, EventPayload, SystemInfo } from '../../shared/contract.js';
+import type { Container, RunSpec } from '../../shared/containers.js';
+import { BerthError } from '../../shared/errors.js';
+import type { PullProgress } from '../../shared/images.js';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local/local-host.js';
+import { ImageStore } from '../images/image-store.js';
+import { ContainerStore } from '../runtime/container-store.js';
+import { resolveCommand } from '../runtime/oci-spec.js';
+import { RuntimeCli } from '../runtime/runtime-cli.js';
+import { BridgeNetwork } from './bridge-network.js';
+import { ContainerLifecycle } from './container-lifecycle.js';
+import { ContainerLogs } from './container-logs.js';
+import { ContainerStatsSampler } from './container-stats.js';
+import { generateName, validateName } from './container-names.js';
+import type { EngineConfig } from './engine-config.js';
+import { shouldStartWithEngine } from './restart-policy.js';
+
+export const ENGINE_VERSION = '0.1.0';
+
+type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
+
+/** Composes host, images, runtime and network into the API the app and the CLI call. */
+export class Engine extends EventEmitter<EngineEvents> {
+  readonly api: Api;
+  private readonly names = new Set<string>();
+
+  private constructor(
+    readonly config: EngineConfig,
+    readonly host: Host,
+    readonly runtime: RuntimeCli,
+    readonly images: ImageStore,
+    private readonly store: ContainerStore,
+    private readonly lifecycle: ContainerLifecycle,
+    private readonly logs: ContainerLogs,
+    private readonly stats: ContainerStatsSampler,
+    private readonly warnings: string[],
+  ) {
+    super();
+    this.api = this.buildApi();
+  }
+
+  static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot)): Promise<Engine> {
+    await mkdir(config.home, { recursive: true, mode: 0o700 });
+    await host.mkdir(host.dataRoot);
+    const runtime = await RuntimeCli.probe(host, `${host.dataRoot}/runtime`, config.runtimePath);
+    const nofileLimit = Number((await host.exec(['sh', '-c', 'ulimit -Hn'])).stdout.toString().trim()) || 1024;
+    const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages });
+    const store = new ContainerStore(join(config.home, 'containers'));
+    const network = new BridgeNetwork(host, config.bridge);
+    const warnings = await network.setUp();
+    let engine: Engine | undefined;
+    const lifecycle = new ContainerLifecycle({
+      host, runtime, store, images, network, nofileLimit,
+      changed: (container) => engine?.emitEvent('containers.changed', { container }),
+    });
+    const logs = new ContainerLogs(host, config.logLimits, {
+      running: () => store.list().filter((c) => c.state.status === 'running'),
+      whenExited: (id) => lifecycle.whenExited(id),
+    });
+    const stats = new ContainerStatsSampler(runtime);
+    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, warnings);
+    await engine.reconcile(network);
+    return engine;
+  }
+
+  /** Stops the engine's own work. Containers keep running; the next engine adopts them. */
+  close(): void {
+    this.lifecycle.close();
+    this.logs.close();
+    this.removeAllListeners();
+  }
+
+  emitEvent<E extends EventName>(name: E, payload: EventPayload<E>): void {
+    this.emit('event', name, payload);
+  }
+
+  /** Brings records and reality together after a start: adopts survivors, records exits, applies restart policies. */
+  private async reconcile(network: BridgeNetwork): Promise<void> {
+    const records = await this.store.load();
+    for (const container of records) {
+      this.names.add(container.name);
+      if (container.state.status === 'running') network.adopt(container.id, container.network.address);
+    }
+    const known = new Set(records.map((c) => c.id));
+    for (const id of await this.runtime.list()) {
+      if (!known.has(id)) await this.runtime.delete(id);
+    }
+    for (const container of records) {
+      const wasRunning = container.state.status === 'running';
+      const now = wasRunning ? await this.lifecycle.adopt(container) : container.state.status;
+      if (now === 'exited' && shouldStartWithEngine(container, wasRunning)) {
+        const current = this.store.get(container.id);
+        if (current) await this.lifecycle.lock.run(current.id, () => this.lifecycle.start(current)).catch(() => {});
+      }
+    }
+  }
+
+  private find(idOrName: string): Container {
+    const all = this.store.list();
+    const exact = all.find((c) => c.id === idOrName || c.name === idOrName.replace(/^\//, ''));
+    if (exact) return exact;
+    const byPrefix = all.filter((c) => idOrName.length >= 1 && c.id.startsWith(idOrName));
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    if (byPrefix.length > 1) throw new BerthError('CONTAINER_NOT_FOUND', `container id prefix "${idOrName}" is ambiguous`);
+    throw new BerthError('CONTAINER_NOT_FOUND', `no such container: ${idOrName}`);
+  }
+
+  /** Runs `task` under the container's lock with its latest record. */
+  private withContainer<T>(idOrName: string, task: (container: Container) => Promise<T>): Promise<T> {
+    const { id } = this.find(idOrName);
+    return this.lifecycle.lock.run(id, async () => {
+      const container = this.store.get(id);
+      if (!container) throw new BerthError('CONTAINER_NOT_FOUND', `no such container: ${idOrName}`);
+      return task(container);
+    });
+  }
+
+  private async run(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
+    const name = spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n));
+    if (this.names.has(name)) {
+      const holder = this.store.list().find((c) => c.name === name);
+      throw new BerthError('NAME_IN_USE', `container name "${name}" is already in use${holder ? ` by container ${holder.id.slice(0, 12)}` : ''}: remove it or choose another name`);
+    }
+    // Held from here, so two runs racing for one name cannot both get it.
+    this.names.add(name);
+    let created: Container | undefined;
+    try {
+      const image = await this.images.ensure(spec.image, spec.pull, onProgress);
+      const command = resolveCommand(spec, image.config);
+      const container: Container = {
+        id: randomBytes(32).toString('hex'),
+        name,
+        image: spec.image,
+        imageId: image.id,
+        created: new Date().toISOString(),
+        command,
+        spec,
+        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', restartCount: 0, stoppedByUser: false },
+        network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
+      };
+      created = await this.lifecycle.record(container);
+      return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));
+    } catch (err) {
+      // A run that fails leaves nothing behind: no record, no bundle, no name.
+      if (created) await this.lifecycle.lock.run(created.id, () => this.removeContainer(created!, true)).catch(() => {});
+      this.names.delete(name);
+      throw err;
+    }
+  }
+
+  private async removeContainer(container: Container, force: boolean): Promise<void> {
+    await this.lifecycle.remove(container, force);
+    this.names.delete(container.name);
+    this.emitEvent('containers.changed', { removedId: container.id });
+  }
+
+  private info(): SystemInfo {
+    const containers = this.store.list();
+    return {
+      version: ENGINE_VERSION,
+      host: this.host.kind,
+      runtime: { name: this.runtime.name, version: this.runtime.version, binary: this.runtime.binary },
+      home: this.config.home,
+      containers: { running: containers.filter((c) => c.state.status === 'running').length, total: containers.length },
+      images: 0,
+      warnings: this.warnings,
+    };
+  }
+
+  private buildApi(): Api {
+    return {
+      'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
+      'images.list': () => this.images.list(),
+      'images.pull': async ({ reference }, { emit }) => {
+        const image = await this.images.pull(reference, emit);
+        this.emitEvent('images.changed', {});
+        return image;
+      },
+      'images.load': async ({ path }) => {
+        const loaded = await this.images.load(path);
+        this.emitEvent('images.changed', {});
+        return loaded;
+      },
+      'images.remove': async ({ reference }) => {
+        const image = await this.images.resolve(reference);
+        if (!image) throw new BerthError('IMAGE_NOT_FOUND', `no such image: ${reference}`);
+        const user = this.store.list().find((c) => c.imageId === image.id);
+        if (user && image.names.length <= 1) {
+          throw new BerthError('IMAGE_IN_USE', `image ${reference} is used by container ${user.name}: remove the container first`);
+        }
+        const removed = await this.images.remove(reference);
+        this.emitEvent('images.changed', {});
+        return removed;
+      },
+      'containers.list': async ({ all }) =>
+        this.store
+          .list()
+          .filter((c) => all || c.state.status === 'running')
+          .sort((a, b) => b.created.localeCompare(a.created)),
+      'containers.inspect': async ({ id }) => this.find(id),
+      'containers.run': (spec, { emit }) => this.run(spec, emit),
+      'containers.start': ({ id }) =>
+        this.withContainer(id, (c) => this.lifecycle.start({ ...c, state: { ...c.state, restartCount: 0 } })),
+      'containers.stop': ({ id, timeout }) => this.withContainer(id, (c) => this.lifecycle.stop(c, timeout ?? c.spec.stopTimeout)),
+      'containers.restart': ({ id, timeout }) =>
+        this.withContainer(id, async (c) => {
+          const stopped = await this.lifecycle.stop(c, timeout ?? c.spec.stopTimeout);
+          return this.lifecycle.start({ ...stopped, state: { ...stopped.state, restartCount: 0 } });
+        }),
+      'containers.kill': ({ id, signal }) => this.withContainer(id, (c) => this.lifecycle.kill(c, signal)),
+      'containers.remove': ({ id, force }) =>
+        this.withContainer(id, async (c) => {
+          await this.removeContainer(c, force);
+          return { id: c.id };
+        }),
+      'containers.logs': async ({ id, tail, follow }, { emit, signal }) => {
+        await this.logs.stream(this.find(id), { tail, follow }, (data) => emit({ base64: data.toString('base64') }), signal);
+        return {};
+      },
+      'containers.stats': async ({ ids, stream }, { emit, signal }) => {
+        const pick = () => {
+          const running = this.store.list().filter((c) => c.state.status === 'running');
+          return ids.length === 0 ? running : ids.map((id) => this.find(id)).filter((c) => c.state.status === 'running');
+        };
+        return this.stats.sample(pick, stream ? emit : undefined, signal);
+      },
+    };
+  }
+}

@@ -1,0 +1,272 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthError } from '../../shared/errors.js';
+import type { ExecOptions, ExecResult, Host } from '../host/host.js';
+import { LocalHost } from '../host/local/local-host.js';
+import { ensureBridge, removeBridge } from './bridge.js';
+import { attach, detach } from './container-network.js';
+import { listLeftovers } from './leftovers.js';
+import { networkNames } from './network-names.js';
+
+const capable = process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
+const host = new LocalHost(tmpdir());
+
+// Everything this file makes carries the token, so parallel test files cannot confuse its checks.
+const token = randomBytes(3).toString('hex');
+const bridge = `bt${token}`;
+let subnetBase = '';
+let subnet = '';
+const ids: string[] = [];
+
+function containerId(): string {
+  const id = token + ids.length.toString(16).padStart(2, '0') + randomBytes(28).toString('hex');
+  ids.push(id);
+  return id;
+}
+
+function addressOf(n: number): string {
+  return `${subnetBase}.${n}`;
+}
+
+async function run(argv: string[], options?: ExecOptions): Promise<ExecResult> {
+  return host.exec(argv, { timeoutMs: 10_000, ...options });
+}
+
+/** Namespaces and links carrying this file's token. */
+async function snapshot(): Promise<{ netns: string[]; links: string[] }> {
+  const netns = (await run(['ip', 'netns', 'list'])).stdout.toString();
+  const links = (await run(['ip', '-o', 'link'])).stdout.toString();
+  const mine = (text: string): string[] =>
+    text
+      .split('\n')
+      .filter((line) => line.includes(token))
+      .sort();
+  return { netns: mine(netns), links: mine(links) };
+}
+
+/** A /24 in 10.200-250.x.0 that nothing on this machine routes yet. */
+async function freeSubnetBase(): Promise<string> {
+  const routes = (await run(['ip', '-4', 'route', 'show', 'table', 'all'])).stdout.toString();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const base = `10.${200 + randomInt(51)}.${randomInt(256)}`;
+    if (!routes.includes(`${base}.`)) return base;
+  }
+  throw new Error('no free test subnet found');
+}
+
+/** Counts commands sent to the Linux side. */
+class CountingHost implements Host {
+  readonly kind = 'local' as const;
+  readonly dataRoot = host.dataRoot;
+  count = 0;
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
+    this.count++;
+    return host.exec(argv, options);
+  }
+  spawn: Host['spawn'] = (argv, options) => host.spawn(argv, options);
+  pipeIn: Host['pipeIn'] = (argv, input, options) => host.pipeIn(argv, input, options);
+  readFile: Host['readFile'] = (path) => host.readFile(path);
+  writeFile: Host['writeFile'] = (path, data, mode) => host.writeFile(path, data, mode);
+  stat: Host['stat'] = (path) => host.stat(path);
+  mkdir: Host['mkdir'] = (path) => host.mkdir(path);
+  remove: Host['remove'] = (path) => host.remove(path);
+}
+
+/** Starts a one-shot busybox nc listener inside a namespace; resolves with what it received. */
+function listen(netns: string, port: number): { received: Promise<string>; stop: () => void } {
+  const proc = host.spawn(['ip', 'netns', 'exec', netns, 'busybox', 'nc', '-l', '-p', String(port)]);
+  const chunks: Buffer[] = [];
+  proc.stdout?.on('data', (b: Buffer) => chunks.push(b));
+  const guard = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+  const received = proc.exited.then(() => {
+    clearTimeout(guard);
+    return Buffer.concat(chunks).toString();
+  });
+  return { received, stop: () => proc.kill('SIGKILL') };
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Sends text over TCP from the host's namespace, retrying while the listener starts. */
+async function sendFromHost(address: string, port: number, text: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect({ host: address, port, timeout: 2_000 });
+        socket.once('error', reject);
+        socket.once('timeout', () => socket.destroy(new Error('connect timed out')));
+        socket.once('connect', () => socket.end(text, () => resolve()));
+      });
+      return;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+      await sleep(20);
+    }
+  }
+}
+
+/** Sends text over TCP from inside one namespace, retrying while the listener starts. */
+async function sendFromNetns(netns: string, address: string, port: number, text: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const sent = await run(['ip', 'netns', 'exec', netns, 'busybox', 'nc', '-w', '2', address, String(port)], {
+      input: text,
+    });
+    if (sent.code === 0) return;
+    if (attempt >= 50) throw new Error(`nc from ${netns} failed: ${sent.stderr.toString()}`);
+    await sleep(20);
+  }
+}
+
+async function ping(fromNetns: string | undefined, address: string): Promise<number> {
+  const argv = ['busybox', 'ping', '-c', '1', '-W', '2', address];
+  return (await run(fromNetns ? ['ip', 'netns', 'exec', fromNetns, ...argv] : argv)).code;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<BerthError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof BerthError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+describe.skipIf(!capable)('container network on a real bridge', () => {
+  let before: { netns: string[]; links: string[] };
+
+  beforeAll(async () => {
+    subnetBase = await freeSubnetBase();
+    subnet = `${subnetBase}.0/24`;
+    before = await snapshot();
+    await ensureBridge(host, { name: bridge, subnet });
+  });
+
+  afterAll(async () => {
+    // Safety net when a test failed part-way; all of it is idempotent.
+    for (const id of ids) await detach(host, { containerId: id }).catch(() => {});
+    await removeBridge(host, { name: bridge, subnet }).catch(() => {});
+  });
+
+  it('connects containers to each other and to the host', async () => {
+    const a = containerId();
+    const b = containerId();
+    const netA = await attach(host, { bridge, subnet, containerId: a, address: addressOf(2) });
+    const netB = await attach(host, { bridge, subnet, containerId: b, address: addressOf(3) });
+    expect(netA).toEqual({
+      netns: networkNames(a).netns,
+      netnsPath: `/run/netns/${networkNames(a).netns}`,
+      address: addressOf(2),
+      gateway: addressOf(1),
+      prefixLength: 24,
+      vethHost: networkNames(a).vethHost,
+    });
+    expect(netA.vethHost.length).toBeLessThanOrEqual(15);
+    expect((await host.stat(netA.netnsPath)) !== undefined).toBe(true);
+
+    const inside = (await run(['ip', '-n', netB.netns, '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.toString();
+    expect(inside).toContain(`${addressOf(3)}/24`);
+    const route = (await run(['ip', '-n', netB.netns, 'route', 'show', 'default'])).stdout.toString();
+    expect(route).toContain(`via ${addressOf(1)} dev eth0`);
+
+    expect(await ping(netA.netns, netB.address)).toBe(0);
+    expect(await ping(netB.netns, netA.gateway)).toBe(0);
+    expect(await ping(undefined, netA.address)).toBe(0);
+
+    const port = 20_000 + randomInt(20_000);
+    const fromHost = listen(netB.netns, port);
+    try {
+      await sendFromHost(netB.address, port, `hello from host ${token}`);
+      expect(await fromHost.received).toBe(`hello from host ${token}`);
+    } finally {
+      fromHost.stop();
+    }
+
+    const fromA = listen(netB.netns, port);
+    try {
+      await sendFromNetns(netA.netns, netB.address, port, `hello from a ${token}`);
+      expect(await fromA.received).toBe(`hello from a ${token}`);
+    } finally {
+      fromA.stop();
+    }
+
+    const left = await listLeftovers(host);
+    expect(left.netns).toEqual(expect.arrayContaining([netA.netns, netB.netns]));
+    expect(left.veths).toEqual(expect.arrayContaining([netA.vethHost, netB.vethHost]));
+
+    await detach(host, { containerId: a });
+    await detach(host, { containerId: b });
+    const after = await listLeftovers(host);
+    expect(after.netns).not.toContain(netA.netns);
+    expect(after.veths).not.toContain(netB.vethHost);
+  });
+
+  it('attaches and detaches with one command each', async () => {
+    const counting = new CountingHost();
+    const id = containerId();
+    const started = performance.now();
+    await attach(counting, { bridge, subnet, containerId: id, address: addressOf(10) });
+    const attachMs = performance.now() - started;
+    expect(counting.count).toBe(1);
+    counting.count = 0;
+    await detach(counting, { containerId: id });
+    expect(counting.count).toBe(1);
+    // A hang guard, not a benchmark: attach is ~10 ms here.
+    expect(attachMs).toBeLessThan(2_000);
+  });
+
+  it('refuses an address the subnet does not allow before running anything', async () => {
+    const counting = new CountingHost();
+    const id = containerId();
+    for (const address of ['10.199.0.5', addressOf(1), addressOf(255), 'not-an-address']) {
+      const err = await errorOf(attach(counting, { bridge, subnet, containerId: id, address }));
+      expect(['NETWORK_ERROR', 'INVALID_ARGUMENT']).toContain(err.code);
+    }
+    expect(counting.count).toBe(0);
+  });
+
+  it('undoes a half-made attach when the bridge does not exist', async () => {
+    const id = containerId();
+    const names = networkNames(id);
+    const err = await errorOf(
+      attach(host, { bridge: `bx${token}`, subnet, containerId: id, address: addressOf(20) }),
+    );
+    expect(err.code).toBe('NETWORK_ERROR');
+    expect(err.message).toContain(`bx${token}`);
+    const left = await listLeftovers(host);
+    expect(left.netns).not.toContain(names.netns);
+    expect(left.veths).not.toContain(names.vethHost);
+    expect(await host.stat(`/run/netns/${names.netns}`)).toBeUndefined();
+  });
+
+  it('leaves a namespace it did not make alone when its name is taken', async () => {
+    const id = containerId();
+    const first = await attach(host, { bridge, subnet, containerId: id, address: addressOf(30) });
+    const err = await errorOf(attach(host, { bridge, subnet, containerId: id, address: addressOf(31) }));
+    expect(err.code).toBe('NETWORK_ERROR');
+    expect(err.message).toContain('File exists');
+    expect(await ping(undefined, first.address)).toBe(0);
+    await detach(host, { containerId: id });
+  });
+
+  it('detaches idempotently', async () => {
+    const id = containerId();
+    await detach(host, { containerId: id });
+    await attach(host, { bridge, subnet, containerId: id, address: addressOf(40) });
+    await detach(host, { containerId: id });
+    await detach(host, { containerId: id });
+    const left = await listLeftovers(host);
+    expect(left.netns).not.toContain(networkNames(id).netns);
+  });
+
+  it('leaves nothing behind once the bridge is removed', async () => {
+    for (const id of ids) await detach(host, { containerId: id });
+    await removeBridge(host, { name: bridge, subnet });
+    expect(await snapshot()).toEqual(before);
+  });
+});

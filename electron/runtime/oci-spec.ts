@@ -1,0 +1,133 @@
+import type { ImageConfig } from '../../shared/images.js';
+import type { NetworkMode, RunSpec } from '../../shared/containers.js';
+import { BerthError } from '../../shared/errors.js';
+
+/** The subset of the OCI runtime spec (config.json) Berth writes. */
+export interface OciSpec {
+  ociVersion: string;
+  process: {
+    terminal: boolean;
+    user: { uid: number; gid: number; additionalGids?: number[] };
+    args: string[];
+    env: string[];
+    cwd: string;
+    capabilities: Record<'bounding' | 'effective' | 'permitted', string[]>;
+    rlimits: { type: string; hard: number; soft: number }[];
+    noNewPrivileges: boolean;
+  };
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: { destination: string; type: string; source: string; options: string[] }[];
+  linux: {
+    namespaces: { type: string; path?: string }[];
+    cgroupsPath: string;
+    resources: { devices: { allow: boolean; type?: string; major?: number; minor?: number; access: string }[] };
+    maskedPaths: string[];
+    readonlyPaths: string[];
+  };
+}
+
+/** Docker's default capability set: enough for ordinary images, nothing that reaches the host. */
+const DEFAULT_CAPS = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface SpecInput {
+  spec: RunSpec;
+  image: ImageConfig;
+  command: string[];
+  user: { uid: number; gid: number; additionalGids: number[] };
+  hostname: string;
+  /** bridge joins the engine-made namespace at netnsPath; none gets an empty one; host shares the host's. */
+  network: { mode: NetworkMode; netnsPath: string };
+  cgroupsPath: string;
+  /** The open-files limit the runtime's own process may grant (its hard limit). */
+  nofileLimit: number;
+  /** Files the engine writes per container and binds over the image's (resolv.conf, hosts, hostname). */
+  etcFiles: { destination: string; source: string }[];
+}
+
+/** The argv a container runs: Docker's rules for combining entrypoint and cmd with run options. */
+export function resolveCommand(spec: RunSpec, image: ImageConfig): string[] {
+  const entrypoint = spec.entrypoint === undefined ? image.entrypoint : spec.entrypoint === '' ? [] : [spec.entrypoint];
+  // A new entrypoint drops the image's cmd, as in Docker.
+  const cmd = spec.cmd.length > 0 ? spec.cmd : spec.entrypoint === undefined ? image.cmd : [];
+  const argv = [...entrypoint, ...cmd];
+  if (argv.length === 0) {
+    throw new BerthError('INVALID_ARGUMENT', `no command: image ${spec.image} has no Cmd or Entrypoint; give a command after the image name`);
+  }
+  return argv;
+}
+
+/** Image env, then the user's (later keys win), with PATH and HOSTNAME defaults. */
+export function mergeEnv(image: string[], user: string[], hostname: string): string[] {
+  const merged = new Map<string, string>();
+  merged.set('PATH', DEFAULT_PATH);
+  merged.set('HOSTNAME', `HOSTNAME=${hostname}`);
+  for (const entry of [...image, ...user]) {
+    const eq = entry.indexOf('=');
+    const key = eq < 0 ? entry : entry.slice(0, eq);
+    if (key === '' || key.includes('\0')) throw new BerthError('INVALID_ARGUMENT', `invalid environment variable "${entry}"`);
+    // A bare KEY (no '=') passes the engine's own value through, as `docker run -e KEY` does.
+    const value = eq < 0 ? process.env[key] : entry.slice(eq + 1);
+    if (value !== undefined) merged.set(key, `${key}=${value}`);
+  }
+  return [...merged.values()];
+}
+
+export function buildOciSpec(input: SpecInput): OciSpec {
+  const { spec, image } = input;
+  const cwd = spec.workdir || image.workingDir || '/';
+  if (!cwd.startsWith('/')) throw new BerthError('INVALID_ARGUMENT', `invalid working directory "${cwd}": it must be absolute`);
+  const namespaces: OciSpec['linux']['namespaces'] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (input.network.mode === 'bridge') namespaces.push({ type: 'network', path: input.network.netnsPath });
+  if (input.network.mode === 'none') namespaces.push({ type: 'network' });
+  const nofile = Math.min(1_048_576, input.nofileLimit);
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: input.user,
+      args: input.command,
+      env: mergeEnv(image.env, spec.env, input.hostname),
+      cwd,
+      capabilities: { bounding: DEFAULT_CAPS, effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: nofile, soft: nofile }],
+      noNewPrivileges: false,
+    },
+    root: { path: 'rootfs', readonly: false },
+    hostname: input.hostname,
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+      ...input.etcFiles.map((f) => ({ destination: f.destination, type: 'bind', source: f.source, options: ['rbind', 'rprivate'] })),
+    ],
+    linux: {
+      namespaces,
+      cgroupsPath: input.cgroupsPath,
+      resources: {
+        devices: [
+          { allow: false, access: 'rwm' },
+          ...[[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 2]].map(([major, minor]) => ({
+            allow: true, type: 'c', major, minor, access: 'rwm',
+          })),
+          { allow: true, type: 'c', major: 136, access: 'rwm' },
+        ],
+      },
+      maskedPaths: [
+        '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+        '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+      ],
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+    },
+  };
+}

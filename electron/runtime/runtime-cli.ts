@@ -1,0 +1,103 @@
+import { BerthError } from '../../shared/errors.js';
+import { execChecked } from '../host/exec-checked.js';
+import type { Host } from '../host/host.js';
+
+export type RuntimeName = 'runc' | 'youki' | 'crun';
+
+/** runc is preferred: it works on cgroup v1 hybrid hosts and bridges a foreground pty for exec -t. */
+const CANDIDATES: RuntimeName[] = ['runc', 'youki', 'crun'];
+
+export interface RuntimeState {
+  status: 'creating' | 'created' | 'running' | 'stopped' | 'paused';
+  pid: number;
+}
+
+export interface RuntimeStats {
+  cpuNanos: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  pids: number;
+}
+
+/** Drives an OCI runtime through its CLI; all container state lives under `root`. */
+export class RuntimeCli {
+  private constructor(
+    private readonly host: Host,
+    readonly name: RuntimeName,
+    readonly binary: string,
+    readonly version: string,
+    readonly root: string,
+  ) {}
+
+  /** Finds the runtime: the configured binary, or the first of runc, youki, crun that answers --version. */
+  static async probe(host: Host, root: string, configured?: string): Promise<RuntimeCli> {
+    const tried = configured ? [configured] : CANDIDATES;
+    for (const binary of tried) {
+      const result = await host.exec([binary, '--version'], { timeoutMs: 10_000 });
+      if (result.code !== 0) continue;
+      const text = result.stdout.toString();
+      const name = CANDIDATES.find((c) => binary.endsWith(c) || text.toLowerCase().startsWith(c)) ?? 'runc';
+      const version = /version\s+(\S+)/i.exec(text)?.[1] ?? 'unknown';
+      await host.mkdir(root);
+      return new RuntimeCli(host, name, binary, version, root);
+    }
+    throw new BerthError(
+      'RUNTIME_MISSING',
+      configured
+        ? `OCI runtime "${configured}" not found or not runnable (check BERTH_RUNTIME)`
+        : 'no OCI runtime found: install runc (apt-get install runc), youki or crun',
+    );
+  }
+
+  /** argv that creates and starts the container in the foreground and exits with its process's status. */
+  runArgv(id: string, bundle: string, pidFile: string, logFile: string): string[] {
+    return [this.binary, '--root', this.root, '--log', logFile, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', pidFile, id];
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    const result = await this.host.exec([this.binary, '--root', this.root, 'state', id]);
+    if (result.code !== 0) return undefined;
+    const parsed = JSON.parse(result.stdout.toString()) as { status: RuntimeState['status']; pid: number };
+    return { status: parsed.status, pid: parsed.pid };
+  }
+
+  /** Signals the container's init; `all` reaches every process in it. A container already gone is not an error. */
+  async kill(id: string, signal: number, all = false): Promise<void> {
+    const argv = [this.binary, '--root', this.root, 'kill', ...(all ? ['--all'] : []), id, String(signal)];
+    const result = await this.host.exec(argv);
+    if (result.code !== 0 && (await this.state(id)) !== undefined) {
+      throw new BerthError('RUNTIME_ERROR', `${this.name} kill ${id}: ${result.stderr.toString().trim()}`);
+    }
+  }
+
+  /** Removes the runtime's record of the container; idempotent. */
+  async delete(id: string): Promise<void> {
+    await this.host.exec([this.binary, '--root', this.root, 'delete', '--force', id]);
+  }
+
+  async stats(id: string): Promise<RuntimeStats | undefined> {
+    const result = await this.host.exec([this.binary, '--root', this.root, 'events', '--stats', id]);
+    if (result.code !== 0) return undefined;
+    const event = JSON.parse(result.stdout.toString()) as {
+      data?: {
+        cpu?: { usage?: { total?: number } };
+        memory?: { usage?: { usage?: number; limit?: number } };
+        pids?: { current?: number };
+      };
+    };
+    const data = event.data ?? {};
+    return {
+      cpuNanos: data.cpu?.usage?.total ?? 0,
+      memoryBytes: data.memory?.usage?.usage ?? 0,
+      memoryLimitBytes: data.memory?.usage?.limit ?? 0,
+      pids: data.pids?.current ?? 0,
+    };
+  }
+
+  /** Lists the ids the runtime knows, so the engine can find containers a crashed engine left. */
+  async list(): Promise<string[]> {
+    const result = await execChecked(this.host, [this.binary, '--root', this.root, 'list', '--format', 'json'], 'RUNTIME_ERROR');
+    const parsed = JSON.parse(result.stdout.toString() || 'null') as { id: string }[] | null;
+    return (parsed ?? []).map((c) => c.id);
+  }
+}

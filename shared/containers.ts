@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { PullPolicy } from './images.js';
+
+export const RestartPolicy = z.object({
+  name: z.enum(['no', 'on-failure', 'always', 'unless-stopped']),
+  /** For on-failure: give up after this many restarts (0 = no limit). */
+  maxRetries: z.number().int().nonnegative().default(0),
+});
+export type RestartPolicy = z.infer<typeof RestartPolicy>;
+
+export const NetworkMode = z.enum(['bridge', 'host', 'none']);
+export type NetworkMode = z.infer<typeof NetworkMode>;
+
+/** What the user asked for with `berth run` or the Run dialog. */
+export const RunSpec = z.object({
+  image: z.string().min(1),
+  name: z.string().optional(),
+  /** Overrides the image's Cmd when non-empty. */
+  cmd: z.array(z.string()).default([]),
+  /** Overrides the image's Entrypoint when set (Docker's --entrypoint; '' clears it). */
+  entrypoint: z.string().optional(),
+  env: z.array(z.string()).default([]),
+  workdir: z.string().optional(),
+  user: z.string().optional(),
+  hostname: z.string().optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+  network: NetworkMode.default('bridge'),
+  restart: RestartPolicy.default({ name: 'no', maxRetries: 0 }),
+  pull: PullPolicy.default('missing'),
+  /** Seconds `stop` waits after the stop signal before SIGKILL. */
+  stopTimeout: z.number().int().nonnegative().default(10),
+});
+export type RunSpec = z.infer<typeof RunSpec>;
+export type RunSpecInput = z.input<typeof RunSpec>;
+
+export const ContainerStatus = z.enum(['created', 'running', 'exited', 'dead']);
+export type ContainerStatus = z.infer<typeof ContainerStatus>;
+
+export const ContainerState = z.object({
+  status: ContainerStatus,
+  pid: z.number().int().default(0),
+  startedAt: z.string().default(''),
+  finishedAt: z.string().default(''),
+  exitCode: z.number().int().default(0),
+  /** Why the last start failed, or why the engine gave up on it. */
+  error: z.string().default(''),
+  restartCount: z.number().int().nonnegative().default(0),
+  /** Set by an explicit stop, so unless-stopped and always know the user's intent. */
+  stoppedByUser: z.boolean().default(false),
+});
+export type ContainerState = z.infer<typeof ContainerState>;
+
+export const ContainerNetwork = z.object({
+  mode: NetworkMode,
+  address: z.string().default(''),
+  gateway: z.string().default(''),
+  prefixLength: z.number().int().default(0),
+  netnsPath: z.string().default(''),
+});
+export type ContainerNetwork = z.infer<typeof ContainerNetwork>;
+
+export const Container = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The reference as the user typed it, and the image it resolved to. */
+  image: z.string(),
+  imageId: z.string(),
+  created: z.string(),
+  /** The argv the container's process runs (entrypoint + cmd, resolved). */
+  command: z.array(z.string()),
+  spec: RunSpec,
+  state: ContainerState,
+  network: ContainerNetwork,
+});
+export type Container = z.infer<typeof Container>;
+
+export const ContainerStats = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Percent of one CPU over the sampling interval (may exceed 100 on several cores). */
+  cpuPercent: z.number().nonnegative(),
+  memoryBytes: z.number().nonnegative(),
+  memoryLimitBytes: z.number().nonnegative(),
+  pids: z.number().int().nonnegative(),
+});
+export type ContainerStats = z.infer<typeof ContainerStats>;

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { Container, ContainerStats, RunSpec } from './containers.js';
+import { Image, PullProgress } from './images.js';
+
+/**
+ * The one API between the engine and its clients (the app's renderer, the `berth` command).
+ * Each method has a request schema, a response schema and, for long-running calls, a schema for
+ * the items it streams before it answers. Transports are generic over this table.
+ */
+function method<Req extends z.ZodType, Res extends z.ZodType, Item extends z.ZodType = z.ZodNever>(
+  request: Req,
+  response: Res,
+  item?: Item,
+) {
+  return { request, response, item: (item ?? z.never()) as Item };
+}
+
+const ContainerRef = z.object({ id: z.string().min(1).max(256) });
+const Empty = z.object({});
+
+export const SystemInfo = z.object({
+  version: z.string(),
+  host: z.enum(['local', 'wsl']),
+  runtime: z.object({ name: z.string(), version: z.string(), binary: z.string() }),
+  home: z.string(),
+  containers: z.object({ running: z.number().int(), total: z.number().int() }),
+  images: z.number().int(),
+  warnings: z.array(z.string()),
+});
+export type SystemInfo = z.infer<typeof SystemInfo>;
+
+/** Log bytes, base64 so output that is not UTF-8 arrives unchanged. */
+export const LogChunk = z.object({ base64: z.string() });
+
+export const contract = {
+  'system.info': method(Empty, SystemInfo),
+  'images.list': method(Empty, z.array(Image)),
+  'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
+  'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),
+  'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
+  'containers.list': method(z.object({ all: z.boolean().default(false) }), z.array(Container)),
+  'containers.inspect': method(ContainerRef, Container),
+  'containers.run': method(RunSpec, Container, PullProgress),
+  'containers.start': method(ContainerRef, Container),
+  'containers.stop': method(ContainerRef.extend({ timeout: z.number().int().nonnegative().max(3600).optional() }), Container),
+  'containers.restart': method(ContainerRef.extend({ timeout: z.number().int().nonnegative().max(3600).optional() }), Container),
+  'containers.kill': method(ContainerRef.extend({ signal: z.string().max(32).default('KILL') }), Container),
+  'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
+  'containers.logs': method(
+    ContainerRef.extend({ tail: z.number().int().nonnegative().optional(), follow: z.boolean().default(false) }),
+    z.object({}),
+    LogChunk,
+  ),
+  'containers.stats': method(
+    z.object({ ids: z.array(z.string()).default([]), stream: z.boolean().default(false) }),
+    z.array(ContainerStats),
+    z.array(ContainerStats),
+  ),
+} as const;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export type Request<M extends MethodName> = z.input<Contract[M]['request']>;
+export type ParsedRequest<M extends MethodName> = z.output<Contract[M]['request']>;
+export type Response<M extends MethodName> = z.output<Contract[M]['response']>;
+export type StreamItem<M extends MethodName> = z.output<Contract[M]['item']>;
+
+/** Events the engine pushes to every subscribed client. */
+export const events = {
+  'containers.changed': z.object({ container: Container.optional(), removedId: z.string().optional() }),
+  'images.changed': z.object({}),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(contract, name);
+}
+
+/** What a handler may do while a call runs: stream items, and learn that the caller went away. */
+export interface CallContext<Item> {
+  emit(item: Item): void;
+  signal: AbortSignal;
+}
+
+/** The engine's side of the contract: one handler per method, fed requests already validated. */
+export type Api = {
+  [M in MethodName]: (request: ParsedRequest<M>, context: CallContext<StreamItem<M>>) => Promise<Response<M>>;
+};

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { ErrorInfo } from './errors.js';
+
+/**
+ * Messages every stream transport (the CLI socket, the browser's WebSocket) carries, one JSON
+ * object per message. Calls are matched to their answers by id; events carry no id.
+ */
+export const ClientMessage = z.union([
+  z.object({ id: z.number().int().nonnegative(), method: z.string().max(128), params: z.unknown().optional() }),
+  z.object({ id: z.number().int().nonnegative(), cancel: z.literal(true) }),
+  z.object({ subscribe: z.literal(true) }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export type ServerMessage =
+  | { id: number; item: unknown }
+  | { id: number; result: unknown }
+  | { id: number; error: ErrorInfo }
+  | { event: string; payload: unknown };
