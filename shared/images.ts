@@ -23,8 +23,11 @@ export const Image = z.object({
   names: z.array(z.string()),
   /** Digest of the manifest it was pulled or loaded from. */
   manifestDigest: z.string(),
+  /** Digest of the multi-platform index the manifest was picked from, when there was one. */
+  indexDigest: z.string().optional(),
   /** Uncompressed layer digests (diff ids), bottom first. */
   layers: z.array(z.string()),
+  /** Bytes of the config and the layers as stored (compressed, as the registry sent them). */
   size: z.number().int().nonnegative(),
   created: z.string(),
   config: ImageConfig,
@@ -39,3 +42,10 @@ export const PullProgress = z.object({
   total: z.number().nonnegative(),
 });
 export type PullProgress = z.infer<typeof PullProgress>;
+
+/** An account on a registry, for basic auth or to obtain a bearer token. */
+export const RegistryCredentials = z.object({
+  username: z.string(),
+  password: z.string(),
+});
+export type RegistryCredentials = z.infer<typeof RegistryCredentials>;

@@ -64,7 +64,7 @@ export function parseFlags(args: string[], specs: FlagSpec[], stopAtPositional: 
     }
     let value: string | undefined;
     if (long && eq > 0) value = arg.slice(eq + 1);
-    else if (!long && arg.length > 2) value = arg.slice(2);
+    else if (!long && arg.length > 2) value = arg.slice(arg[2] === '=' ? 3 : 2);
     else value = args[++i];
     if (value === undefined) throw new BerthError('INVALID_ARGUMENT', `flag --${spec.name} needs a value`);
     set(spec, value);

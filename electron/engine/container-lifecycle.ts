@@ -208,6 +208,8 @@ export class ContainerLifecycle {
     const done = new Promise<void>((r) => (resolve = r));
     this.exits.set(id, { done, resolve });
     void exited.then(async () => {
+      // A closed engine leaves the exit to the engine that adopts the container.
+      if (this.closed) return;
       const status = (await readExitStatus(this.deps.host, this.paths(id))) ?? 255;
       // Not under the lock: a stop holding it is waiting for exactly this.
       await this.onExit(id, status).catch(() => {});

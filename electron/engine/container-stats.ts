@@ -39,7 +39,8 @@ export class ContainerStatsSampler {
   private async snapshot(containers: Container[]): Promise<ContainerStats[]> {
     const fresh = containers.filter((c) => !this.last.has(c.id));
     if (fresh.length > 0) {
-      await Promise.all(fresh.map((c) => this.read(c.id)));
+      const firsts = await Promise.all(fresh.map((c) => this.read(c.id)));
+      firsts.forEach((sample, i) => sample && this.last.set(fresh[i]!.id, sample));
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const results = await Promise.all(containers.map(async (c) => this.toStats(c, this.last.get(c.id), await this.read(c.id))));
@@ -50,9 +51,7 @@ export class ContainerStatsSampler {
 
   private async read(id: string): Promise<Sample | undefined> {
     const stats = await this.runtime.stats(id);
-    if (!stats) return undefined;
-    const sample = { at: performance.now(), stats };
-    return sample;
+    return stats && { at: performance.now(), stats };
   }
 
   private toStats(container: Container, previous: Sample | undefined, current: Sample | undefined): ContainerStats | undefined {

@@ -38,7 +38,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly lifecycle: ContainerLifecycle,
     private readonly logs: ContainerLogs,
     private readonly stats: ContainerStatsSampler,
-    private readonly warnings: string[],
+    readonly warnings: string[],
   ) {
     super();
     this.api = this.buildApi();

@@ -26,17 +26,44 @@ export function detectCompression(head: Buffer, what: string): Compression {
 
 /** The uncompressed bytes of `source`, whichever of gzip, zstd or nothing it was packed with. */
 export async function decompress(source: Readable, what: string): Promise<Readable> {
-  const head = await peek(source, 6);
-  const compression = detectCompression(head, what);
-  if (compression === 'none') return source;
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let have = 0;
+  let ended = false;
+  while (have < 6) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    have += next.value.length;
+  }
+  const compression = detectCompression(Buffer.concat(head), what);
+  const replayed = Readable.from(replay(head, ended ? undefined : iterator), { objectMode: false });
+  if (compression === 'none') return replayed;
   if (compression === 'gzip') {
     const gunzip = createGunzip();
     // Errors from either side destroy both; the consumer of gunzip sees them.
-    pipeline(source, gunzip, () => {});
+    pipeline(replayed, gunzip, () => {});
     return gunzip;
   }
-  const zstd = Readable.from(zstdChunks(source), { objectMode: false });
-  return zstd;
+  return Readable.from(zstdChunks(replayed), { objectMode: false });
+}
+
+/** The bytes read to sniff the format, then the rest of the source. */
+async function* replay(head: Buffer[], rest: AsyncIterator<Buffer> | undefined): AsyncGenerator<Buffer> {
+  yield* head;
+  if (!rest) return;
+  try {
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await rest.return?.();
+  }
 }
 
 async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
@@ -45,64 +72,19 @@ async function* zstdChunks(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer
   const decoder = new Decompress((data) => {
     if (data.length > 0) out.push(Buffer.from(data));
   });
-  try {
-    for await (const chunk of source) {
-      for (let at = 0; at < chunk.length; at += ZSTD_SLICE) {
-        decoder.push(chunk.subarray(at, at + ZSTD_SLICE));
-        while (out.length > 0) yield out.shift() as Buffer;
-      }
+  const push = (bytes: Uint8Array, final: boolean): void => {
+    try {
+      decoder.push(bytes, final);
+    } catch (err) {
+      throw new BerthError('UNSAFE_LAYER', `zstd data is corrupt: ${err instanceof Error ? err.message : String(err)}`);
     }
-    decoder.push(new Uint8Array(0), true);
-  } catch (err) {
-    if (err instanceof BerthError) throw err;
-    throw new BerthError('UNSAFE_LAYER', `zstd data is corrupt: ${err instanceof Error ? err.message : String(err)}`);
+  };
+  for await (const chunk of source) {
+    for (let at = 0; at < chunk.length; at += ZSTD_SLICE) {
+      push(chunk.subarray(at, at + ZSTD_SLICE), false);
+      while (out.length > 0) yield out.shift() as Buffer;
+    }
   }
+  push(new Uint8Array(0), true);
   while (out.length > 0) yield out.shift() as Buffer;
-}
-
-/** Reads at least `bytes` (or all there is) and puts them back, so the stream starts over. */
-async function peek(source: Readable, bytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let have = 0;
-  while (have < bytes) {
-    const chunk = await readOnce(source);
-    if (chunk === null) break;
-    chunks.push(chunk);
-    have += chunk.length;
-  }
-  const head = Buffer.concat(chunks);
-  if (head.length > 0) source.unshift(head);
-  return head;
-}
-
-function readOnce(source: Readable): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      const chunk: unknown = source.read();
-      if (chunk !== null) {
-        cleanup();
-        resolve(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
-      } else if (source.readableEnded) {
-        cleanup();
-        resolve(null);
-      }
-    };
-    const onEnd = (): void => {
-      cleanup();
-      resolve(null);
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    const cleanup = (): void => {
-      source.off('readable', attempt);
-      source.off('end', onEnd);
-      source.off('error', onError);
-    };
-    source.on('readable', attempt);
-    source.on('end', onEnd);
-    source.on('error', onError);
-    attempt();
-  });
 }

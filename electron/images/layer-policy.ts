@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { Headers } from 'tar-stream';
+import type { Header } from 'tar-stream';
 import { BerthError } from '../../shared/errors.js';
 
 /** A tar header as Berth re-emits it; `pax` carries records GNU tar reads (xattrs, big ids). */
@@ -44,7 +44,7 @@ export class LayerPolicy {
 
   constructor(private readonly what: string) {}
 
-  admit(header: Headers): Admission {
+  admit(header: Header): Admission {
     const raw = header.name;
     const name = this.entryPath(raw);
     const base = posix.basename(name);
@@ -71,9 +71,7 @@ export class LayerPolicy {
         return { keep: true, header: withPax(clean, { [OPAQUE_XATTR]: 'y' }) };
       }
       case 'file':
-      case 'contiguous-file':
-      case undefined:
-      case null: {
+      case 'contiguous-file': {
         if (name === '.') throw this.unsafe(raw, 'a file cannot replace the layer root');
         this.record(name, 'file');
         return { keep: true, header: withPax({ ...common, type: 'file', size: header.size ?? 0 }, pax) };
@@ -128,7 +126,7 @@ export class LayerPolicy {
     return extra;
   }
 
-  private whiteout(raw: string, name: string, base: string, header: Headers): Admission {
+  private whiteout(raw: string, name: string, base: string, header: Header): Admission {
     const dir = posix.dirname(name);
     this.refuseThroughSymlink(raw, name);
     if (base === OPAQUE_MARKER) {

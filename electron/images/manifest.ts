@@ -189,14 +189,14 @@ export function checkConfigType(manifest: ImageManifest, what: string): void {
 }
 
 /** Checks what the image's layers must satisfy before anything is fetched. */
-export function checkLayers(manifest: ImageManifest, config: OciConfig, what: string): void {
-  if (manifest.layers.length !== config.rootfs.diff_ids.length) {
+export function checkLayers(layers: readonly Descriptor[], config: OciConfig, what: string): void {
+  if (layers.length !== config.rootfs.diff_ids.length) {
     throw new BerthError(
       'REGISTRY_ERROR',
-      `${what} lists ${manifest.layers.length} layers but its config names ${config.rootfs.diff_ids.length} diff ids`,
+      `${what} lists ${layers.length} layers but its config names ${config.rootfs.diff_ids.length} diff ids`,
     );
   }
-  for (const layer of manifest.layers) {
+  for (const layer of layers) {
     if (layer.mediaType === MediaType.dockerLayerForeign || (layer.urls && layer.urls.length > 0)) {
       throw new BerthError('REGISTRY_ERROR', `${what} has a foreign layer ${layer.digest} (a Windows image?), which cannot run on Linux`);
     }

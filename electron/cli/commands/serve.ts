@@ -23,9 +23,7 @@ export const serveCommand: Command = {
     }
     const engine = await Engine.open(config);
     const server = await serveSocket(engine, path);
-    for (const warning of engine.api && (await engine.api['system.info']({}, { emit: () => {}, signal: new AbortController().signal })).warnings) {
-      err(`warning: ${warning}`);
-    }
+    for (const warning of engine.warnings) err(`warning: ${warning}`);
     out(`Berth engine serving on ${path}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

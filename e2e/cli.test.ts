@@ -1,0 +1,108 @@
+import type { ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBusyboxImage } from '../build/oci-image.js';
+import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { startRegistry, type TestRegistry } from './fixtures/registry.js';
+import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
+import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+
+function get(address: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: address, port: 80, path: '/', timeout: 5_000 }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('berth command against berth serve', () => {
+  let env: TestEngineEnv;
+  let registry: TestRegistry;
+  let layout: TempDir;
+  let serve: ChildProcess | undefined;
+  let image: string;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    registry = await startRegistry();
+    layout = await makeTempDir('berth-cli-layout-');
+    await buildBusyboxImage(layout.path, 'v1', {
+      exposedPorts: ['80/tcp'],
+      cmd: ['httpd', '-f', '-p', '80', '-h', '/var/www'],
+      files: { '/var/www/index.html': 'hello via cli\n' },
+    });
+    image = await registry.push(layout.path, 'v1', 'cli/httpd');
+  });
+
+  afterAll(async () => {
+    if (serve) {
+      await berth(env.env, ['rm', '-f', 'web']);
+      await stopServe(serve);
+    }
+    await registry?.stop();
+    await layout?.remove();
+    await env?.cleanup();
+  });
+
+  it('says clearly when no engine is running', async () => {
+    const result = await berth(env.env, ['ps']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^berth: no Berth engine is running .*berth serve/);
+  });
+
+  it('pulls, runs -d, serves a page, stops, and rm leaves nothing behind', async () => {
+    serve = await startServe(env.env);
+    const pulled = await berth(env.env, ['pull', image]);
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toContain('Digest: sha256:');
+
+    const run = await berth(env.env, ['run', '-d', '--name', 'web', image]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const ps = await berth(env.env, ['ps']);
+    expect(ps.stdout).toMatch(/CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+NAMES/);
+    expect(ps.stdout).toMatch(new RegExp(`${id.slice(0, 12)}.*Up .*web`));
+
+    const inspect = JSON.parse((await berth(env.env, ['inspect', 'web'])).stdout) as [{ network: { address: string } }];
+    expect(await get(inspect[0].network.address)).toBe('hello via cli\n');
+
+    const stop = await berth(env.env, ['stop', '-t', '1', 'web']);
+    expect(stop).toMatchObject({ code: 0, stdout: 'web\n' });
+    expect((await berth(env.env, ['ps', '-a'])).stdout).toMatch(/Exited \(137\)/);
+
+    expect(await berth(env.env, ['rm', 'web'])).toMatchObject({ code: 0, stdout: 'web\n' });
+    expect(await env.leftovers([id])).toEqual([]);
+  });
+
+  it('runs in the foreground, prints the output and exits with the container code', async () => {
+    const result = await berth(env.env, ['run', '--name', 'fg', image, 'sh', '-c', 'echo from-inside; exit 5']);
+    expect(result.stdout).toBe('from-inside\n');
+    expect(result.code).toBe(5);
+    expect((await berth(env.env, ['rm', 'fg'])).code).toBe(0);
+  });
+
+  it('gives one clear line for bad input', async () => {
+    const badRef = await berth(env.env, ['run', '-d', 'Busybox']);
+    expect(badRef.code).toBe(1);
+    expect(badRef.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badRef.stderr).toMatch(/invalid reference "Busybox"/);
+
+    const badSignal = await berth(env.env, ['kill', '-s', 'NOPE', 'nothing-here']);
+    expect(badSignal.code).toBe(1);
+
+    const badFlag = await berth(env.env, ['run', '--frobnicate', image]);
+    expect(badFlag).toMatchObject({ code: 2, stderr: 'berth: unknown flag: --frobnicate\n' });
+
+    const missing = await berth(env.env, ['run', '-d', `${registry.host}/cli/nope:v9`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cli\/nope:v9/);
+    expect((await berth(env.env, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+});

@@ -1,0 +1,195 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBusyboxImage } from '../../build/oci-image.js';
+import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
+import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
+import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { Engine } from './engine.js';
+
+function get(address: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: address, port, path: '/', timeout: 5_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+describe('engine on Linux with runc', () => {
+  let env: TestEngineEnv;
+  let registry: TestRegistry;
+  let layout: TempDir;
+  let engine: Engine;
+  let call: ReturnType<typeof engineCaller>;
+  let httpd: string;
+  let busybox: string;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    registry = await startRegistry();
+    layout = await makeTempDir('berth-layout-');
+    await buildBusyboxImage(layout.path, 'httpd', {
+      exposedPorts: ['80/tcp'],
+      cmd: ['httpd', '-f', '-p', '80', '-h', '/var/www'],
+      files: { '/var/www/index.html': 'served by berth test\n' },
+    });
+    await buildBusyboxImage(layout.path, 'sh', { cmd: ['sh'] });
+    httpd = await registry.push(layout.path, 'httpd', 'test/httpd');
+    busybox = await registry.push(layout.path, 'sh', 'test/busybox');
+    engine = await Engine.open(env.config);
+    call = engineCaller(engine);
+  });
+
+  afterAll(async () => {
+    if (engine) {
+      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
+      engine.close();
+    }
+    await registry?.stop();
+    await layout?.remove();
+    await env?.cleanup();
+  });
+
+  async function exited(id: string) {
+    return waitFor('container exit', () => call('containers.inspect', { id }), (c) => c.state.status === 'exited');
+  }
+
+  it('pulls, runs an httpd that serves on its address, stops within the timeout, and removes without a trace', async () => {
+    const progress: string[] = [];
+    const container = await call('containers.run', { image: httpd, name: 'web' }, (p) => progress.push(p.status));
+    ids.push(container.id);
+    expect(progress).toContain('done');
+    expect(container.state.status).toBe('running');
+    expect(container.network.address).toMatch(/^10\./);
+    expect(await get(container.network.address, 80)).toBe('served by berth test\n');
+
+    const started = Date.now();
+    const stopped = await call('containers.stop', { id: 'web', timeout: 1 });
+    expect(stopped.state.status).toBe('exited');
+    // httpd as pid 1 ignores SIGTERM, so the stop ends with SIGKILL after the timeout.
+    expect(stopped.state.exitCode).toBe(137);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await env.leftovers([container.id])).toEqual([]);
+
+    await call('containers.remove', { id: 'web' });
+    await expect(call('containers.inspect', { id: 'web' })).rejects.toMatchObject({ code: 'CONTAINER_NOT_FOUND' });
+    expect(await env.leftovers([container.id])).toEqual([]);
+  });
+
+  it('keeps exit codes and captures stdout and stderr in the log', async () => {
+    const container = await call('containers.run', {
+      image: busybox,
+      cmd: ['sh', '-c', 'echo one; echo two; echo to-stderr >&2; exit 3'],
+    });
+    const done = await exited(container.id);
+    expect(done.state.exitCode).toBe(3);
+    const logs = async (tail?: number) => {
+      const chunks: string[] = [];
+      await call('containers.logs', { id: container.id, tail }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
+      return chunks.join('');
+    };
+    // stdout and stderr are separate pipes, so only each stream's own order is kept.
+    expect((await logs()).split('\n').sort()).toEqual(['', 'one', 'to-stderr', 'two']);
+    expect(await logs(2)).toMatch(/^(two\nto-stderr|to-stderr\ntwo|one\ntwo)\n$/);
+    await call('containers.remove', { id: container.id });
+  });
+
+  it('follows logs until the container exits', async () => {
+    const container = await call('containers.run', {
+      image: busybox,
+      cmd: ['sh', '-c', 'for i in 1 2 3; do echo line$i; sleep 0.2; done'],
+    });
+    const chunks: string[] = [];
+    await call('containers.logs', { id: container.id, follow: true }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
+    expect(chunks.join('')).toBe('line1\nline2\nline3\n');
+    await call('containers.remove', { id: container.id, force: true });
+  });
+
+  it('applies env, workdir, user, hostname and the entrypoint override', async () => {
+    const container = await call('containers.run', {
+      image: busybox,
+      env: ['GREETING=hi there'],
+      workdir: '/tmp',
+      user: 'nobody',
+      hostname: 'box',
+      entrypoint: 'sh',
+      cmd: ['-c', 'echo "$GREETING|$(pwd)|$(id -u)|$(hostname)"'],
+    });
+    await exited(container.id);
+    const chunks: string[] = [];
+    await call('containers.logs', { id: container.id }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
+    expect(chunks.join('')).toBe('hi there|/tmp|65534|box\n');
+    await call('containers.remove', { id: container.id });
+  });
+
+  it('refuses a taken name, an unknown image and a malformed reference, leaving nothing behind', async () => {
+    const first = await call('containers.run', { image: busybox, name: 'taken', cmd: ['sleep', '30'] });
+    await expect(call('containers.run', { image: busybox, name: 'taken', cmd: ['true'] })).rejects.toMatchObject({
+      code: 'NAME_IN_USE',
+      message: expect.stringContaining('"taken"'),
+    });
+    await expect(call('containers.run', { image: `${registry.host}/test/missing:v1` })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+    await expect(call('containers.run', { image: 'Bad:Ref:x' })).rejects.toMatchObject({ code: 'INVALID_REFERENCE' });
+    await expect(call('containers.kill', { id: 'taken', signal: 'SIGBOGUS' })).rejects.toMatchObject({ code: 'INVALID_SIGNAL' });
+    const all = await call('containers.list', { all: true });
+    expect(all.map((c) => c.name)).toEqual(['taken']);
+    await call('containers.remove', { id: first.id, force: true });
+    expect(await env.leftovers([first.id])).toEqual([]);
+  });
+
+  it('restarts on failure up to the limit and records the count', async () => {
+    const container = await call('containers.run', {
+      image: busybox,
+      cmd: ['sh', '-c', 'exit 2'],
+      restart: { name: 'on-failure', maxRetries: 2 },
+    });
+    const final = await waitFor(
+      'restarts to finish',
+      () => call('containers.inspect', { id: container.id }),
+      (c) => c.state.status === 'exited' && c.state.restartCount === 2,
+    );
+    expect(final.state.exitCode).toBe(2);
+    // No third restart comes.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await call('containers.inspect', { id: container.id })).state.restartCount).toBe(2);
+    await call('containers.remove', { id: container.id });
+  });
+
+  it('reports CPU and memory of a running container', async () => {
+    const container = await call('containers.run', { image: busybox, cmd: ['sh', '-c', 'while :; do :; done'] });
+    const [stats] = await call('containers.stats', { ids: [container.id] });
+    expect(stats?.memoryBytes).toBeGreaterThan(0);
+    expect(stats?.cpuPercent).toBeGreaterThan(10);
+    await call('containers.remove', { id: container.id, force: true });
+  });
+
+  it('adopts running containers after an engine restart and can still stop them', async () => {
+    const container = await call('containers.run', { image: busybox, name: 'survivor', cmd: ['sleep', '60'] });
+    engine.close();
+    engine = await Engine.open(env.config);
+    call = engineCaller(engine);
+    const adopted = await call('containers.inspect', { id: 'survivor' });
+    expect(adopted.state.status).toBe('running');
+    expect(adopted.state.pid).toBe(container.state.pid);
+    const stopped = await call('containers.kill', { id: 'survivor', signal: 'KILL' });
+    expect(stopped.state.status).toBe('exited');
+    expect(stopped.state.exitCode).toBe(137);
+    await call('containers.remove', { id: 'survivor' });
+    expect(await env.leftovers([container.id])).toEqual([]);
+  });
+
+  it('gives a --network none container only its loopback', async () => {
+    const none = await call('containers.run', { image: busybox, network: 'none', cmd: ['sh', '-c', 'ls /sys/class/net'] });
+    await exited(none.id);
+    const chunks: string[] = [];
+    await call('containers.logs', { id: none.id }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
+    expect(chunks.join('').trim()).toBe('lo');
+    await call('containers.remove', { id: none.id });
+  });
+});

@@ -1,0 +1,308 @@
+import { BerthError } from '../../shared/errors.js';
+import type { Image, PullPolicy, PullProgress, RegistryCredentials } from '../../shared/images.js';
+import type { Host } from '../host/host.js';
+import { ContentStore } from './content-store.js';
+import { ImageRecords } from './image-records.js';
+import { LayerStore } from './layer-store.js';
+import { loadArchive, type LoadOptions } from './load-archive.js';
+import { defaultPlatform, parseManifest, toImageConfig, type Platform } from './manifest.js';
+import { pullImage, type FetchedImage, type PullContext } from './pull-image.js';
+import { familiarReference, formatReference, parseReference, repositoryName, type Reference } from './reference.js';
+import { RegistryClient } from './registry-client.js';
+
+export interface ImageStoreOptions {
+  host: Host;
+  /** Engine-side directory for blobs and image records. */
+  home: string;
+  /** Normalised (or familiar) reference -> OCI archive path, loaded instead of pulled, e.g. the hello image. */
+  bundled?: Record<string, string>;
+  /** Accounts by registry as references name it (`docker.io`, `localhost:5000`). */
+  credentials?: Record<string, RegistryCredentials>;
+  /** Registries (`host:port`) that may be spoken to over plain HTTP; defaults to BERTH_INSECURE_REGISTRIES. */
+  insecureRegistries?: string[];
+  /** Platform picked from multi-platform images; defaults to Linux on this machine's architecture. */
+  platform?: Platform;
+}
+
+type Listener = (progress: PullProgress) => void;
+
+const EPOCH = new Date(0).toISOString();
+
+/**
+ * Images: pulled from registries or loaded from archives, recorded by config digest, their
+ * layers unpacked on the host. Blobs and records live engine-side; layers live host-side.
+ */
+export class ImageStore {
+  private readonly content: ContentStore;
+  private readonly layers: LayerStore;
+  private readonly records: ImageRecords;
+  private readonly bundled = new Map<string, string>();
+  private readonly clients = new Map<string, RegistryClient>();
+  private readonly pins = new Map<string, number>();
+  private readonly inFlight = new Map<string, { promise: Promise<Image>; listeners: Set<Listener> }>();
+  private readonly context: PullContext;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: ImageStoreOptions) {
+    this.content = new ContentStore(options.home);
+    this.layers = new LayerStore(options.host);
+    this.records = new ImageRecords(options.home);
+    for (const [reference, path] of Object.entries(options.bundled ?? {})) this.bundled.set(formatReference(parseReference(reference)), path);
+    this.context = {
+      client: (domain) => this.client(domain),
+      content: this.content,
+      layers: this.layers,
+      platform: options.platform ?? defaultPlatform(),
+      pin: (digests) => this.pin(digests),
+    };
+  }
+
+  /** Fetches the image from its registry (layers already unpacked are reused) and records it. */
+  pull(reference: string, onProgress?: (p: PullProgress) => void): Promise<Image> {
+    const parsed = parseReference(reference);
+    const name = formatReference(parsed);
+    return this.shared(`pull ${name}`, onProgress, async (emit) => this.record(await pullImage(this.context, parsed, emit), [name]));
+  }
+
+  /** The image under `policy`: 'missing' pulls (or loads a bundled archive) only when absent. */
+  async ensure(reference: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<Image> {
+    const parsed = parseReference(reference);
+    const name = formatReference(parsed);
+    if (policy !== 'always') {
+      const present = await this.resolve(name);
+      if (present && (await this.repairLayers(present))) return present;
+      if (policy === 'never') {
+        throw new BerthError('IMAGE_NOT_FOUND', `image "${familiarReference(parsed)}" is not present and the pull policy is never`);
+      }
+    }
+    const archive = this.bundled.get(name);
+    if (archive !== undefined) return this.shared(`load ${name}`, onProgress, () => this.loadBundled(parsed, archive));
+    return this.pull(name, onProgress);
+  }
+
+  async list(): Promise<Image[]> {
+    const images = await this.records.all();
+    return images.sort((a, b) => (a.names[0] ?? '~' + a.id).localeCompare(b.names[0] ?? '~' + b.id));
+  }
+
+  /** By reference (normalised), by digest reference, or by id / unique id prefix (with or without `sha256:`). */
+  async resolve(referenceOrId: string): Promise<Image | undefined> {
+    return resolveIn(await this.records.all(), referenceOrId);
+  }
+
+  /** Removes the name; an image left without names (or removed by id) goes with its unused blobs and layers. */
+  remove(referenceOrId: string): Promise<Image> {
+    return this.exclusive(async () => {
+      const all = await this.records.all();
+      const image = resolveIn(all, referenceOrId);
+      if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image "${referenceOrId}" not found`);
+      const name = tryNormalise(referenceOrId);
+      const remaining = name !== undefined && image.names.includes(name) ? image.names.filter((n) => n !== name) : [];
+      if (remaining.length > 0) {
+        const kept = { ...image, names: remaining };
+        await this.records.save(kept);
+        return kept;
+      }
+      await this.records.delete(image.id);
+      await this.collect(image, all.filter((other) => other.id !== image.id));
+      return { ...image, names: [] };
+    });
+  }
+
+  /** Loads an OCI or `docker save` archive, offline. */
+  async load(archivePath: string, options: LoadOptions = {}): Promise<Image[]> {
+    const loaded = await loadArchive(this.context, archivePath, options);
+    const images: Image[] = [];
+    for (const image of loaded) images.push(await this.record(image, image.names));
+    return images;
+  }
+
+  /** Host-side unpacked layer directories, bottom first. */
+  layerPaths(image: Image): string[] {
+    return image.layers.map((diffId) => this.layers.path(diffId));
+  }
+
+  private async loadBundled(reference: Reference, archive: string): Promise<Image> {
+    const name = formatReference(reference);
+    const images = await this.load(archive, { repository: repositoryName(reference) });
+    const named = images.find((image) => image.names.includes(name));
+    if (named) return named;
+    const only = images.length === 1 ? images[0] : undefined;
+    if (!only) throw new BerthError('IMAGE_NOT_FOUND', `bundled archive ${archive} holds no image named ${familiarReference(reference)}`);
+    return this.exclusive(async () => this.addNames(await this.records.all(), only, [name]));
+  }
+
+  /** Records a fetched image under `names`, moving each name off any image that had it. */
+  private record(fetched: FetchedImage, names: string[]): Promise<Image> {
+    return this.exclusive(async () => {
+      const all = await this.records.all();
+      const existing = all.find((image) => image.id === fetched.configDigest);
+      const image: Image = {
+        id: fetched.configDigest,
+        names: existing?.names ?? [],
+        manifestDigest: fetched.manifestDigest,
+        layers: fetched.config.rootfs.diff_ids,
+        size: fetched.size,
+        created: fetched.config.created ?? EPOCH,
+        config: toImageConfig(fetched.config),
+      };
+      const indexDigest = fetched.indexDigest ?? existing?.indexDigest;
+      if (indexDigest) image.indexDigest = indexDigest;
+      return this.addNames(all, image, names);
+    });
+  }
+
+  /** Call with the lock held. An image a name moves away from stays, nameless, until removed. */
+  private async addNames(all: Image[], image: Image, names: string[]): Promise<Image> {
+    for (const other of all) {
+      if (other.id === image.id || !other.names.some((n) => names.includes(n))) continue;
+      await this.records.save({ ...other, names: other.names.filter((n) => !names.includes(n)) });
+    }
+    const updated = { ...image, names: [...new Set([...image.names, ...names])] };
+    await this.records.save(updated);
+    return updated;
+  }
+
+  /** Deletes the blobs and layers of a removed image that no other image or running pull uses. */
+  private async collect(image: Image, others: Image[]): Promise<void> {
+    const usedBlobs = new Set<string>();
+    const usedLayers = new Set<string>();
+    for (const other of others) {
+      for (const digest of await this.blobsOf(other)) usedBlobs.add(digest);
+      for (const diffId of other.layers) usedLayers.add(diffId);
+    }
+    for (const digest of await this.blobsOf(image)) {
+      if (!usedBlobs.has(digest) && !this.pins.has(digest)) await this.content.remove(digest);
+    }
+    for (const diffId of new Set(image.layers)) {
+      if (!usedLayers.has(diffId) && !this.pins.has(diffId)) await this.layers.remove(diffId);
+    }
+  }
+
+  private async blobsOf(image: Image): Promise<string[]> {
+    const digests = [image.id, image.manifestDigest, ...((await this.layerBlobs(image)) ?? [])];
+    if (image.indexDigest) digests.push(image.indexDigest);
+    return digests;
+  }
+
+  /** The compressed layer blobs, bottom first, as the stored manifest names them. */
+  private async layerBlobs(image: Image): Promise<string[] | undefined> {
+    if (!(await this.content.has(image.manifestDigest))) return undefined;
+    try {
+      const parsed = parseManifest(await this.content.read(image.manifestDigest), undefined, image.id);
+      return parsed.kind === 'manifest' ? parsed.manifest.layers.map((layer) => layer.digest) : undefined;
+    } catch {
+      // An unreadable manifest names no layers to keep or to delete.
+      return undefined;
+    }
+  }
+
+  /** True when every layer is unpacked, re-unpacking from stored blobs where a layer went missing. */
+  private async repairLayers(image: Image): Promise<boolean> {
+    const missing: number[] = [];
+    for (const [index, diffId] of image.layers.entries()) if (!(await this.layers.has(diffId))) missing.push(index);
+    if (missing.length === 0) return true;
+    const blobs = await this.layerBlobs(image);
+    if (!blobs || blobs.length !== image.layers.length) return false;
+    for (const index of missing) {
+      const digest = blobs[index] as string;
+      if (!(await this.content.has(digest))) return false;
+      await this.layers.ensure(image.layers[index] as string, { open: async () => this.content.open(digest), what: `layer ${digest.slice(7, 19)}` });
+    }
+    return true;
+  }
+
+  private client(domain: string): RegistryClient {
+    let client = this.clients.get(domain);
+    if (!client) {
+      const credentials = this.options.credentials?.[domain];
+      client = new RegistryClient({ domain, ...(credentials ? { credentials } : {}), ...(this.options.insecureRegistries ? { insecure: this.options.insecureRegistries } : {}) });
+      this.clients.set(domain, client);
+    }
+    return client;
+  }
+
+  private pin(digests: readonly string[]): () => void {
+    for (const digest of digests) this.pins.set(digest, (this.pins.get(digest) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const digest of digests) {
+        const count = (this.pins.get(digest) ?? 1) - 1;
+        if (count <= 0) this.pins.delete(digest);
+        else this.pins.set(digest, count);
+      }
+    };
+  }
+
+  /** Record changes and collection run one at a time. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work, work);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Concurrent pulls of one reference share the work; each caller still gets the progress. */
+  private shared(key: string, onProgress: Listener | undefined, work: (emit: Listener) => Promise<Image>): Promise<Image> {
+    let flight = this.inFlight.get(key);
+    if (!flight) {
+      const listeners = new Set<Listener>();
+      const emit: Listener = (progress) => {
+        for (const listener of listeners) {
+          try {
+            listener(progress);
+          } catch {
+            // A failing progress consumer must not fail the pull.
+          }
+        }
+      };
+      const promise = work(emit).finally(() => this.inFlight.delete(key));
+      flight = { promise, listeners };
+      this.inFlight.set(key, flight);
+    }
+    if (onProgress) flight.listeners.add(onProgress);
+    return flight.promise;
+  }
+}
+
+function resolveIn(images: Image[], input: string): Image | undefined {
+  const hex = /^(sha256:)?([a-f0-9]{1,64})$/.exec(input);
+  if (hex?.[2]?.length === 64) return images.find((image) => image.id === `sha256:${hex[2]}`);
+  let reference: Reference | undefined;
+  if (!hex?.[1]) {
+    try {
+      reference = parseReference(input);
+    } catch (err) {
+      if (!hex) throw err;
+    }
+  }
+  if (reference) {
+    const name = formatReference(reference);
+    const named = images.find((image) => image.names.includes(name));
+    if (named) return named;
+    const digest = reference.digest;
+    if (digest) {
+      const repository = repositoryName(reference);
+      const byDigest = images.find(
+        (image) =>
+          (image.manifestDigest === digest || image.indexDigest === digest) &&
+          (image.names.length === 0 || image.names.some((n) => repositoryName(parseReference(n)) === repository)),
+      );
+      if (byDigest) return byDigest;
+    }
+  }
+  if (!hex) return undefined;
+  const prefix = `sha256:${hex[2] ?? ''}`;
+  const matches = images.filter((image) => image.id.startsWith(prefix));
+  if (matches.length > 1) throw new BerthError('INVALID_REFERENCE', `image id prefix "${input}" is ambiguous: it matches ${matches.length} images`);
+  return matches[0];
+}
+
+function tryNormalise(input: string): string | undefined {
+  try {
+    return formatReference(parseReference(input));
+  } catch {
+    return undefined;
+  }
+}

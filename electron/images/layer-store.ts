@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { BerthError } from '../../shared/errors.js';
+import type { Host } from '../host/host.js';
+import { execChecked } from '../host/exec-checked.js';
+import { isSha256Digest } from './reference.js';
+import { unpackLayer } from './unpack-layer.js';
+
+export interface EnsureLayerOptions {
+  /** Opens the layer blob (compressed or not) when the layer must be unpacked. */
+  open: () => Promise<Readable>;
+  what: string;
+  onBytes?: (consumed: number) => void;
+}
+
+/**
+ * Unpacked layers on the host, one directory per diff id under `${dataRoot}/layers`, each the
+ * lower dir of an overlay. A directory only appears under its final name once fully unpacked.
+ */
+export class LayerStore {
+  readonly root: string;
+  private readonly tmpRoot: string;
+  private readonly inFlight = new Map<string, Promise<'unpacked' | 'cached'>>();
+
+  constructor(private readonly host: Host) {
+    // Host paths are Linux paths even when the engine runs on Windows.
+    this.root = posix.join(host.dataRoot, 'layers');
+    this.tmpRoot = posix.join(this.root, 'tmp');
+  }
+
+  path(diffId: string): string {
+    return posix.join(this.root, hexOf(diffId));
+  }
+
+  async has(diffId: string): Promise<boolean> {
+    const stat = await this.host.stat(this.path(diffId));
+    return stat?.isDirectory === true;
+  }
+
+  /** Unpacks the layer unless it is there; concurrent callers for one diff id share the work. */
+  ensure(diffId: string, options: EnsureLayerOptions): Promise<'unpacked' | 'cached'> {
+    const running = this.inFlight.get(diffId);
+    if (running) return running.then(() => 'cached');
+    const work = this.unpackOnce(diffId, options).finally(() => this.inFlight.delete(diffId));
+    this.inFlight.set(diffId, work);
+    return work;
+  }
+
+  async remove(diffId: string): Promise<void> {
+    await this.host.remove(this.path(diffId));
+  }
+
+  private async unpackOnce(diffId: string, options: EnsureLayerOptions): Promise<'unpacked' | 'cached'> {
+    if (await this.has(diffId)) return 'cached';
+    const target = this.path(diffId);
+    const tmp = posix.join(this.tmpRoot, `${hexOf(diffId)}.${randomBytes(6).toString('hex')}`);
+    await this.host.mkdir(tmp);
+    try {
+      const blob = await options.open();
+      await unpackLayer({ host: this.host, blob, dir: tmp, expectedDiffId: diffId, what: options.what, onBytes: options.onBytes });
+      // -T: never move into an existing directory; another engine may have won the race.
+      const moved = await this.host.exec(['mv', '-T', tmp, target]);
+      if (moved.code !== 0) {
+        if (await this.has(diffId)) return 'cached';
+        await execChecked(this.host, ['mv', '-T', tmp, target], 'INTERNAL');
+      }
+      return 'unpacked';
+    } finally {
+      await this.host.remove(tmp);
+    }
+  }
+}
+
+function hexOf(diffId: string): string {
+  if (!isSha256Digest(diffId)) throw new BerthError('DIGEST_MISMATCH', `"${diffId}" is not a sha256 diff id`);
+  return diffId.slice('sha256:'.length);
+}

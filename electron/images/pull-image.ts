@@ -1,0 +1,168 @@
+import { BerthError } from '../../shared/errors.js';
+import type { PullProgress } from '../../shared/images.js';
+import { digestOf, type ContentStore } from './content-store.js';
+import type { LayerStore } from './layer-store.js';
+import {
+  checkConfigType,
+  checkLayers,
+  parseConfig,
+  parseManifest,
+  selectPlatform,
+  type Descriptor,
+  type ImageManifest,
+  type OciConfig,
+  type Platform,
+} from './manifest.js';
+import { familiarReference, formatReference, type Reference } from './reference.js';
+import type { RegistryClient } from './registry-client.js';
+
+export interface PullContext {
+  client(domain: string): RegistryClient;
+  content: ContentStore;
+  layers: LayerStore;
+  platform: Platform;
+  /** Keeps blobs and layers of a pull in progress from being collected by a concurrent remove. */
+  pin(digests: readonly string[]): () => void;
+}
+
+/** What a pull or a load produced, ready to be recorded. */
+export interface FetchedImage {
+  manifestDigest: string;
+  indexDigest?: string;
+  configDigest: string;
+  config: OciConfig;
+  layers: Descriptor[];
+  size: number;
+}
+
+/** Layers fetched at once: enough to fill a link, few enough not to thrash a small disk. */
+const LAYER_CONCURRENCY = 3;
+const DOWNLOAD_ATTEMPTS = 3;
+const PROGRESS_INTERVAL_MS = 100;
+
+/** Fetches manifest, config and layers of `reference` and unpacks the layers on the host. */
+export async function pullImage(ctx: PullContext, reference: Reference, onProgress?: (p: PullProgress) => void): Promise<FetchedImage> {
+  const client = ctx.client(reference.domain);
+  const what = familiarReference(reference);
+  const repository = reference.path;
+  const name = formatReference(reference);
+
+  const first = await client.manifest(repository, reference.digest ?? reference.tag ?? 'latest', what);
+  let fetched = first;
+  let indexDigest: string | undefined;
+  let parsed = parseManifest(first.bytes, first.contentType, what);
+  if (parsed.kind === 'index') {
+    indexDigest = first.digest;
+    const entry = selectPlatform(parsed.index, ctx.platform, what);
+    fetched = await client.manifest(repository, entry.digest, what);
+    parsed = parseManifest(fetched.bytes, fetched.contentType, what);
+    if (parsed.kind !== 'manifest') throw new BerthError('REGISTRY_ERROR', `${what}: an index points at another index`);
+  }
+  const manifest: ImageManifest = parsed.manifest;
+  checkConfigType(manifest, what);
+
+  const configBytes = (await ctx.content.has(manifest.config.digest))
+    ? await ctx.content.read(manifest.config.digest)
+    : await client.smallBlob(repository, manifest.config.digest, `config of ${what}`);
+  const configDigest = digestOf(configBytes);
+  if (configDigest !== manifest.config.digest) {
+    throw new BerthError('DIGEST_MISMATCH', `config of ${what} hashes to ${configDigest}, not ${manifest.config.digest}`);
+  }
+  const config = parseConfig(configBytes, what);
+  checkLayers(manifest.layers, config, what);
+
+  const diffIds = config.rootfs.diff_ids;
+  const unpin = ctx.pin([fetched.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...diffIds]);
+  try {
+    const report = progressReporter(name, onProgress);
+    for (const layer of manifest.layers) report(layer, 'waiting', 0);
+
+    await forEachLimit(manifest.layers, LAYER_CONCURRENCY, async (layer, index) => {
+      const diffId = diffIds[index] as string;
+      const layerWhat = `layer ${layer.digest.slice(7, 19)} of ${what}`;
+      if (await ctx.layers.has(diffId)) {
+        report(layer, 'cached', layer.size);
+        return;
+      }
+      await download(ctx, client, repository, layer, layerWhat, (n) => report(layer, 'downloading', n));
+      report(layer, 'unpacking', 0);
+      const outcome = await ctx.layers.ensure(diffId, {
+        open: async () => ctx.content.open(layer.digest),
+        what: layerWhat,
+        onBytes: (n) => report(layer, 'unpacking', n),
+      });
+      report(layer, outcome === 'cached' ? 'cached' : 'done', layer.size);
+    });
+
+    // Stored last: a failed pull leaves no manifest or config behind, only verified layer blobs.
+    await ctx.content.put(configBytes, manifest.config.digest);
+    await ctx.content.put(fetched.bytes, fetched.digest);
+    if (indexDigest) await ctx.content.put(first.bytes, indexDigest);
+  } finally {
+    unpin();
+  }
+
+  const size = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
+  const result: FetchedImage = { manifestDigest: fetched.digest, configDigest: manifest.config.digest, config, layers: manifest.layers, size };
+  if (indexDigest) result.indexDigest = indexDigest;
+  return result;
+}
+
+/** Downloads one blob into the content store, resuming after a broken connection. */
+async function download(
+  ctx: PullContext,
+  client: RegistryClient,
+  repository: string,
+  layer: Descriptor,
+  what: string,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.content.ingest(layer.digest, {
+        size: layer.size,
+        what,
+        onBytes,
+        open: (offset) => client.blob(repository, layer.digest, offset, what),
+      });
+      return;
+    } catch (err) {
+      const retry = err instanceof BerthError && err.code === 'REGISTRY_ERROR' && attempt < DOWNLOAD_ATTEMPTS;
+      if (!retry) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
+function progressReporter(reference: string, onProgress: ((p: PullProgress) => void) | undefined) {
+  const last = new Map<string, number>();
+  return (layer: Descriptor, status: PullProgress['status'], current: number): void => {
+    if (!onProgress) return;
+    // Byte counts come per chunk: pass on a few a second, and always the first and the last.
+    if (status === 'downloading' || status === 'unpacking') {
+      const now = Date.now();
+      const previous = last.get(layer.digest + status);
+      if (previous !== undefined && now - previous < PROGRESS_INTERVAL_MS && current < layer.size) return;
+      last.set(layer.digest + status, now);
+    }
+    onProgress({ reference, layer: layer.digest, status, current: Math.min(current, layer.size), total: layer.size });
+  };
+}
+
+/** Runs `task` over `items`, at most `limit` at a time; the first failure is thrown once all stop. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const index = next++;
+      try {
+        await task(items[index] as T, index);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
