@@ -184,6 +184,27 @@ describe('engine on Linux with runc', () => {
     expect(await env.leftovers([container.id])).toEqual([]);
   });
 
+  it('runs the bundled hello image by name with no registry', async () => {
+    const container = await call('containers.run', { image: 'hello' });
+    expect(await get(container.network.address, 80)).toContain('Hello from Berth');
+    await call('containers.remove', { id: container.id, force: true });
+  });
+
+  it('brings always and unless-stopped containers back when the engine starts, as Docker does', async () => {
+    const always = await call('containers.run', { image: busybox, cmd: ['sleep', '60'], restart: { name: 'always' } });
+    const unless = await call('containers.run', { image: busybox, cmd: ['sleep', '60'], restart: { name: 'unless-stopped' } });
+    await call('containers.stop', { id: always.id, timeout: 0 });
+    await call('containers.stop', { id: unless.id, timeout: 0 });
+    engine.close();
+    engine = await Engine.open(env.config);
+    call = engineCaller(engine);
+    expect((await call('containers.inspect', { id: always.id })).state.status).toBe('running');
+    expect((await call('containers.inspect', { id: unless.id })).state.status).toBe('exited');
+    await call('containers.remove', { id: always.id, force: true });
+    await call('containers.remove', { id: unless.id });
+    expect(await env.leftovers([always.id, unless.id])).toEqual([]);
+  });
+
   it('gives a --network none container only its loopback', async () => {
     const none = await call('containers.run', { image: busybox, network: 'none', cmd: ['sh', '-c', 'ls /sys/class/net'] });
     await exited(none.id);

@@ -46,6 +46,10 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot)): Promise<Engine> {
     await mkdir(config.home, { recursive: true, mode: 0o700 });
+    const uid = (await host.exec(['id', '-u'])).stdout.toString().trim();
+    if (uid !== '0') {
+      throw new BerthError('RUNTIME_ERROR', 'the engine needs root on its Linux host (mounts, network namespaces): run it as root');
+    }
     await host.mkdir(host.dataRoot);
     const runtime = await RuntimeCli.probe(host, `${host.dataRoot}/runtime`, config.runtimePath);
     const nofileLimit = Number((await host.exec(['sh', '-c', 'ulimit -Hn'])).stdout.toString().trim()) || 1024;
