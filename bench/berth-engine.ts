@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { makeTestEngineEnv, type TestEngineEnv } from '../e2e/fixtures/test-engine.js';
-import { socketPath } from '../electron/cli/commands/serve.js';
+import { socketPath } from '../electron/engine/engine-config.js';
 import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { hasExited, logTail, stopChild, waitUntil } from './process-control.js';
 import { timeCommand, type CommandResult } from './timed-command.js';
@@ -52,7 +52,8 @@ export async function startBerthEngine(workDir: string, log: (line: string) => v
   try {
     const logFile = await open(logPath, 'a');
     try {
-      server = spawn(process.execPath, [BERTH_CLI, 'serve'], { env, stdio: ['ignore', logFile.fd, logFile.fd] });
+      // Its own process group: a Ctrl-C meant for the benchmark must not stop it before cleanup.
+      server = spawn(process.execPath, [BERTH_CLI, 'serve'], { env, stdio: ['ignore', logFile.fd, logFile.fd], detached: true });
     } finally {
       await logFile.close();
     }

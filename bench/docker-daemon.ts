@@ -151,7 +151,8 @@ export async function startDockerDaemon(options: DockerDaemonOptions): Promise<D
           `--containerd-plugins-namespace=bench-${tag}-plugins`,
           '--log-level=warn',
         ],
-        { stdio: ['ignore', logFile.fd, logFile.fd] },
+        // Its own process group: a Ctrl-C meant for the benchmark must not stop it before cleanup.
+        { stdio: ['ignore', logFile.fd, logFile.fd], detached: true },
       );
     } finally {
       await logFile.close();

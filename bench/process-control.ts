@@ -15,7 +15,7 @@ export async function waitUntil(what: string, ready: () => Promise<boolean>, tim
   }
 }
 
-function hasExited(child: ChildProcess): boolean {
+export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
@@ -30,8 +30,6 @@ export async function stopChild(child: ChildProcess, graceMs: number): Promise<b
   await exited;
   return true;
 }
-
-export { hasExited };
 
 /** Lazily unmounts everything mounted at or below `dir`, deepest first. */
 export async function unmountUnder(dir: string): Promise<void> {

@@ -184,7 +184,7 @@ async function measureRounds(
       break;
     }
     // Rotating the order every round spreads warm caches and machine noise over every measure.
-    const order = measures.map((_, i) => measures[(i + round + measures.length * MAX_RUNS) % measures.length]!);
+    const order = measures.map((_, i) => measures[(i + round + options.warmup) % measures.length]!);
     for (const measure of order) {
       if (dropped.has(measure.key)) continue;
       const result = results.get(measure.key)!;

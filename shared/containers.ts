@@ -1,14 +1,15 @@
 import { z } from 'zod';
+import { NETWORK_MODES, RESTART_POLICIES } from './choices.js';
 import { PullPolicy } from './images.js';
 
 export const RestartPolicy = z.object({
-  name: z.enum(['no', 'on-failure', 'always', 'unless-stopped']),
+  name: z.enum(RESTART_POLICIES),
   /** For on-failure: give up after this many restarts (0 = no limit). */
   maxRetries: z.number().int().nonnegative().default(0),
 });
 export type RestartPolicy = z.infer<typeof RestartPolicy>;
 
-export const NetworkMode = z.enum(['bridge', 'host', 'none']);
+export const NetworkMode = z.enum(NETWORK_MODES);
 export type NetworkMode = z.infer<typeof NetworkMode>;
 
 /** What the user asked for with `berth run` or the Run dialog. */

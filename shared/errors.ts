@@ -31,27 +31,3 @@ export const ErrorInfo = z.object({
   detail: z.unknown().optional(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;
-
-/** The one error type thrown inside the engine; at the contract edge it becomes an ErrorInfo. */
-export class BerthError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly detail?: unknown,
-  ) {
-    super(message);
-    this.name = 'BerthError';
-  }
-
-  toInfo(): ErrorInfo {
-    return this.detail === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, detail: this.detail };
-  }
-
-  static from(err: unknown): BerthError {
-    if (err instanceof BerthError) return err;
-    const message = err instanceof Error ? err.message : String(err);
-    return new BerthError('INTERNAL', message);
-  }
-}

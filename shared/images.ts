@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { PULL_POLICIES } from './choices.js';
 
-export const PullPolicy = z.enum(['always', 'missing', 'never']);
+export const PullPolicy = z.enum(PULL_POLICIES);
 export type PullPolicy = z.infer<typeof PullPolicy>;
 
 /** The parts of an OCI image config a container is built from. */

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-import { BerthError } from '../../shared/errors.js';
-import { berthHome } from '../engine/engine-config.js';
+import { BerthError } from '../../shared/berth-error.js';
+import { berthHome, socketPath } from '../engine/engine-config.js';
 import { SocketClient } from '../transport/socket/socket-client.js';
 import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
 import { imageCommands } from './commands/images.js';
-import { serveCommand, socketPath } from './commands/serve.js';
+
+/** serve loads the whole engine; the other commands are thin clients and start without it. */
+const serveCommand: Command = {
+  usage: 'serve',
+  summary: 'Run the engine headless; the API listens on a socket under BERTH_HOME',
+  run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
+};
 
 const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...imageCommands };
 

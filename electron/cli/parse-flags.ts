@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 export interface FlagSpec {
   /** Long name without dashes, e.g. 'name'. */

@@ -1,7 +1,6 @@
+import { isOneOf, NETWORK_MODES, PULL_POLICIES } from '../../shared/choices.js';
 import type { RestartPolicy, RunSpecInput } from '../../shared/containers.js';
-import { NetworkMode } from '../../shared/containers.js';
-import { BerthError } from '../../shared/errors.js';
-import { PullPolicy } from '../../shared/images.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { flagInt, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
 
 export const RUN_FLAGS: FlagSpec[] = [
@@ -45,11 +44,9 @@ export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
   const [image, ...cmd] = parsed.positionals;
   if (!image) throw new BerthError('INVALID_ARGUMENT', '"run" needs an image: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const network = flagValue(parsed, 'network') ?? 'bridge';
-  const networkMode = NetworkMode.safeParse(network);
-  if (!networkMode.success) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}": use bridge, host or none`);
+  if (!isOneOf(NETWORK_MODES, network)) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}": use bridge, host or none`);
   const pull = flagValue(parsed, 'pull') ?? 'missing';
-  const pullPolicy = PullPolicy.safeParse(pull);
-  if (!pullPolicy.success) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy "${pull}": use always, missing or never`);
+  if (!isOneOf(PULL_POLICIES, pull)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy "${pull}": use always, missing or never`);
   const restart = flagValue(parsed, 'restart');
   const stopTimeout = flagInt(parsed, 'stop-timeout');
   return {
@@ -58,8 +55,8 @@ export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
     name: flagValue(parsed, 'name'),
     env: flagValues(parsed, 'env'),
     labels: parseLabels(flagValues(parsed, 'label')),
-    network: networkMode.data,
-    pull: pullPolicy.data,
+    network,
+    pull,
     entrypoint: flagValue(parsed, 'entrypoint'),
     workdir: flagValue(parsed, 'workdir'),
     user: flagValue(parsed, 'user'),

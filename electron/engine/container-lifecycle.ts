@@ -1,5 +1,5 @@
 import type { Container, ContainerNetwork } from '../../shared/containers.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
 import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
@@ -237,24 +237,31 @@ export class ContainerLifecycle {
    */
   private async onExit(id: string, exitCode: number): Promise<void> {
     const { host, runtime, store, network } = this.deps;
+    if (this.exiting.has(id)) return;
     const container = store.get(id);
     const pending = this.exits.get(id);
-    this.exits.delete(id);
-    if (!container || container.state.status !== 'running' || this.exiting.has(id)) {
+    if (!container || container.state.status !== 'running') {
+      this.exits.delete(id);
       pending?.resolve();
       return;
     }
     this.exiting.add(id);
-    const paths = this.paths(id);
-    await runtime.delete(id).catch(() => {});
-    await unmountRootfs(host, paths).catch(() => {});
-    if (container.network.mode === 'bridge') await network.detach(id).catch(() => {});
-    const exited: Container = {
-      ...container,
-      state: { ...container.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
-    };
-    await this.record(exited).finally(() => this.exiting.delete(id));
-    pending?.resolve();
+    let exited: Container;
+    try {
+      const paths = this.paths(id);
+      await runtime.delete(id).catch(() => {});
+      await unmountRootfs(host, paths).catch(() => {});
+      if (container.network.mode === 'bridge') await network.detach(id).catch(() => {});
+      exited = await this.record({
+        ...container,
+        state: { ...container.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
+      });
+    } finally {
+      // Waiters are released only once everything the container held is released.
+      this.exiting.delete(id);
+      this.exits.delete(id);
+      pending?.resolve();
+    }
     if (!this.closed && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
   }
 

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 

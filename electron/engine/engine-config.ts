@@ -31,6 +31,11 @@ export function berthHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.BERTH_HOME || join(homedir(), '.berth'));
 }
 
+/** Where the engine's API socket lives: inside its 0700 home. */
+export function socketPath(home: string): string {
+  return join(home, 'engine.sock');
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const home = berthHome(env);
   const resources = env.BERTH_RESOURCES || join(packageRoot(), 'build', 'out');

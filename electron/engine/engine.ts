@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Api, EventName, EventPayload, SystemInfo } from '../../shared/contract.js';
 import type { Container, RunSpec } from '../../shared/containers.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { PullProgress } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';

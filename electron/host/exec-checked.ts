@@ -1,4 +1,5 @@
-import { BerthError, type ErrorCode } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
+import { type ErrorCode } from '../../shared/errors.js';
 import type { ExecOptions, ExecResult, Host } from './host.js';
 
 /** Runs argv and throws a BerthError carrying the command's own complaint when it fails. */

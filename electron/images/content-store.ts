@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { isSha256Digest } from './reference.js';
 
 export function digestOf(bytes: Buffer): string {
@@ -52,14 +52,6 @@ export class ContentStore {
       return (await stat(this.path(digest))).isFile();
     } catch {
       return false;
-    }
-  }
-
-  async size(digest: string): Promise<number | undefined> {
-    try {
-      return (await stat(this.path(digest))).size;
-    } catch {
-      return undefined;
     }
   }
 
@@ -116,13 +108,21 @@ export class ContentStore {
     }
   }
 
-  async remove(digest: string): Promise<void> {
-    await rm(this.path(digest), { force: true });
+  /**
+   * Drops what a crash left in `ingest/`: copies from archives always, partial downloads once
+   * they are too old to be worth resuming. Call before any ingest starts.
+   */
+  async clearTemp(maxPartialAgeMs = 24 * 60 * 60 * 1000): Promise<void> {
+    const names = await readdir(this.ingestDir).catch(() => []);
+    for (const name of names) {
+      const file = join(this.ingestDir, name);
+      const stale = !name.endsWith('.partial') || Date.now() - (await stat(file).catch(() => ({ mtimeMs: 0 }))).mtimeMs > maxPartialAgeMs;
+      if (stale) await rm(file, { force: true });
+    }
   }
 
-  async list(): Promise<string[]> {
-    const names = await readdir(this.blobs).catch(() => []);
-    return names.filter((name) => /^[a-f0-9]{64}$/.test(name)).map((hex) => `sha256:${hex}`);
+  async remove(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
   }
 
   private async ingestOnce(digest: string, options: IngestOptions): Promise<void> {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,8 +153,22 @@ describe('pulling from a registry', () => {
     expect((await store.ensure(reference, 'missing', (p) => events.push(p))).id).toBe(pulled.id);
     expect(events).toEqual([]);
     expect((await store.ensure(reference, 'never')).id).toBe(pulled.id);
+    expect((await store.ensure(pulled.id, 'always')).id).toBe(pulled.id);
+    expect((await store.ensure(pulled.id.slice(7, 19), 'missing')).id).toBe(pulled.id);
+    expect((await failure(store.ensure(`sha256:${'0'.repeat(64)}`, 'missing'))).code).toBe('IMAGE_NOT_FOUND');
     await store.ensure(reference, 'always', (p) => events.push(p));
     expect(events.length).toBeGreaterThan(0);
+  });
+
+  it('clears what a crashed engine left half done before its first pull', async () => {
+    const { store, home, dataRoot } = newStore();
+    mkdirSync(join(dataRoot, 'layers/tmp/abc.123/etc'), { recursive: true });
+    mkdirSync(join(home, 'content/ingest'), { recursive: true });
+    writeFileSync(join(home, 'content/ingest/stream.0011'), 'half an archive');
+    writeFileSync(join(home, 'content/ingest/' + 'ab'.repeat(32) + '.partial'), 'recent partial download');
+    await store.pull(`${registry.host}/test/busybox:small`);
+    expect(files(join(dataRoot, 'layers/tmp'))).toEqual([]);
+    expect(files(join(home, 'content/ingest'))).toEqual(['ab'.repeat(32) + '.partial']);
   });
 
   it('re-unpacks a missing layer from stored blobs', async () => {

@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { Image, PullPolicy, PullProgress, RegistryCredentials } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { ContentStore } from './content-store.js';
@@ -42,6 +42,7 @@ export class ImageStore {
   private readonly inFlight = new Map<string, { promise: Promise<Image>; listeners: Set<Listener> }>();
   private readonly context: PullContext;
   private lock: Promise<unknown> = Promise.resolve();
+  private tidied: Promise<void> | undefined;
 
   constructor(private readonly options: ImageStoreOptions) {
     this.content = new ContentStore(options.home);
@@ -53,7 +54,8 @@ export class ImageStore {
       content: this.content,
       layers: this.layers,
       platform: options.platform ?? defaultPlatform(),
-      pin: (digests) => this.pin(digests),
+      // Replaced per pull or load by pinned().
+      pin: () => undefined,
     };
   }
 
@@ -61,15 +63,26 @@ export class ImageStore {
   pull(reference: string, onProgress?: (p: PullProgress) => void): Promise<Image> {
     const parsed = parseReference(reference);
     const name = formatReference(parsed);
-    return this.shared(`pull ${name}`, onProgress, async (emit) => this.record(await pullImage(this.context, parsed, emit), [name]));
+    return this.shared(`pull ${name}`, onProgress, async (emit) => {
+      await this.tidy();
+      return this.pinned(async (context) => this.record(await pullImage(context, parsed, emit), [name]));
+    });
   }
 
   /** The image under `policy`: 'missing' pulls (or loads a bundled archive) only when absent. */
   async ensure(reference: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<Image> {
+    await this.tidy();
+    // An image id names a local image only: there is nothing to pull it by.
+    if (/^sha256:|^[a-f0-9]{64}$/.test(reference)) {
+      const image = await this.resolve(reference);
+      if (image && (await this.repairLayers(image))) return image;
+      throw new BerthError('IMAGE_NOT_FOUND', `image "${reference}" not found`);
+    }
     const parsed = parseReference(reference);
     const name = formatReference(parsed);
     if (policy !== 'always') {
-      const present = await this.resolve(name);
+      // As typed, so a short id prefix finds its image too.
+      const present = await this.resolve(reference);
       if (present && (await this.repairLayers(present))) return present;
       if (policy === 'never') {
         throw new BerthError('IMAGE_NOT_FOUND', `image "${familiarReference(parsed)}" is not present and the pull policy is never`);
@@ -111,10 +124,13 @@ export class ImageStore {
 
   /** Loads an OCI or `docker save` archive, offline. */
   async load(archivePath: string, options: LoadOptions = {}): Promise<Image[]> {
-    const loaded = await loadArchive(this.context, archivePath, options);
-    const images: Image[] = [];
-    for (const image of loaded) images.push(await this.record(image, image.names));
-    return images;
+    await this.tidy();
+    return this.pinned(async (context) => {
+      const loaded = await loadArchive(context, archivePath, options);
+      const images: Image[] = [];
+      for (const image of loaded) images.push(await this.record(image, image.names));
+      return images;
+    });
   }
 
   /** Host-side unpacked layer directories, bottom first. */
@@ -212,6 +228,12 @@ export class ImageStore {
     return true;
   }
 
+  /** Once per store, before its first pull or load: clear what a crashed engine left half done. */
+  private tidy(): Promise<void> {
+    this.tidied ??= Promise.all([this.layers.clearTemp(), this.content.clearTemp()]).then(() => undefined);
+    return this.tidied;
+  }
+
   private client(domain: string): RegistryClient {
     let client = this.clients.get(domain);
     if (!client) {
@@ -222,18 +244,27 @@ export class ImageStore {
     return client;
   }
 
-  private pin(digests: readonly string[]): () => void {
-    for (const digest of digests) this.pins.set(digest, (this.pins.get(digest) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+  /**
+   * Runs a pull or load whose blobs and layers stay pinned (safe from a concurrent remove's
+   * collection) until it has recorded its image, or failed.
+   */
+  private async pinned<T>(work: (context: PullContext) => Promise<T>): Promise<T> {
+    const held: string[] = [];
+    const pin = (digests: readonly string[]): void => {
       for (const digest of digests) {
+        this.pins.set(digest, (this.pins.get(digest) ?? 0) + 1);
+        held.push(digest);
+      }
+    };
+    try {
+      return await work({ ...this.context, pin });
+    } finally {
+      for (const digest of held) {
         const count = (this.pins.get(digest) ?? 1) - 1;
         if (count <= 0) this.pins.delete(digest);
         else this.pins.set(digest, count);
       }
-    };
+    }
   }
 
   /** Record changes and collection run one at a time. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Header } from 'tar-stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { LayerPolicy, OPAQUE_XATTR, type Admission } from './layer-policy.js';
 
 function header(name: string, type: Header['type'] = 'file', extra: Partial<Header> = {}): Header {
@@ -77,11 +77,15 @@ describe('LayerPolicy links', () => {
     expect(refusal(() => policy.admit(header('a/.wh.x'))).code).toBe('UNSAFE_LAYER');
   });
 
-  it('remembers a symlink even when a directory replaces it', () => {
+  it.each([
+    ['directory', header('a', 'directory')],
+    ['file', header('a')],
+    ['symlink', header('a', 'symlink', { linkname: 'b' })],
+    ['whiteout', header('.wh.a')],
+  ])('refuses a %s in place of a symlink of the same layer', (_kind, replacement) => {
     const policy = new LayerPolicy('l');
     policy.admit(header('a', 'symlink', { linkname: '/' }));
-    policy.admit(header('a', 'directory'));
-    expect(refusal(() => policy.admit(header('a/x'))).code).toBe('UNSAFE_LAYER');
+    expect(refusal(() => policy.admit(replacement)).message).toContain('replaces a symlink');
   });
 
   it('allows hard links to earlier files, made relative', () => {

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { Header } from 'tar-stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** A tar header as Berth re-emits it; `pax` carries records GNU tar reads (xattrs, big ids). */
 export interface CleanHeader {
@@ -51,12 +51,13 @@ export class LayerPolicy {
 
     if (base.startsWith(WHITEOUT_PREFIX)) return this.whiteout(raw, name, base, header);
     this.refuseThroughSymlink(raw, name);
+    this.refuseReplacingSymlink(raw, name);
 
     const common = {
       name,
       mode: (header.mode ?? 0) & 0o7777,
-      uid: header.uid ?? 0,
-      gid: header.gid ?? 0,
+      uid: paxId(header.pax, 'uid') ?? header.uid ?? 0,
+      gid: paxId(header.pax, 'gid') ?? header.gid ?? 0,
       mtime: validDate(header.mtime),
     };
     const pax = idPax(common.uid, common.gid);
@@ -138,6 +139,7 @@ export class LayerPolicy {
     const hidden = base.slice(WHITEOUT_PREFIX.length);
     if (hidden === '' || hidden === '.' || hidden === '..') throw this.unsafe(raw, 'whiteout names no file');
     const target = dir === '.' ? hidden : `${dir}/${hidden}`;
+    this.refuseReplacingSymlink(raw, target);
     // A whiteout is no file to link to.
     this.kinds.delete(target);
     return {
@@ -169,6 +171,15 @@ export class LayerPolicy {
     }
   }
 
+  /**
+   * GNU tar creates symlinks that point out of the tree last (a placeholder stands in until the
+   * end), so a later entry of the same name would silently lose; and a directory there could
+   * have tar set modes on the symlink's target. Layers made by diffing a tree never do this.
+   */
+  private refuseReplacingSymlink(raw: string, name: string): void {
+    if (this.symlinks.has(name)) throw this.unsafe(raw, 'it replaces a symlink of the same layer');
+  }
+
   private record(name: string, kind: Kind): void {
     this.kinds.set(name, kind);
     this.dropped.delete(name);
@@ -187,6 +198,15 @@ function withPax(header: CleanHeader, pax: Record<string, string> | undefined): 
 function idPax(uid: number, gid: number): Record<string, string> | undefined {
   if (uid <= MAX_USTAR_ID && gid <= MAX_USTAR_ID) return undefined;
   return { uid: String(uid), gid: String(gid) };
+}
+
+/** tar-stream leaves pax uid/gid records (for ids too big for ustar) in `header.pax`. */
+function paxId(pax: unknown, key: 'uid' | 'gid'): number | undefined {
+  if (typeof pax !== 'object' || pax === null) return undefined;
+  const value: unknown = (pax as Record<string, unknown>)[key];
+  if (typeof value !== 'string' || !/^[0-9]{1,10}$/.test(value)) return undefined;
+  const id = Number(value);
+  return id <= 0xffffffff ? id : undefined;
 }
 
 function validDate(value: Date | undefined): Date {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
 import { execChecked } from '../host/exec-checked.js';
 import { isSha256Digest } from './reference.js';
@@ -45,6 +45,11 @@ export class LayerStore {
     const work = this.unpackOnce(diffId, options).finally(() => this.inFlight.delete(diffId));
     this.inFlight.set(diffId, work);
     return work;
+  }
+
+  /** Drops what unpacks cut short by a crash left behind; call before any unpack starts. */
+  async clearTemp(): Promise<void> {
+    await this.host.remove(this.tmpRoot);
   }
 
   async remove(diffId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { ContentStore } from './content-store.js';
 import { decompress, detectCompression } from './decompress.js';
 import {
@@ -54,9 +54,8 @@ export async function loadArchive(ctx: Omit<PullContext, 'client'>, archivePath:
   const what = `archive ${posix.basename(archivePath.replace(/\\/g, '/'))}`;
   const added = new Set<string>();
   const files: ArchiveFiles = new Map();
-  const unpinAll: (() => void)[] = [];
   try {
-    await readArchive(ctx.content, archivePath, what, files, added, unpinAll, ctx.pin);
+    await readArchive(ctx.content, archivePath, what, files, added, ctx.pin);
     const images = files.has('manifest.json')
       ? await dockerImages(ctx.content, files, what)
       : files.has('index.json')
@@ -67,7 +66,7 @@ export async function loadArchive(ctx: Omit<PullContext, 'client'>, archivePath:
     for (const image of images) {
       checkLayers(image.layers, image.config, what);
       const diffIds = image.config.rootfs.diff_ids;
-      unpinAll.push(ctx.pin(diffIds));
+      ctx.pin(diffIds);
       await forEachLimit(image.layers, LAYER_CONCURRENCY, async (layer, index) => {
         if (!(await ctx.content.has(layer.digest))) throw new BerthError('INVALID_ARGUMENT', `${what} lacks layer ${layer.digest}`);
         await ctx.layers.ensure(diffIds[index] as string, {
@@ -84,8 +83,6 @@ export async function loadArchive(ctx: Omit<PullContext, 'client'>, archivePath:
   } catch (err) {
     for (const digest of added) await ctx.content.remove(digest);
     throw err;
-  } finally {
-    for (const unpin of unpinAll) unpin();
   }
 }
 
@@ -95,7 +92,6 @@ async function readArchive(
   what: string,
   files: ArchiveFiles,
   added: Set<string>,
-  unpinAll: (() => void)[],
   pin: PullContext['pin'],
 ): Promise<void> {
   let source;
@@ -114,7 +110,7 @@ async function readArchive(
       }
       const stored = await content.ingestStream(entry);
       // Pinned at once, so a concurrent remove cannot collect a blob this load is about to use.
-      unpinAll.push(pin([stored.digest]));
+      pin([stored.digest]);
       if (stored.added) added.add(stored.digest);
       const named = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
       if (named && stored.digest !== `sha256:${named[1]}`) {

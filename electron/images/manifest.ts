@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { ImageConfig } from '../../shared/images.js';
 
 export const MediaType = {

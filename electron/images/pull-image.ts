@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { PullProgress } from '../../shared/images.js';
 import { digestOf, type ContentStore } from './content-store.js';
 import type { LayerStore } from './layer-store.js';
@@ -21,8 +21,11 @@ export interface PullContext {
   content: ContentStore;
   layers: LayerStore;
   platform: Platform;
-  /** Keeps blobs and layers of a pull in progress from being collected by a concurrent remove. */
-  pin(digests: readonly string[]): () => void;
+  /**
+   * Keeps blobs and layers of a pull in progress from being collected by a concurrent remove,
+   * until the caller has recorded the image.
+   */
+  pin(digests: readonly string[]): void;
 }
 
 /** What a pull or a load produced, ready to be recorded. */
@@ -72,35 +75,31 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
   checkLayers(manifest.layers, config, what);
 
   const diffIds = config.rootfs.diff_ids;
-  const unpin = ctx.pin([fetched.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...diffIds]);
-  try {
-    const report = progressReporter(name, onProgress);
-    for (const layer of manifest.layers) report(layer, 'waiting', 0);
+  ctx.pin([fetched.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...diffIds]);
+  const report = progressReporter(name, onProgress);
+  for (const layer of manifest.layers) report(layer, 'waiting', 0);
 
-    await forEachLimit(manifest.layers, LAYER_CONCURRENCY, async (layer, index) => {
-      const diffId = diffIds[index] as string;
-      const layerWhat = `layer ${layer.digest.slice(7, 19)} of ${what}`;
-      if (await ctx.layers.has(diffId)) {
-        report(layer, 'cached', layer.size);
-        return;
-      }
-      await download(ctx, client, repository, layer, layerWhat, (n) => report(layer, 'downloading', n));
-      report(layer, 'unpacking', 0);
-      const outcome = await ctx.layers.ensure(diffId, {
-        open: async () => ctx.content.open(layer.digest),
-        what: layerWhat,
-        onBytes: (n) => report(layer, 'unpacking', n),
-      });
-      report(layer, outcome === 'cached' ? 'cached' : 'done', layer.size);
+  await forEachLimit(manifest.layers, LAYER_CONCURRENCY, async (layer, index) => {
+    const diffId = diffIds[index] as string;
+    const layerWhat = `layer ${layer.digest.slice(7, 19)} of ${what}`;
+    if (await ctx.layers.has(diffId)) {
+      report(layer, 'cached', layer.size);
+      return;
+    }
+    await download(ctx, client, repository, layer, layerWhat, (n) => report(layer, 'downloading', n));
+    report(layer, 'unpacking', 0);
+    const outcome = await ctx.layers.ensure(diffId, {
+      open: async () => ctx.content.open(layer.digest),
+      what: layerWhat,
+      onBytes: (n) => report(layer, 'unpacking', n),
     });
+    report(layer, outcome === 'cached' ? 'cached' : 'done', layer.size);
+  });
 
-    // Stored last: a failed pull leaves no manifest or config behind, only verified layer blobs.
-    await ctx.content.put(configBytes, manifest.config.digest);
-    await ctx.content.put(fetched.bytes, fetched.digest);
-    if (indexDigest) await ctx.content.put(first.bytes, indexDigest);
-  } finally {
-    unpin();
-  }
+  // Stored last: a failed pull leaves no manifest or config behind, only verified layer blobs.
+  await ctx.content.put(configBytes, manifest.config.digest);
+  await ctx.content.put(fetched.bytes, fetched.digest);
+  if (indexDigest) await ctx.content.put(first.bytes, indexDigest);
 
   const size = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
   const result: FetchedImage = { manifestDigest: fetched.digest, configDigest: manifest.config.digest, config, layers: manifest.layers, size };

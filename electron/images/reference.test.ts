@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { familiarReference, isLoopbackRegistry, normaliseReference, parseReference, registryHost } from './reference.js';
 
 const D = 'sha256:' + 'a'.repeat(64);

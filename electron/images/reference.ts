@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** A parsed, normalised image reference: `domain/path[:tag][@digest]`. */
 export interface Reference {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { BodyTooLargeError, httpRequest, readBody, type HttpResponse } from './http-request.js';
 import { MANIFEST_ACCEPT, MAX_DOCUMENT_BYTES } from './manifest.js';
 import { hostOf, isLoopbackRegistry, registryHost } from './reference.js';

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { LayerPolicy, type CleanHeader } from './layer-policy.js';
 import { drained, readTar, skipEntry } from './tar-reader.js';
 

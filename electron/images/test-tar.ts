@@ -35,6 +35,8 @@ export async function makeTar(entries: readonly TestEntry[]): Promise<Buffer> {
         linkname: entry.linkname ?? '',
         devmajor: entry.devmajor ?? 0,
         devminor: entry.devminor ?? 0,
+        // ustar fields stop at 0o777777; bigger ids travel as pax records, as real tools write them.
+        ...((entry.uid ?? 0) > 0o777777 || (entry.gid ?? 0) > 0o777777 ? { pax: { uid: String(entry.uid ?? 0), gid: String(entry.gid ?? 0) } } : {}),
       };
       const cb = (err?: Error | null): void => (err ? reject(err) : resolve());
       if (type === 'file') pack.entry(header, entry.content ?? '', cb);

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { LayerStore } from './layer-store.js';
 import { makeTar, sha256, type TestEntry } from './test-tar.js';
@@ -80,6 +80,20 @@ describe('unpacking layers', () => {
     expect(readFileSync(join(dir, `marker-${_name}`), 'utf8')).toBe(_name);
   });
 
+  it('keeps long and non-ASCII names, long link targets and large ids', async () => {
+    const deep = `${'d'.repeat(90)}/${'e'.repeat(90)}/${'f'.repeat(90)}`;
+    const { dir } = await unpack([
+      { name: `${deep}/file.txt`, content: 'deep' },
+      { name: 'café/naïve.txt', content: 'utf8' },
+      { name: 'long-link', type: 'symlink', linkname: `/${deep}/file.txt` },
+      { name: 'owned', content: 'x', uid: 1_000_000, gid: 2_000_000 },
+    ]);
+    expect(readFileSync(join(dir, deep, 'file.txt'), 'utf8')).toBe('deep');
+    expect(readFileSync(join(dir, 'café/naïve.txt'), 'utf8')).toBe('utf8');
+    expect(readlinkSync(join(dir, 'long-link'))).toBe(`/${deep}/file.txt`);
+    expect(statSync(join(dir, 'owned'))).toMatchObject({ uid: 1_000_000, gid: 2_000_000 });
+  });
+
   it('unpacks a layer once for concurrent callers', async () => {
     const tar = await makeTar([{ name: 'once', content: 'x' }]);
     const diffId = sha256(tar);
@@ -133,6 +147,19 @@ describe('hostile layers change nothing outside the layer', () => {
     ]);
     expect(err.code).toBe('UNSAFE_LAYER');
     expect(err.message).toContain('"a/pwned"');
+    sentinelUnchanged();
+  });
+
+  it('refuses replacing a symlink, by a file or a directory', async () => {
+    const before = statSync(sentinel);
+    for (const replacement of [
+      { name: 'x', content: 'replaced' },
+      { name: 'x', type: 'directory', mode: 0o777, uid: 1234 } as const,
+    ]) {
+      const err = await refused([{ name: 'x', type: 'symlink', linkname: join(sentinel, 'keep') }, replacement]);
+      expect(err.message).toContain('replaces a symlink');
+    }
+    expect(statSync(sentinel)).toMatchObject({ mode: before.mode, uid: before.uid });
     sentinelUnchanged();
   });
 

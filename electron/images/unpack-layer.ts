@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
 import { decompress } from './decompress.js';
 import { sanitiseLayer } from './sanitise-layer.js';

@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { containerAddress, formatIpv4, parseSubnet, type Subnet } from './subnet.js';
 
 /**

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { ExecOptions, ExecResult, Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ensureBridge, removeBridge } from './bridge.js';

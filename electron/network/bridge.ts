@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { execChecked } from '../host/exec-checked.js';
 import type { Host } from '../host/host.js';
 import { bridgeRules, ensureRules, removeRules } from './firewall.js';

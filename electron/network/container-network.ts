@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
 import { checkInterfaceName } from './interface-name.js';
 import { networkNames, type NetworkNames } from './network-names.js';

@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /**
  * Checks a Linux interface name Berth is given (a bridge). The kernel allows up to 15 bytes; the

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** Names of the kernel objects that carry one container's network. */
 export interface NetworkNames {

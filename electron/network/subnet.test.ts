@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { containerAddress, formatIpv4, parseIpv4, parseSubnet } from './subnet.js';
 
 function errorOf(fn: () => unknown): BerthError {

@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** An IPv4 subnet with the addresses Berth gives special roles. Addresses are unsigned 32-bit numbers. */
 export interface Subnet {

@@ -1,6 +1,6 @@
 import type { ImageConfig } from '../../shared/images.js';
 import type { NetworkMode, RunSpec } from '../../shared/containers.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** The subset of the OCI runtime spec (config.json) Berth writes. */
 export interface OciSpec {

@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { execChecked } from '../host/exec-checked.js';
 import type { Host } from '../host/host.js';
 import type { BundlePaths } from './bundle.js';
@@ -20,13 +20,8 @@ export async function mountRootfs(host: Host, paths: BundlePaths, layerDirs: str
 }
 
 export async function unmountRootfs(host: Host, paths: BundlePaths): Promise<void> {
-  if (!(await isMounted(host, paths.rootfs))) return;
-  const result = await host.exec(['umount', paths.rootfs]);
-  // A process still holding the mount (a late exec) must not keep the container from stopping.
-  if (result.code !== 0) await execChecked(host, ['umount', '-l', paths.rootfs], 'RUNTIME_ERROR');
-}
-
-async function isMounted(host: Host, path: string): Promise<boolean> {
-  const result = await host.exec(['mountpoint', '-q', path]);
-  return result.code === 0;
+  // A process still holding the mount (a late exec) must not keep the container from stopping: fall
+  // back to a lazy unmount, unless someone else unmounted it meanwhile.
+  const script = 'mountpoint -q "$1" || exit 0; umount "$1" 2>/dev/null && exit 0; mountpoint -q "$1" || exit 0; exec umount -l "$1"';
+  await execChecked(host, ['sh', '-c', script, 'unmount-rootfs', paths.rootfs], 'RUNTIME_ERROR');
 }

@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 import { execChecked } from '../host/exec-checked.js';
 import type { Host } from '../host/host.js';
 

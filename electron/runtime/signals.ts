@@ -1,4 +1,4 @@
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** Linux x86_64 signal numbers; the names runc and Docker accept. */
 const SIGNALS: Record<string, number> = {

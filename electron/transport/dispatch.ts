@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { contract, isMethodName, type Api, type CallContext } from '../../shared/contract.js';
-import { BerthError } from '../../shared/errors.js';
+import { BerthError } from '../../shared/berth-error.js';
 
 /** One line naming what was wrong with a request, from zod's issues. */
 export function describeIssues(method: string, error: z.ZodError): string {

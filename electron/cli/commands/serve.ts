@@ -1,17 +1,10 @@
-import { join } from 'node:path';
 import { Engine } from '../../engine/engine.js';
-import { configFromEnv } from '../../engine/engine-config.js';
+import { configFromEnv, socketPath } from '../../engine/engine-config.js';
 import { SocketClient } from '../../transport/socket/socket-client.js';
 import { serveSocket } from '../../transport/socket/socket-server.js';
 import type { Command } from '../command.js';
 
-export function socketPath(home: string): string {
-  return join(home, 'engine.sock');
-}
-
-export const serveCommand: Command = {
-  usage: 'serve',
-  summary: 'Run the engine headless; the API listens on a socket under BERTH_HOME',
+export const serveCommand: Pick<Command, 'run'> = {
   async run(_args, { out, err }) {
     const config = configFromEnv();
     const path = socketPath(config.home);

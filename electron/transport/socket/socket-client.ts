@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { EventName, EventPayload, MethodName, Request, Response, StreamItem } from '../../../shared/contract.js';
-import { BerthError, ErrorInfo } from '../../../shared/errors.js';
+import { BerthError } from '../../../shared/berth-error.js';
+import type { ErrorCode } from '../../../shared/errors.js';
 import type { ServerMessage } from '../../../shared/wire.js';
 import { LineFramer } from '../line-framer.js';
 
@@ -82,8 +83,9 @@ export class SocketClient {
       call.resolve(message.result);
     } else {
       this.pending.delete(message.id);
-      const info = ErrorInfo.safeParse(message.error);
-      call.reject(info.success ? new BerthError(info.data.code, info.data.message, info.data.detail) : new BerthError('INTERNAL', 'malformed error from engine'));
+      // The engine is trusted; the client stays free of zod to start fast.
+      const { code, message: text, detail } = message.error;
+      call.reject(new BerthError(code as ErrorCode, String(text), detail));
     }
   }
 }

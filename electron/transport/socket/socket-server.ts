@@ -1,7 +1,7 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { EventName, EventPayload } from '../../../shared/contract.js';
-import { BerthError } from '../../../shared/errors.js';
+import { BerthError } from '../../../shared/berth-error.js';
 import { ClientMessage, type ServerMessage } from '../../../shared/wire.js';
 import type { Engine } from '../../engine/engine.js';
 import { dispatch } from '../dispatch.js';
