@@ -58,6 +58,6 @@ export function shortId(id: string): string {
 }
 
 export function quoteCommand(argv: string[]): string {
-  const text = argv.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ');
+  const text = argv.map((a) => (/[\s"']/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ');
   return text.length > 30 ? `"${text.slice(0, 27)}…"` : `"${text}"`;
 }

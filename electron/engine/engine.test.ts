@@ -205,6 +205,13 @@ describe('engine on Linux with runc', () => {
     expect(await env.leftovers([always.id, unless.id])).toEqual([]);
   });
 
+  it('refuses to remove an image a container uses', async () => {
+    const container = await call('containers.run', { image: busybox, cmd: ['true'] });
+    await expect(call('images.remove', { reference: busybox })).rejects.toMatchObject({ code: 'IMAGE_IN_USE' });
+    await expect(call('images.remove', { reference: container.imageId })).rejects.toMatchObject({ code: 'IMAGE_IN_USE' });
+    await call('containers.remove', { id: container.id, force: true });
+  });
+
   it('gives a --network none container only its loopback', async () => {
     const none = await call('containers.run', { image: busybox, network: 'none', cmd: ['sh', '-c', 'ls /sys/class/net'] });
     await exited(none.id);

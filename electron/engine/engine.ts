@@ -9,6 +9,7 @@ import type { PullProgress } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from '../images/image-store.js';
+import { normaliseReference } from '../images/reference.js';
 import { ContainerStore } from '../runtime/container-store.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
@@ -21,6 +22,14 @@ import type { EngineConfig } from './engine-config.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 
 export const ENGINE_VERSION = '0.1.0';
+
+function tryNormalise(reference: string): string {
+  try {
+    return normaliseReference(reference);
+  } catch {
+    return reference;
+  }
+}
 
 type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
 
@@ -193,8 +202,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       'images.remove': async ({ reference }) => {
         const image = await this.images.resolve(reference);
         if (!image) throw new BerthError('IMAGE_NOT_FOUND', `no such image: ${reference}`);
+        // Removing one of several names leaves the image; anything else deletes it and its layers.
+        const untagOnly = image.names.length > 1 && image.names.includes(tryNormalise(reference));
         const user = this.store.list().find((c) => c.imageId === image.id);
-        if (user && image.names.length <= 1) {
+        if (user && !untagOnly) {
           throw new BerthError('IMAGE_IN_USE', `image ${reference} is used by container ${user.name}: remove the container first`);
         }
         const removed = await this.images.remove(reference);

@@ -8,7 +8,7 @@ import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js
 import type { PullProgress } from '../../shared/images.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from './image-store.js';
-import { startProxy, type ProxyDecision, type TestProxy } from './test-proxy.js';
+import { startProxy, type ProxyDecision, type TestProxy } from '../../e2e/fixtures/fault-proxy.js';
 
 let root: string;
 let layout: string;

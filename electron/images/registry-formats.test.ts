@@ -10,7 +10,7 @@ import { canHashPasswords, startRegistry, type TestRegistry } from '../../e2e/fi
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from './image-store.js';
 import { MediaType } from './manifest.js';
-import { makeTar, sha256 } from './test-tar.js';
+import { makeTar, sha256 } from '../../e2e/fixtures/tar-builder.js';
 
 let root: string;
 let layout: string;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../shared/berth-error.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { LayerStore } from './layer-store.js';
-import { makeTar, sha256, type TestEntry } from './test-tar.js';
+import { makeTar, sha256, type TestEntry } from '../../e2e/fixtures/tar-builder.js';
 
 let root: string;
 let host: LocalHost;
