@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage, exportOciArchive, readLayoutImage, type LayoutImage } from '../../build/oci-image.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
@@ -30,14 +31,6 @@ function files(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeDefined();
-  return err as { code: string; message: string };
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'berth-images-'));
@@ -126,7 +119,7 @@ describe('pulling from a registry', () => {
 
   it('reports a missing tag as IMAGE_NOT_FOUND and leaves nothing behind', async () => {
     const { store, home, dataRoot } = newStore();
-    const err = await failure(store.pull(`${registry.host}/test/busybox:missing`));
+    const err = await errorOf(store.pull(`${registry.host}/test/busybox:missing`));
     expect(err.code).toBe('IMAGE_NOT_FOUND');
     expect(err.message).toContain('test/busybox:missing');
     expect(files(join(home, 'images'))).toEqual([]);
@@ -139,7 +132,7 @@ describe('pulling from a registry', () => {
     const host = gone.host;
     await gone.stop();
     const { store } = newStore();
-    const err = await failure(store.pull(`${host}/test/busybox:small`));
+    const err = await errorOf(store.pull(`${host}/test/busybox:small`));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain(host);
   });
@@ -147,7 +140,7 @@ describe('pulling from a registry', () => {
   it('honours pull policies', async () => {
     const { store } = newStore();
     const reference = `${registry.host}/test/busybox:small`;
-    expect((await failure(store.ensure(reference, 'never'))).code).toBe('IMAGE_NOT_FOUND');
+    expect((await errorOf(store.ensure(reference, 'never'))).code).toBe('IMAGE_NOT_FOUND');
     const pulled = await store.ensure(reference, 'missing');
     const events: PullProgress[] = [];
     expect((await store.ensure(reference, 'missing', (p) => events.push(p))).id).toBe(pulled.id);
@@ -155,7 +148,7 @@ describe('pulling from a registry', () => {
     expect((await store.ensure(reference, 'never')).id).toBe(pulled.id);
     expect((await store.ensure(pulled.id, 'always')).id).toBe(pulled.id);
     expect((await store.ensure(pulled.id.slice(7, 19), 'missing')).id).toBe(pulled.id);
-    expect((await failure(store.ensure(`sha256:${'0'.repeat(64)}`, 'missing'))).code).toBe('IMAGE_NOT_FOUND');
+    expect((await errorOf(store.ensure(`sha256:${'0'.repeat(64)}`, 'missing'))).code).toBe('IMAGE_NOT_FOUND');
     await store.ensure(reference, 'always', (p) => events.push(p));
     expect(events.length).toBeGreaterThan(0);
   });
@@ -206,7 +199,7 @@ describe('pulling from a registry', () => {
     expect(await store.list()).toEqual([]);
     expect(existsSync(base as string)).toBe(false);
     expect(files(join(home, 'content/sha256'))).toEqual([]);
-    expect((await failure(store.remove('nothing-here'))).code).toBe('IMAGE_NOT_FOUND');
+    expect((await errorOf(store.remove('nothing-here'))).code).toBe('IMAGE_NOT_FOUND');
   });
 });
 
@@ -217,7 +210,7 @@ describe('faults between Berth and the registry', () => {
     const proxy = await startProxy(registry.host, (req) => (req.url?.endsWith(layerPath(small)) ? { action: 'corrupt' } : { action: 'forward' }));
     proxies.push(proxy);
     const { store, home, dataRoot } = newStore();
-    const err = await failure(store.pull(`${proxy.host}/test/busybox:small`));
+    const err = await errorOf(store.pull(`${proxy.host}/test/busybox:small`));
     expect(err.code).toBe('DIGEST_MISMATCH');
     expect(files(join(home, 'content/sha256'))).not.toContain(small.manifest.layers[0]?.digest.slice(7));
     expect(files(join(home, 'content/ingest'))).toEqual([]);
@@ -232,7 +225,7 @@ describe('faults between Berth and the registry', () => {
     const proxy = await startProxy(registry.host, (req) => (req.url?.endsWith(layerPath(small)) ? { action: 'truncate' } : { action: 'forward' }));
     proxies.push(proxy);
     const { store, home } = newStore();
-    const err = await failure(store.pull(`${proxy.host}/test/busybox:small`));
+    const err = await errorOf(store.pull(`${proxy.host}/test/busybox:small`));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(files(join(home, 'content/sha256'))).not.toContain(small.manifest.layers[0]?.digest.slice(7));
     // It tried again from where the connection broke.
@@ -311,7 +304,7 @@ describe('bearer token auth', () => {
     }));
     proxies.push(front);
     const { store } = newStore();
-    const err = await failure(store.pull(`${front.host}/test/busybox:small`));
+    const err = await errorOf(store.pull(`${front.host}/test/busybox:small`));
     expect(err.code).toBe('REGISTRY_UNAUTHORIZED');
     expect(err.message).toContain(front.host);
   });

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
+import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { insecureRegistriesFromEnv, RegistryClient } from './registry-client.js';
 
 const servers: http.Server[] = [];
@@ -21,14 +22,6 @@ afterEach(async () => {
   }
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeDefined();
-  return err as { code: string; message: string };
-}
 
 describe('RegistryClient errors', () => {
   it('names the registry and the status of a 5xx', async () => {
@@ -36,7 +29,7 @@ describe('RegistryClient errors', () => {
       res.writeHead(req.url === '/v2/' ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: 'maintenance' }] }));
     });
-    const err = await failure(new RegistryClient({ domain: host }).manifest('a/b', 'latest', 'a/b:latest'));
+    const err = await errorOf(new RegistryClient({ domain: host }).manifest('a/b', 'latest', 'a/b:latest'));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toBe(`registry ${host} answered 503 for a/b:latest: UNAVAILABLE maintenance`);
   });
@@ -46,7 +39,7 @@ describe('RegistryClient errors', () => {
       res.writeHead(req.url === '/v2/' ? 200 : 404);
       res.end();
     });
-    const err = await failure(new RegistryClient({ domain: host }).manifest('a/b', 'nope', `${host}/a/b:nope`));
+    const err = await errorOf(new RegistryClient({ domain: host }).manifest('a/b', 'nope', `${host}/a/b:nope`));
     expect(err.code).toBe('IMAGE_NOT_FOUND');
     expect(err.message).toContain(`"${host}/a/b:nope"`);
   });
@@ -73,7 +66,7 @@ describe('RegistryClient errors', () => {
       };
       more();
     });
-    const err = await failure(new RegistryClient({ domain: host }).manifest('a/b', 'big', 'a/b:big'));
+    const err = await errorOf(new RegistryClient({ domain: host }).manifest('a/b', 'big', 'a/b:big'));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain('larger than the 4194304 bytes allowed');
   });
@@ -84,7 +77,7 @@ describe('RegistryClient errors', () => {
       // Otherwise: never answer.
     });
     const started = Date.now();
-    const err = await failure(new RegistryClient({ domain: host, idleTimeoutMs: 300 }).manifest('a/b', 'slow', 'a/b:slow'));
+    const err = await errorOf(new RegistryClient({ domain: host, idleTimeoutMs: 300 }).manifest('a/b', 'slow', 'a/b:slow'));
     expect(err.code).toBe('REGISTRY_ERROR');
     expect(err.message).toContain(host);
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -95,7 +88,7 @@ describe('RegistryClient errors', () => {
     const server = servers.pop();
     server?.closeAllConnections();
     await new Promise((resolve) => server?.close(resolve));
-    const err = await failure(new RegistryClient({ domain: host }).ping());
+    const err = await errorOf(new RegistryClient({ domain: host }).ping());
     expect(err).toMatchObject({ code: 'REGISTRY_ERROR', message: `registry ${host} is unreachable: connection refused` });
   });
 
@@ -103,7 +96,7 @@ describe('RegistryClient errors', () => {
     const host = await serve((req, res) => {
       res.end(req.url === '/v2/' ? '' : '{"schemaVersion":2}');
     });
-    const err = await failure(new RegistryClient({ domain: host }).manifest('a/b', `sha256:${'1'.repeat(64)}`, 'a/b'));
+    const err = await errorOf(new RegistryClient({ domain: host }).manifest('a/b', `sha256:${'1'.repeat(64)}`, 'a/b'));
     expect(err.code).toBe('DIGEST_MISMATCH');
   });
 });
@@ -124,7 +117,7 @@ describe('plain HTTP', () => {
     await new Promise<void>((resolve) => server.listen(0, address, resolve));
     const host = `${address}:${(server.address() as AddressInfo).port}`;
 
-    const err = await failure(new RegistryClient({ domain: host, insecure: [] }).ping());
+    const err = await errorOf(new RegistryClient({ domain: host, insecure: [] }).ping());
     expect(err.code).toBe('REGISTRY_ERROR');
     await new RegistryClient({ domain: host, insecure: [host] }).ping();
   });

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthError } from '../../shared/berth-error.js';
-import type { ExecOptions, ExecResult, Host } from '../host/host.js';
+import { errorOf } from '../../e2e/fixtures/error-of.js';
+import { InterceptingHost } from '../../e2e/fixtures/intercepting-host.js';
+import type { ExecResult } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ensureBridge, removeBridge } from './bridge.js';
 
@@ -12,6 +13,10 @@ const capable =
   spawnSync('ip', ['-V']).status === 0 &&
   spawnSync('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING']).status === 0;
 const host = new LocalHost(tmpdir());
+/** A host whose iptables is missing, as in a distro without it. */
+const noIptables = new InterceptingHost(host, (argv) =>
+  argv[0] === 'iptables' ? { code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from('spawn iptables ENOENT') } : undefined,
+);
 const token = randomBytes(3).toString('hex');
 let subnet = '';
 const made: string[] = [];
@@ -42,34 +47,7 @@ async function rulesMentioning(name: string): Promise<string[]> {
   return `${nat}\n${filter}`.split('\n').filter((line) => line.includes(name) || line.includes(`${subnet} `));
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
-/** A host whose iptables is missing, as in a distro without it. */
-class NoIptablesHost implements Host {
-  readonly kind = 'local' as const;
-  readonly dataRoot = host.dataRoot;
-  exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
-    if (argv[0] === 'iptables') {
-      return Promise.resolve({ code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from('spawn iptables ENOENT') });
-    }
-    return host.exec(argv, options);
-  }
-  spawn: Host['spawn'] = (argv, options) => host.spawn(argv, options);
-  pipeIn: Host['pipeIn'] = (argv, input, options) => host.pipeIn(argv, input, options);
-  readFile: Host['readFile'] = (path) => host.readFile(path);
-  writeFile: Host['writeFile'] = (path, data, mode) => host.writeFile(path, data, mode);
-  stat: Host['stat'] = (path) => host.stat(path);
-  mkdir: Host['mkdir'] = (path) => host.mkdir(path);
-  remove: Host['remove'] = (path) => host.remove(path);
-}
 
 describe('bridge names', () => {
   it('refuses names the kernel or ip would not take', async () => {
@@ -127,11 +105,11 @@ describe.skipIf(!capable)('bridge on this machine', () => {
 
   it('keeps going without NAT when iptables is missing, and says so', async () => {
     const name = bridgeName();
-    const info = await ensureBridge(new NoIptablesHost(), { name, subnet });
+    const info = await ensureBridge(noIptables, { name, subnet });
     expect(info.warnings).toHaveLength(1);
     expect(info.warnings[0]).toContain('iptables is not available');
     expect((await run(['ip', 'link', 'show', 'dev', name])).code).toBe(0);
-    await removeBridge(new NoIptablesHost(), { name, subnet });
+    await removeBridge(noIptables, { name, subnet });
     expect((await run(['ip', 'link', 'show', 'dev', name])).code).not.toBe(0);
   });
 

@@ -3,8 +3,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BerthError } from '../../shared/berth-error.js';
-import type { ExecOptions, ExecResult, Host } from '../host/host.js';
+import { errorOf } from '../../e2e/fixtures/error-of.js';
+import { InterceptingHost } from '../../e2e/fixtures/intercepting-host.js';
+import type { ExecOptions, ExecResult } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ensureBridge, removeBridge } from './bridge.js';
 import { attach, detach } from './container-network.js';
@@ -57,23 +58,6 @@ async function freeSubnetBase(): Promise<string> {
   throw new Error('no free test subnet found');
 }
 
-/** Counts commands sent to the Linux side. */
-class CountingHost implements Host {
-  readonly kind = 'local' as const;
-  readonly dataRoot = host.dataRoot;
-  count = 0;
-  exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
-    this.count++;
-    return host.exec(argv, options);
-  }
-  spawn: Host['spawn'] = (argv, options) => host.spawn(argv, options);
-  pipeIn: Host['pipeIn'] = (argv, input, options) => host.pipeIn(argv, input, options);
-  readFile: Host['readFile'] = (path) => host.readFile(path);
-  writeFile: Host['writeFile'] = (path, data, mode) => host.writeFile(path, data, mode);
-  stat: Host['stat'] = (path) => host.stat(path);
-  mkdir: Host['mkdir'] = (path) => host.mkdir(path);
-  remove: Host['remove'] = (path) => host.remove(path);
-}
 
 /** Starts a one-shot busybox nc listener inside a namespace; resolves with what it received. */
 function listen(netns: string, port: number): { received: Promise<string>; stop: () => void } {
@@ -127,15 +111,6 @@ async function ping(fromNetns: string | undefined, address: string): Promise<num
   return (await run(fromNetns ? ['ip', 'netns', 'exec', fromNetns, ...argv] : argv)).code;
 }
 
-async function errorOf(promise: Promise<unknown>): Promise<BerthError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BerthError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe.skipIf(!capable)('container network on a real bridge', () => {
   let before: { netns: string[]; links: string[] };
@@ -207,27 +182,27 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
   });
 
   it('attaches and detaches with one command each', async () => {
-    const counting = new CountingHost();
+    const counting = new InterceptingHost(host);
     const id = containerId();
     const started = performance.now();
     await attach(counting, { bridge, subnet, containerId: id, address: addressOf(10) });
     const attachMs = performance.now() - started;
-    expect(counting.count).toBe(1);
-    counting.count = 0;
+    expect(counting.execCount).toBe(1);
+    counting.execCount = 0;
     await detach(counting, { containerId: id });
-    expect(counting.count).toBe(1);
+    expect(counting.execCount).toBe(1);
     // A hang guard, not a benchmark: attach is ~10 ms here.
     expect(attachMs).toBeLessThan(2_000);
   });
 
   it('refuses an address the subnet does not allow before running anything', async () => {
-    const counting = new CountingHost();
+    const counting = new InterceptingHost(host);
     const id = containerId();
     for (const address of ['10.199.0.5', addressOf(1), addressOf(255), 'not-an-address']) {
       const err = await errorOf(attach(counting, { bridge, subnet, containerId: id, address }));
       expect(['NETWORK_ERROR', 'INVALID_ARGUMENT']).toContain(err.code);
     }
-    expect(counting.count).toBe(0);
+    expect(counting.execCount).toBe(0);
   });
 
   it('undoes a half-made attach when the bridge does not exist', async () => {
