@@ -1,23 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../build/oci-image.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { httpGet, isFree } from './fixtures/ports.js';
 import { startRegistry, type TestRegistry } from './fixtures/registry.js';
 import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
-
-function get(address: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: address, port: 80, path: '/', timeout: 5_000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('berth command against berth serve', () => {
   let env: TestEngineEnv;
@@ -67,16 +55,21 @@ describe('berth command against berth serve', () => {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
 
     const ps = await berth(env.env, ['ps']);
-    expect(ps.stdout).toMatch(/CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+NAMES/);
+    expect(ps.stdout).toMatch(/CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES/);
     expect(ps.stdout).toMatch(new RegExp(`${id.slice(0, 12)}.*Up .*web`));
 
     const inspect = JSON.parse((await berth(env.env, ['inspect', 'web'])).stdout) as [{ network: { address: string } }];
-    expect(await get(inspect[0].network.address)).toBe('hello via cli\n');
+    expect(await httpGet(inspect[0].network.address, 80)).toBe('hello via cli\n');
+    expect(ps.stdout).toContain(`${env.publishIp}:80->80/tcp`);
+    const port = await berth(env.env, ['port', 'web']);
+    expect(port).toMatchObject({ code: 0, stdout: `80/tcp -> ${env.publishIp}:80 (auto_expose)\n` });
+    expect(await httpGet(env.publishIp, 80)).toBe('hello via cli\n');
 
     const stop = await berth(env.env, ['stop', '-t', '1', 'web']);
     expect(stop).toMatchObject({ code: 0, stdout: 'web\n' });
     expect((await berth(env.env, ['ps', '-a'])).stdout).toMatch(/Exited \(137\)/);
 
+    expect(await isFree(env.publishIp, 80)).toBe(true);
     expect(await berth(env.env, ['rm', 'web'])).toMatchObject({ code: 0, stdout: 'web\n' });
     expect(await env.leftovers([id])).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NETWORK_MODES, RESTART_POLICIES } from './choices.js';
 import { PullPolicy } from './images.js';
+import { PortMapping } from './ports.js';
 
 export const RestartPolicy = z.object({
   name: z.enum(RESTART_POLICIES),
@@ -26,6 +27,10 @@ export const RunSpec = z.object({
   hostname: z.string().optional(),
   labels: z.record(z.string(), z.string()).default({}),
   network: NetworkMode.default('bridge'),
+  /** Docker `-p` specs, parsed by the engine so a bad one is named in its error. */
+  ports: z.array(z.string().max(256)).max(1024).default([]),
+  /** Publish the image's EXPOSEd ports too (on loopback); unset follows the engine's setting. */
+  autoExpose: z.boolean().optional(),
   restart: RestartPolicy.default({ name: 'no', maxRetries: 0 }),
   pull: PullPolicy.default('missing'),
   /** Seconds `stop` waits after the stop signal before SIGKILL. */
@@ -72,6 +77,8 @@ export const Container = z.object({
   spec: RunSpec,
   state: ContainerState,
   network: ContainerNetwork,
+  /** Where each published port ended up; empty while the container is not running. */
+  ports: z.array(PortMapping).default([]),
 });
 export type Container = z.infer<typeof Container>;
 

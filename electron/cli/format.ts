@@ -1,4 +1,5 @@
 import type { Container } from '../../shared/containers.js';
+import type { PortMapping } from '../../shared/ports.js';
 
 /** Left-aligned columns separated by three spaces, like Docker's tables. */
 export function table(header: string[], rows: string[][]): string {
@@ -60,4 +61,23 @@ export function shortId(id: string): string {
 export function quoteCommand(argv: string[]): string {
   const text = argv.map((a) => (/[\s"']/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ');
   return text.length > 30 ? `"${text.slice(0, 27)}…"` : `"${text}"`;
+}
+
+function hostAddress(mapping: PortMapping): string {
+  const ip = mapping.hostIp.includes(':') ? `[${mapping.hostIp}]` : mapping.hostIp;
+  return `${ip}:${mapping.hostPort}`;
+}
+
+/** Docker's PORTS column: `0.0.0.0:8080->80/tcp, 127.0.0.1:49213->6379/tcp`. */
+export function portsColumn(ports: PortMapping[]): string {
+  return ports.map((m) => `${hostAddress(m)}->${m.guestPort}/${m.protocol}`).join(', ');
+}
+
+/** One line per mapping for `berth port`, with where it came from. */
+export function portLine(mapping: PortMapping): string {
+  const why =
+    mapping.source === 'auto_remap' && mapping.requestedHostPort
+      ? `auto_remap: ${mapping.requestedHostPort} was busy`
+      : mapping.source;
+  return `${mapping.guestPort}/${mapping.protocol} -> ${hostAddress(mapping)} (${why})`;
 }

@@ -1,12 +1,14 @@
 import { isOneOf, NETWORK_MODES, PULL_POLICIES } from '../../shared/choices.js';
 import type { RestartPolicy, RunSpecInput } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
-import { flagInt, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
+import { flagInt, flagSet, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: 'detach', short: 'd' },
   { name: 'name', value: true },
   { name: 'env', short: 'e', value: true, repeat: true },
+  { name: 'publish', short: 'p', value: true, repeat: true },
+  { name: 'no-auto-expose' },
   { name: 'label', short: 'l', value: true, repeat: true },
   { name: 'network', value: true },
   { name: 'restart', value: true },
@@ -54,6 +56,8 @@ export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
     cmd,
     name: flagValue(parsed, 'name'),
     env: flagValues(parsed, 'env'),
+    ports: flagValues(parsed, 'publish'),
+    ...(flagSet(parsed, 'no-auto-expose') ? { autoExpose: false } : {}),
     labels: parseLabels(flagValues(parsed, 'label')),
     network,
     pull,

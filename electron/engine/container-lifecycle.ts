@@ -13,6 +13,7 @@ import { readExitStatus, readRuntimeError, startSupervisor } from '../runtime/su
 import type { BridgeNetwork } from './bridge-network.js';
 import { etcBinds, writeEtcFiles } from './etc-files.js';
 import { KeyedLock } from './keyed-lock.js';
+import type { PortPublisher } from './port-publisher.js';
 import { restartDelayMs, shouldRestartAfterExit } from './restart-policy.js';
 
 export interface LifecycleDeps {
@@ -21,6 +22,7 @@ export interface LifecycleDeps {
   store: ContainerStore;
   images: ImageStore;
   network: BridgeNetwork;
+  ports: PortPublisher;
   nofileLimit: number;
   /** Called with every container whose record changed. */
   changed(container: Container): void;
@@ -51,7 +53,7 @@ export class ContainerLifecycle {
 
   /** Starts a created or exited container. Must be called under the container's lock. */
   async start(container: Container): Promise<Container> {
-    const { host, runtime, images, network } = this.deps;
+    const { host, runtime, images, network, ports } = this.deps;
     if (container.state.status === 'running') return container;
     this.cancelRestart(container.id);
     const paths = this.paths(container.id);
@@ -79,12 +81,17 @@ export class ContainerLifecycle {
         etcFiles: etcBinds(paths),
       });
       await host.writeFile(paths.config, JSON.stringify(spec));
+      // Reserve before the container's process runs: a conflict aborts the start with nothing running.
+      undo.push(() => ports.release(container.id));
+      const mappings = await ports.reserve(container, image.config.exposedPorts);
       const supervisor = startSupervisor(host, runtime, container.id, paths);
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForStart(supervisor, paths);
+      if (net.mode === 'bridge') await ports.activate(container.id, net.address);
       const running: Container = {
         ...container,
         network: net,
+        ports: mappings,
         state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', stoppedByUser: false },
       };
       await this.record(running);
@@ -139,6 +146,7 @@ export class ContainerLifecycle {
       await this.waitForExit(container.id, KILL_WAIT_MS);
     }
     const paths = this.paths(container.id);
+    await this.deps.ports.release(container.id);
     await runtime.delete(container.id);
     await unmountRootfs(host, paths);
     await network.detach(container.id);
@@ -156,6 +164,9 @@ export class ContainerLifecycle {
     const state = await runtime.state(container.id);
     if (state && state.status !== 'stopped') {
       if (!this.exits.has(container.id)) this.watchExit(container.id, this.pollExit(paths));
+      const { mappings, problems } = await this.deps.ports.readopt(container);
+      await this.deps.ports.activate(container.id, container.network.address);
+      await this.record({ ...container, ports: mappings, state: { ...container.state, error: problems.join('; ') } });
       return 'running';
     }
     await this.onExit(container.id, (await readExitStatus(this.deps.host, paths)) ?? 255);
@@ -249,11 +260,13 @@ export class ContainerLifecycle {
     let exited: Container;
     try {
       const paths = this.paths(id);
+      await this.deps.ports.release(id).catch(() => {});
       await runtime.delete(id).catch(() => {});
       await unmountRootfs(host, paths).catch(() => {});
       if (container.network.mode === 'bridge') await network.detach(id).catch(() => {});
       exited = await this.record({
         ...container,
+        ports: [],
         state: { ...container.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
       });
     } finally {

@@ -15,6 +15,27 @@ export interface EngineConfig {
   /** Normalised references served from archives shipped with the app (the hello image). */
   bundledImages: Record<string, string>;
   logLimits: LogLimits;
+  ports: PortSettings;
+}
+
+export interface PortSettings {
+  /** Publish images' EXPOSEd ports by default. */
+  autoExpose: boolean;
+  /** Where implicit (auto_expose, auto_remap) ports bind: loopback, so nothing reaches the LAN unasked. */
+  implicitHostIp: string;
+  /** Where a remapped or `-p PORT` host port is chosen from; undefined lets the OS pick an ephemeral one. */
+  range: { first: number; last: number } | undefined;
+}
+
+function parseRange(text: string | undefined): PortSettings['range'] {
+  if (!text) return undefined;
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1 || last > 65535 || last < first) {
+    throw new Error(`invalid BERTH_PORT_RANGE "${text}": expected FIRST-LAST within 1-65535`);
+  }
+  return { first, last };
 }
 
 /** The package root, found from this file whether it runs from source or from dist/. */
@@ -46,5 +67,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     runtimePath: env.BERTH_RUNTIME || undefined,
     bundledImages: { 'docker.io/library/hello:latest': join(resources, 'hello.oci.tar') },
     logLimits: DEFAULT_LOG_LIMITS,
+    ports: {
+      autoExpose: env.BERTH_AUTO_EXPOSE !== '0' && env.BERTH_AUTO_EXPOSE !== 'false',
+      implicitHostIp: env.BERTH_PUBLISH_IP || '127.0.0.1',
+      range: parseRange(env.BERTH_PORT_RANGE),
+    },
   };
 }

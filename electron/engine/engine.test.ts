@@ -1,24 +1,12 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
 import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { httpGet } from '../../e2e/fixtures/ports.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
 import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { Engine } from './engine.js';
 
-function get(address: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: address, port, path: '/', timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
 
 describe('engine on Linux with runc', () => {
   let env: TestEngineEnv;
@@ -49,7 +37,7 @@ describe('engine on Linux with runc', () => {
   afterAll(async () => {
     if (engine) {
       for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
-      engine.close();
+      await engine.close();
     }
     await registry?.stop();
     await layout?.remove();
@@ -67,7 +55,7 @@ describe('engine on Linux with runc', () => {
     expect(progress).toContain('done');
     expect(container.state.status).toBe('running');
     expect(container.network.address).toMatch(/^10\./);
-    expect(await get(container.network.address, 80)).toBe('served by berth test\n');
+    expect(await httpGet(container.network.address, 80)).toBe('served by berth test\n');
 
     const started = Date.now();
     const stopped = await call('containers.stop', { id: 'web', timeout: 1 });
@@ -171,7 +159,7 @@ describe('engine on Linux with runc', () => {
 
   it('adopts running containers after an engine restart and can still stop them', async () => {
     const container = await call('containers.run', { image: busybox, name: 'survivor', cmd: ['sleep', '60'] });
-    engine.close();
+    await engine.close();
     engine = await Engine.open(env.config);
     call = engineCaller(engine);
     const adopted = await call('containers.inspect', { id: 'survivor' });
@@ -186,7 +174,7 @@ describe('engine on Linux with runc', () => {
 
   it('runs the bundled hello image by name with no registry', async () => {
     const container = await call('containers.run', { image: 'hello' });
-    expect(await get(container.network.address, 80)).toContain('Hello from Berth');
+    expect(await httpGet(container.network.address, 80)).toContain('Hello from Berth');
     await call('containers.remove', { id: container.id, force: true });
   });
 
@@ -195,7 +183,7 @@ describe('engine on Linux with runc', () => {
     const unless = await call('containers.run', { image: busybox, cmd: ['sleep', '60'], restart: { name: 'unless-stopped' } });
     await call('containers.stop', { id: always.id, timeout: 0 });
     await call('containers.stop', { id: unless.id, timeout: 0 });
-    engine.close();
+    await engine.close();
     engine = await Engine.open(env.config);
     call = engineCaller(engine);
     expect((await call('containers.inspect', { id: always.id })).state.status).toBe('running');

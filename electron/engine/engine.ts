@@ -13,12 +13,15 @@ import { normaliseReference } from '../images/reference.js';
 import { ContainerStore } from '../runtime/container-store.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
+import type { PortRelay } from '../ports/port-relay.js';
+import { WorkerPortRelay } from '../ports/worker-port-relay.js';
 import { BridgeNetwork } from './bridge-network.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
 import { ContainerLogs } from './container-logs.js';
 import { ContainerStatsSampler } from './container-stats.js';
 import { generateName, validateName } from './container-names.js';
 import type { EngineConfig } from './engine-config.js';
+import { parsePublishSpecs, PortPublisher } from './port-publisher.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 
 export const ENGINE_VERSION = '0.1.0';
@@ -47,6 +50,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly lifecycle: ContainerLifecycle,
     private readonly logs: ContainerLogs,
     private readonly stats: ContainerStatsSampler,
+    private readonly relay: PortRelay,
     readonly warnings: string[],
   ) {
     super();
@@ -66,9 +70,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     const store = new ContainerStore(join(config.home, 'containers'));
     const network = new BridgeNetwork(host, config.bridge);
     const warnings = await network.setUp();
+    const relay = await WorkerPortRelay.start();
+    const ports = new PortPublisher(relay, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
     let engine: Engine | undefined;
     const lifecycle = new ContainerLifecycle({
-      host, runtime, store, images, network, nofileLimit,
+      host, runtime, store, images, network, ports, nofileLimit,
       changed: (container) => engine?.emitEvent('containers.changed', { container }),
     });
     const logs = new ContainerLogs(host, config.logLimits, {
@@ -76,16 +82,20 @@ export class Engine extends EventEmitter<EngineEvents> {
       whenExited: (id) => lifecycle.whenExited(id),
     });
     const stats = new ContainerStatsSampler(runtime);
-    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, warnings);
+    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, warnings);
     await engine.reconcile(network);
     return engine;
   }
 
-  /** Stops the engine's own work. Containers keep running; the next engine adopts them. */
-  close(): void {
+  /**
+   * Stops the engine's own work. Containers keep running; their host ports close with the relay, and
+   * the next engine adopts the containers and takes their ports back.
+   */
+  async close(): Promise<void> {
     this.lifecycle.close();
     this.logs.close();
     this.removeAllListeners();
+    await this.relay.close();
   }
 
   emitEvent<E extends EventName>(name: E, payload: EventPayload<E>): void {
@@ -134,6 +144,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async run(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
+    parsePublishSpecs({ spec });
     const name = spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n));
     if (this.names.has(name)) {
       const holder = this.store.list().find((c) => c.name === name);
@@ -155,6 +166,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         spec,
         state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', restartCount: 0, stoppedByUser: false },
         network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
+        ports: [],
       };
       created = await this.lifecycle.record(container);
       return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));

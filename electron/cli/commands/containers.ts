@@ -1,6 +1,6 @@
 import type { Container } from '../../../shared/containers.js';
 import type { Command, CommandContext } from '../command.js';
-import { bytes, quoteCommand, shortId, statusText, table, ago } from '../format.js';
+import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
 import { flagInt, flagSet, flagValue, parseFlags } from '../parse-flags.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
 import { progressPrinter } from './images.js';
@@ -60,9 +60,22 @@ export const containerCommands: Record<string, Command> = {
       if (flagSet(parsed, 'json')) out(JSON.stringify(containers, null, 2));
       else if (flagSet(parsed, 'quiet')) containers.forEach((c) => out(shortId(c.id)));
       else {
-        const rows = containers.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), c.name]);
-        out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], rows));
+        const rows = containers.map((c) => [shortId(c.id), c.image, quoteCommand(c.command), ago(c.created), statusText(c), portsColumn(c.ports), c.name]);
+        out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
       }
+      return 0;
+    },
+  },
+  port: {
+    usage: 'port [--json] CONTAINER',
+    summary: "Where each of a container's ports is published, and why there",
+    async run(args, context) {
+      const parsed = parseFlags(args, [{ name: 'json' }], false);
+      const id = needOne(parsed.positionals, this.usage, context);
+      if (!id) return 2;
+      const container = await (await context.client()).call('containers.inspect', { id });
+      if (flagSet(parsed, 'json')) context.out(JSON.stringify(container.ports, null, 2));
+      else container.ports.forEach((m) => context.out(portLine(m)));
       return 0;
     },
   },

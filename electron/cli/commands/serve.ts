@@ -24,7 +24,7 @@ export const serveCommand: Pick<Command, 'run'> = {
     });
     // Containers keep running; the next engine adopts them.
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    engine.close();
+    await engine.close();
     return 0;
   },
 };

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+export const PortProtocol = z.enum(['tcp', 'udp']);
+export type PortProtocol = z.infer<typeof PortProtocol>;
+
+/**
+ * Where a published port came from: `user` (asked for with -p; never moved), `auto_expose` (the
+ * image EXPOSEs it and the same host port was free), `auto_remap` (that port was busy, so another
+ * one was chosen).
+ */
+export const PortSource = z.enum(['user', 'auto_expose', 'auto_remap']);
+export type PortSource = z.infer<typeof PortSource>;
+
+export const PortMapping = z.object({
+  hostIp: z.string(),
+  hostPort: z.number().int().min(1).max(65535),
+  guestPort: z.number().int().min(1).max(65535),
+  protocol: PortProtocol,
+  source: PortSource,
+  /** For auto_remap: the host port that was busy. */
+  requestedHostPort: z.number().int().min(0).max(65535).optional(),
+});
+export type PortMapping = z.infer<typeof PortMapping>;
