@@ -83,18 +83,24 @@ describe('berth command against berth serve', () => {
 
   it('gives one clear line for bad input', async () => {
     const badRef = await berth(env.env, ['run', '-d', 'Busybox']);
-    expect(badRef.code).toBe(1);
+    expect(badRef.code).toBe(125);
     expect(badRef.stderr.trim().split('\n')).toHaveLength(1);
     expect(badRef.stderr).toMatch(/invalid reference "Busybox"/);
 
-    const badSignal = await berth(env.env, ['kill', '-s', 'NOPE', 'nothing-here']);
-    expect(badSignal.code).toBe(1);
+    const sleeper = await berth(env.env, ['run', '-d', '--name', 'sleeper', image, 'sleep', '60']);
+    expect(sleeper.code).toBe(0);
+    const badSignal = await berth(env.env, ['kill', '-s', 'NOPE', 'sleeper']);
+    expect(badSignal).toMatchObject({ code: 1, stderr: 'Error: invalid signal "NOPE": use a name like TERM or KILL, or a number 1-64\n' });
+    expect((await berth(env.env, ['rm', '-f', 'sleeper'])).code).toBe(0);
+
+    const notFound = await berth(env.env, ['run', image, 'no-such-command']);
+    expect(notFound.code).toBe(127);
 
     const badFlag = await berth(env.env, ['run', '--frobnicate', image]);
     expect(badFlag).toMatchObject({ code: 2, stderr: 'berth: unknown flag: --frobnicate\n' });
 
     const missing = await berth(env.env, ['run', '-d', `${registry.host}/cli/nope:v9`]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(125);
     expect(missing.stderr).toMatch(/cli\/nope:v9/);
     expect((await berth(env.env, ['ps', '-a', '-q'])).stdout).toBe('');
   });

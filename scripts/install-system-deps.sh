@@ -11,11 +11,12 @@ have tar || need+=(tar)
 have zstd || need+=(zstd)
 have nsenter || need+=(util-linux)
 have iptables || need+=(iptables)
+# The bundled hello image is built from busybox-static with umoci and skopeo.
+have skopeo || need+=(skopeo)
+have umoci || need+=(umoci)
+[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
 if [ "${1:-}" = "--test" ]; then
   have docker-registry || need+=(docker-registry)
-  have skopeo || need+=(skopeo)
-  have umoci || need+=(umoci)
-  [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx httpd || need+=(busybox-static)
   have chromium || need+=(chromium)
   have xvfb-run || need+=(xvfb)
 fi

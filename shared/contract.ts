@@ -25,6 +25,8 @@ export const SystemInfo = z.object({
   home: z.string(),
   containers: z.object({ running: z.number().int(), total: z.number().int() }),
   images: z.number().int(),
+  /** Defaults the Run dialog follows: publish EXPOSEd ports, and on which address. */
+  ports: z.object({ autoExpose: z.boolean(), publishIp: z.string() }),
   warnings: z.array(z.string()),
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
@@ -81,7 +83,10 @@ export function isMethodName(name: string): name is MethodName {
 
 /** What a handler may do while a call runs: stream items, and learn that the caller went away. */
 export interface CallContext<Item> {
-  emit(item: Item): void;
+  /** Sends an item; false when the transport is backed up: wait for `drained` before more. */
+  emit(item: Item): boolean;
+  /** Resolves once the transport can take more items (at once when it is not backed up). */
+  drained(): Promise<void>;
   signal: AbortSignal;
 }
 

@@ -17,3 +17,16 @@ export type ServerMessage =
   | { id: number; result: unknown }
   | { id: number; error: ErrorInfo }
   | { event: string; payload: unknown };
+
+/** The one Electron IPC channel: these messages both ways, like the WebSocket in browser mode. */
+export const WIRE_CHANNEL = 'berth:wire';
+
+/**
+ * What the preload script exposes to the page as `window.berth`, and all it exposes: a way to send
+ * contract messages and to hear the answers. The main process validates everything that arrives.
+ */
+export interface WireBridge {
+  send(message: ClientMessage): void;
+  /** Returns a function that stops listening. */
+  onMessage(listener: (message: ServerMessage) => void): () => void;
+}

@@ -8,7 +8,7 @@ import { imageCommands } from './commands/images.js';
 
 /** serve loads the whole engine; the other commands are thin clients and start without it. */
 const serveCommand: Command = {
-  usage: 'serve',
+  usage: 'serve [--web]',
   summary: 'Run the engine headless; the API listens on a socket under BERTH_HOME',
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };

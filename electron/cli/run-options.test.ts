@@ -9,6 +9,13 @@ describe('run options', () => {
     expect(spec).toMatchObject({ image: 'busybox', cmd: ['sh', '-c', 'echo hi'], name: 'web', env: ['A=1', 'B=2'] });
   });
 
+  it("takes a bare -e KEY's value from the shell, and drops it when unset", () => {
+    process.env.BERTH_TEST_GREETING = 'hi';
+    const spec = runSpecFromFlags(parseFlags(['-e', 'BERTH_TEST_GREETING', '-e', 'BERTH_TEST_UNSET_VAR', 'img'], RUN_FLAGS, true));
+    expect(spec.env).toEqual(['BERTH_TEST_GREETING=hi']);
+    delete process.env.BERTH_TEST_GREETING;
+  });
+
   it('parses restart policies as Docker spells them', () => {
     expect(parseRestartPolicy('on-failure:3')).toEqual({ name: 'on-failure', maxRetries: 3 });
     expect(parseRestartPolicy('unless-stopped')).toEqual({ name: 'unless-stopped', maxRetries: 0 });

@@ -41,6 +41,15 @@ function parseLabels(values: string[]): Record<string, string> {
   return labels;
 }
 
+/** `-e KEY` takes KEY's value from this shell's environment, and is dropped when it has none (as in Docker). */
+function resolveEnv(values: string[]): string[] {
+  return values.flatMap((entry) => {
+    if (entry.includes('=')) return [entry];
+    const value = process.env[entry];
+    return value === undefined ? [] : [`${entry}=${value}`];
+  });
+}
+
 /** Turns `run` flags and positionals into the contract's RunSpec. */
 export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
   const [image, ...cmd] = parsed.positionals;
@@ -55,7 +64,7 @@ export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
     image,
     cmd,
     name: flagValue(parsed, 'name'),
-    env: flagValues(parsed, 'env'),
+    env: resolveEnv(flagValues(parsed, 'env')),
     ports: flagValues(parsed, 'publish'),
     ...(flagSet(parsed, 'no-auto-expose') ? { autoExpose: false } : {}),
     labels: parseLabels(flagValues(parsed, 'label')),

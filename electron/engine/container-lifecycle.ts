@@ -3,6 +3,7 @@ import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
 import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
+import type { LogLimits } from '../runtime/container-log.js';
 import type { ContainerStore } from '../runtime/container-store.js';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { resolveUser } from '../runtime/resolve-user.js';
@@ -11,10 +12,12 @@ import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { parseSignal } from '../runtime/signals.js';
 import { readExitStatus, readRuntimeError, startSupervisor } from '../runtime/supervisor.js';
 import type { BridgeNetwork } from './bridge-network.js';
-import { etcBinds, writeEtcFiles } from './etc-files.js';
+import { containerHostname, etcBinds, writeEtcFiles } from './etc-files.js';
 import { KeyedLock } from './keyed-lock.js';
+import { listLeftovers } from '../network/leftovers.js';
+import { networkNames } from '../network/network-names.js';
 import type { PortPublisher } from './port-publisher.js';
-import { restartDelayMs, shouldRestartAfterExit } from './restart-policy.js';
+import { restartBackoff, shouldRestartAfterExit } from './restart-policy.js';
 
 export interface LifecycleDeps {
   host: Host;
@@ -24,6 +27,7 @@ export interface LifecycleDeps {
   network: BridgeNetwork;
   ports: PortPublisher;
   nofileLimit: number;
+  logLimits: LogLimits;
   /** Called with every container whose record changed. */
   changed(container: Container): void;
 }
@@ -42,6 +46,8 @@ export class ContainerLifecycle {
   /** Resolves when the running container's exit has been recorded and cleaned up. */
   private readonly exits = new Map<string, { done: Promise<void>; resolve: () => void }>();
   private readonly exiting = new Set<string>();
+  /** Consecutive quick exits per container, for the restart back-off. */
+  private readonly quickExits = new Map<string, number>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
 
@@ -66,8 +72,8 @@ export class ContainerLifecycle {
       undo.push(() => unmountRootfs(host, paths));
       const net = await this.attachNetwork(container);
       undo.push(() => network.detach(container.id));
-      const hostname = container.spec.hostname || container.id.slice(0, 12);
-      await writeEtcFiles(host, paths, hostname, net.address);
+      const hostname = await containerHostname(host, container.spec.hostname, container.id, net.mode);
+      await writeEtcFiles(host, paths, hostname, net.address, net.mode);
       const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
       const spec = buildOciSpec({
         spec: container.spec,
@@ -84,7 +90,7 @@ export class ContainerLifecycle {
       // Reserve before the container's process runs: a conflict aborts the start with nothing running.
       undo.push(() => ports.release(container.id));
       const mappings = await ports.reserve(container, image.config.exposedPorts);
-      const supervisor = startSupervisor(host, runtime, container.id, paths);
+      const supervisor = startSupervisor(host, runtime, container.id, paths, this.deps.logLimits);
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForStart(supervisor, paths);
       if (net.mode === 'bridge') await ports.activate(container.id, net.address);
@@ -107,11 +113,8 @@ export class ContainerLifecycle {
 
   /** Stop signal, up to `timeoutSec` for the process to exit, then SIGKILL. Under the lock. */
   async stop(container: Container, timeoutSec: number): Promise<Container> {
-    if (container.state.status !== 'running') {
-      this.cancelRestart(container.id);
-      return this.markStoppedByUser(container);
-    }
     await this.markStoppedByUser(container);
+    if (container.state.status !== 'running') return this.current(container.id);
     const image = await this.deps.images.resolve(container.imageId);
     const signal = parseSignal(image?.config.stopSignal || 'TERM');
     await this.deps.runtime.kill(container.id, signal.number);
@@ -128,6 +131,8 @@ export class ContainerLifecycle {
     if (container.state.status !== 'running') {
       throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
     }
+    // As in Docker, a container the user killed is not brought back by its restart policy.
+    await this.markStoppedByUser(container);
     await this.deps.runtime.kill(container.id, signal.number);
     if (signal.number === 9) await this.waitForExit(container.id, KILL_WAIT_MS);
     return this.current(container.id);
@@ -135,7 +140,7 @@ export class ContainerLifecycle {
 
   /** Removes everything the container owns: runtime state, mounts, network, bundle, record. Under the lock. */
   async remove(container: Container, force: boolean): Promise<void> {
-    const { host, runtime, store, network } = this.deps;
+    const { host, runtime, store } = this.deps;
     this.cancelRestart(container.id);
     if (container.state.status === 'running') {
       if (!force) {
@@ -145,12 +150,8 @@ export class ContainerLifecycle {
       await runtime.kill(container.id, 9, true);
       await this.waitForExit(container.id, KILL_WAIT_MS);
     }
-    const paths = this.paths(container.id);
-    await this.deps.ports.release(container.id);
-    await runtime.delete(container.id);
-    await unmountRootfs(host, paths);
-    await network.detach(container.id);
-    await host.remove(paths.dir);
+    await this.release(container, false);
+    await host.remove(this.paths(container.id).dir);
     await store.delete(container.id);
   }
 
@@ -171,6 +172,25 @@ export class ContainerLifecycle {
     }
     await this.onExit(container.id, (await readExitStatus(this.deps.host, paths)) ?? 255);
     return 'exited';
+  }
+
+  /**
+   * Releases what a crashed engine left for containers that are not running: their namespaces,
+   * veths and rootfs mounts. Only this engine's own containers are touched, since other engines
+   * may share the machine.
+   */
+  async cleanUpStopped(containers: Container[]): Promise<void> {
+    if (containers.length === 0) return;
+    const { host, network } = this.deps;
+    const leftovers = await listLeftovers(host);
+    const names = new Set([...leftovers.netns, ...leftovers.veths]);
+    const mountinfo = (await host.readFile('/proc/self/mountinfo').catch(() => Buffer.alloc(0))).toString();
+    for (const container of containers) {
+      const { netns, vethHost } = networkNames(container.id);
+      if (names.has(netns) || names.has(vethHost)) await network.detach(container.id).catch(() => {});
+      const rootfs = this.paths(container.id).rootfs;
+      if (mountinfo.includes(` ${rootfs} `)) await unmountRootfs(host, this.paths(container.id)).catch(() => {});
+    }
   }
 
   /** Resolves once the container is not running (at once if it is not). */
@@ -247,9 +267,8 @@ export class ContainerLifecycle {
    * Runs outside the container's lock (see watchExit); the status check makes a second call a no-op.
    */
   private async onExit(id: string, exitCode: number): Promise<void> {
-    const { host, runtime, store, network } = this.deps;
     if (this.exiting.has(id)) return;
-    const container = store.get(id);
+    const container = this.deps.store.get(id);
     const pending = this.exits.get(id);
     if (!container || container.state.status !== 'running') {
       this.exits.delete(id);
@@ -259,16 +278,12 @@ export class ContainerLifecycle {
     this.exiting.add(id);
     let exited: Container;
     try {
-      const paths = this.paths(id);
-      await this.deps.ports.release(id).catch(() => {});
-      await runtime.delete(id).catch(() => {});
-      await unmountRootfs(host, paths).catch(() => {});
-      if (container.network.mode === 'bridge') await network.detach(id).catch(() => {});
-      exited = await this.record({
-        ...container,
+      await this.release(container, true);
+      exited = await this.update(id, (c) => ({
+        ...c,
         ports: [],
-        state: { ...container.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
-      });
+        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
+      }));
     } finally {
       // Waiters are released only once everything the container held is released.
       this.exiting.delete(id);
@@ -278,7 +293,26 @@ export class ContainerLifecycle {
     if (!this.closed && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
   }
 
+  /** Gives back what a container holds while it runs: host ports, runtime state, rootfs mount, network. */
+  private async release(container: Container, bestEffort: boolean): Promise<void> {
+    const { host, runtime, ports, network } = this.deps;
+    const steps = [
+      () => ports.release(container.id),
+      () => runtime.delete(container.id),
+      () => unmountRootfs(host, this.paths(container.id)),
+      // Detach is idempotent; for host and none networking there is nothing to detach.
+      () => (container.network.mode === 'bridge' || !bestEffort ? network.detach(container.id) : Promise.resolve()),
+    ];
+    for (const step of steps) {
+      if (bestEffort) await step().catch(() => {});
+      else await step();
+    }
+  }
+
   private scheduleRestart(container: Container): void {
+    const ranMs = Date.parse(container.state.finishedAt) - Date.parse(container.state.startedAt);
+    const backoff = restartBackoff(this.quickExits.get(container.id) ?? 0, ranMs);
+    this.quickExits.set(container.id, backoff.quickExits);
     const timer = setTimeout(() => {
       this.restartTimers.delete(container.id);
       void this.lock
@@ -288,7 +322,7 @@ export class ContainerLifecycle {
           await this.start({ ...current, state: { ...current.state, restartCount: current.state.restartCount + 1 } });
         })
         .catch(() => {});
-    }, restartDelayMs(container.state.restartCount));
+    }, backoff.delayMs);
     this.restartTimers.set(container.id, timer);
   }
 
@@ -299,7 +333,17 @@ export class ContainerLifecycle {
   }
 
   private markStoppedByUser(container: Container): Promise<Container> {
-    return this.record({ ...container, state: { ...container.state, stoppedByUser: true } });
+    this.cancelRestart(container.id);
+    return this.update(container.id, (c) => ({ ...c, state: { ...c.state, stoppedByUser: true } }));
+  }
+
+  /**
+   * Changes the latest record, not a snapshot taken before an await: a stop and an exit that
+   * happen together must both land (stoppedByUser and the exit code).
+   */
+  private update(id: string, change: (container: Container) => Container): Promise<Container> {
+    const current = this.current(id);
+    return this.record(change(current));
   }
 
   private current(id: string): Container {

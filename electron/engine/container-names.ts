@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { BerthError } from '../../shared/berth-error.js';
 
-const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const VALID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
 /** Docker's rule for container names; a leading slash is accepted and dropped as Docker does. */
 export function validateName(input: string): string {

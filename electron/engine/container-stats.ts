@@ -28,8 +28,13 @@ export class ContainerStatsSampler {
     while (!signal.aborted) {
       emit(snapshot);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, INTERVAL_MS);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, INTERVAL_MS);
+        signal.addEventListener('abort', done, { once: true });
       });
       if (!signal.aborted) snapshot = await this.snapshot(pick());
     }

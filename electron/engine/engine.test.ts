@@ -149,6 +149,23 @@ describe('engine on Linux with runc', () => {
     await call('containers.remove', { id: container.id });
   });
 
+  it('does not let a restart policy undo a stop or a kill', async () => {
+    const flapping = await call('containers.run', { image: busybox, cmd: ['sh', '-c', 'sleep 0.2'], restart: { name: 'always' } });
+    await waitFor('a restart', () => call('containers.inspect', { id: flapping.id }), (c) => c.state.restartCount >= 1);
+    const stopped = await call('containers.stop', { id: flapping.id, timeout: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const later = await call('containers.inspect', { id: flapping.id });
+    expect(later.state.status).toBe('exited');
+    expect(later.state.restartCount).toBe(stopped.state.restartCount);
+
+    const killed = await call('containers.run', { image: busybox, cmd: ['sleep', '60'], restart: { name: 'always' } });
+    await call('containers.kill', { id: killed.id, signal: 'KILL' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await call('containers.inspect', { id: killed.id })).state).toMatchObject({ status: 'exited', restartCount: 0 });
+    await call('containers.remove', { id: flapping.id });
+    await call('containers.remove', { id: killed.id });
+  });
+
   it('reports CPU and memory of a running container', async () => {
     const container = await call('containers.run', { image: busybox, cmd: ['sh', '-c', 'while :; do :; done'] });
     const [stats] = await call('containers.stats', { ids: [container.id] });

@@ -9,7 +9,6 @@ import type { PullProgress } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from '../images/image-store.js';
-import { normaliseReference } from '../images/reference.js';
 import { ContainerStore } from '../runtime/container-store.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
@@ -25,14 +24,6 @@ import { parsePublishSpecs, PortPublisher } from './port-publisher.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 
 export const ENGINE_VERSION = '0.1.0';
-
-function tryNormalise(reference: string): string {
-  try {
-    return normaliseReference(reference);
-  } catch {
-    return reference;
-  }
-}
 
 type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
 
@@ -74,13 +65,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const ports = new PortPublisher(relay, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
     let engine: Engine | undefined;
     const lifecycle = new ContainerLifecycle({
-      host, runtime, store, images, network, ports, nofileLimit,
+      host, runtime, store, images, network, ports, nofileLimit, logLimits: config.logLimits,
       changed: (container) => engine?.emitEvent('containers.changed', { container }),
     });
-    const logs = new ContainerLogs(host, config.logLimits, {
-      running: () => store.list().filter((c) => c.state.status === 'running'),
-      whenExited: (id) => lifecycle.whenExited(id),
-    });
+    const logs = new ContainerLogs(host, config.logLimits, (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
     engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, warnings);
     await engine.reconcile(network);
@@ -93,7 +81,6 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async close(): Promise<void> {
     this.lifecycle.close();
-    this.logs.close();
     this.removeAllListeners();
     await this.relay.close();
   }
@@ -113,12 +100,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const id of await this.runtime.list()) {
       if (!known.has(id)) await this.runtime.delete(id);
     }
+    await this.lifecycle.cleanUpStopped(records.filter((c) => c.state.status !== 'running'));
+    for (const file of this.store.damaged) this.warnings.push(`container record ${file} is damaged and was skipped`);
     for (const container of records) {
       const wasRunning = container.state.status === 'running';
       const now = wasRunning ? await this.lifecycle.adopt(container) : container.state.status;
-      if (now === 'exited' && shouldStartWithEngine(container, wasRunning)) {
-        const current = this.store.get(container.id);
-        if (current) await this.lifecycle.lock.run(current.id, () => this.lifecycle.start(current)).catch(() => {});
+      const current = this.store.get(container.id);
+      if (now === 'exited' && current && shouldStartWithEngine(current)) {
+        const restarted = { ...current, state: { ...current.state, restartCount: current.state.restartCount + 1 } };
+        await this.lifecycle.lock.run(current.id, () => this.lifecycle.start(restarted)).catch(() => {});
       }
     }
   }
@@ -154,7 +144,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.names.add(name);
     let created: Container | undefined;
     try {
-      const image = await this.images.ensure(spec.image, spec.pull, onProgress);
+      let fetched = false;
+      const image = await this.images.ensure(spec.image, spec.pull, (progress) => {
+        fetched ||= progress.status !== 'cached';
+        onProgress(progress);
+      });
+      if (fetched) this.emitEvent('images.changed', {});
       const command = resolveCommand(spec, image.config);
       const container: Container = {
         id: randomBytes(32).toString('hex'),
@@ -193,6 +188,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       home: this.config.home,
       containers: { running: containers.filter((c) => c.state.status === 'running').length, total: containers.length },
       images: 0,
+      ports: { autoExpose: this.config.ports.autoExpose, publishIp: this.config.ports.implicitHostIp },
       warnings: this.warnings,
     };
   }
@@ -212,15 +208,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         return loaded;
       },
       'images.remove': async ({ reference }) => {
-        const image = await this.images.resolve(reference);
-        if (!image) throw new BerthError('IMAGE_NOT_FOUND', `no such image: ${reference}`);
-        // Removing one of several names leaves the image; anything else deletes it and its layers.
-        const untagOnly = image.names.length > 1 && image.names.includes(tryNormalise(reference));
-        const user = this.store.list().find((c) => c.imageId === image.id);
-        if (user && !untagOnly) {
-          throw new BerthError('IMAGE_IN_USE', `image ${reference} is used by container ${user.name}: remove the container first`);
-        }
-        const removed = await this.images.remove(reference);
+        const removed = await this.images.remove(reference, (id) => this.store.list().some((c) => c.imageId === id));
         this.emitEvent('images.changed', {});
         return removed;
       },
@@ -245,8 +233,9 @@ export class Engine extends EventEmitter<EngineEvents> {
           await this.removeContainer(c, force);
           return { id: c.id };
         }),
-      'containers.logs': async ({ id, tail, follow }, { emit, signal }) => {
-        await this.logs.stream(this.find(id), { tail, follow }, (data) => emit({ base64: data.toString('base64') }), signal);
+      'containers.logs': async ({ id, tail, follow }, { emit, drained, signal }) => {
+        const sink = { write: (data: Buffer) => emit({ base64: data.toString('base64') }), drained };
+        await this.logs.stream(this.find(id), { tail, follow }, sink, signal);
         return {};
       },
       'containers.stats': async ({ ids, stream }, { emit, signal }) => {

@@ -1,25 +1,54 @@
+import type { NetworkMode } from '../../shared/containers.js';
 import type { Host } from '../host/host.js';
 import type { BundlePaths } from '../runtime/bundle.js';
 
-/** resolv.conf for a container: the host's, minus loopback resolvers the container cannot reach. */
-async function resolvConf(host: Host): Promise<string> {
-  const text = await host.readFile('/etc/resolv.conf').then((b) => b.toString(), () => '');
-  const lines = text.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1)/.test(line));
+/** Docker's fallback when the host only lists resolvers a container cannot reach. */
+const FALLBACK_NAMESERVERS = ['nameserver 8.8.8.8', 'nameserver 8.8.4.4'];
+
+async function readText(host: Host, path: string): Promise<string> {
+  return host.readFile(path).then((b) => b.toString(), () => '');
+}
+
+/**
+ * resolv.conf for a container with its own network: the host's, minus loopback resolvers (such as
+ * systemd-resolved's 127.0.0.53) that are not reachable from another namespace.
+ */
+function containerResolvConf(hostText: string): string {
+  const lines = hostText.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1)/.test(line));
+  if (!lines.some((line) => /^\s*nameserver\s/.test(line))) lines.push(...FALLBACK_NAMESERVERS);
   return `${lines.join('\n').trim()}\n`;
 }
 
-/** Writes the per-container /etc/hosts, /etc/hostname and /etc/resolv.conf the spec binds in. */
-export async function writeEtcFiles(host: Host, paths: BundlePaths, hostname: string, address: string): Promise<void> {
-  const hosts = [
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    ...(address ? [`${address}\t${hostname}`] : []),
-  ].join('\n');
+/**
+ * Writes the per-container /etc/hosts, /etc/hostname and /etc/resolv.conf the spec binds in. With
+ * host networking the container sees the host's own files and name, as in Docker.
+ */
+export async function writeEtcFiles(host: Host, paths: BundlePaths, hostname: string, address: string, mode: NetworkMode): Promise<void> {
+  const hostResolv = await readText(host, '/etc/resolv.conf');
+  const files =
+    mode === 'host'
+      ? { hosts: await readText(host, '/etc/hosts'), hostname: `${hostname}\n`, resolv: hostResolv }
+      : {
+          hosts: [
+            '127.0.0.1\tlocalhost',
+            '::1\tlocalhost ip6-localhost ip6-loopback',
+            ...(address ? [`${address}\t${hostname}`] : []),
+          ].join('\n') + '\n',
+          hostname: `${hostname}\n`,
+          resolv: containerResolvConf(hostResolv),
+        };
   await Promise.all([
-    host.writeFile(paths.hosts, `${hosts}\n`),
-    host.writeFile(paths.hostname, `${hostname}\n`),
-    resolvConf(host).then((text) => host.writeFile(paths.resolvConf, text)),
+    host.writeFile(paths.hosts, files.hosts),
+    host.writeFile(paths.hostname, files.hostname),
+    host.writeFile(paths.resolvConf, files.resolv),
   ]);
+}
+
+/** The container's hostname: what the user asked, the host's own with host networking, else the short id. */
+export async function containerHostname(host: Host, requested: string | undefined, id: string, mode: NetworkMode): Promise<string> {
+  if (requested) return requested;
+  if (mode === 'host') return (await host.exec(['hostname'])).stdout.toString().trim() || id.slice(0, 12);
+  return id.slice(0, 12);
 }
 
 export function etcBinds(paths: BundlePaths): { destination: string; source: string }[] {

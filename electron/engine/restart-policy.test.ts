@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Container } from '../../shared/containers.js';
-import { restartDelayMs, shouldRestartAfterExit, shouldStartWithEngine } from './restart-policy.js';
+import { restartBackoff, shouldRestartAfterExit, shouldStartWithEngine } from './restart-policy.js';
 
 function container(restart: string, maxRetries: number, exitCode: number, restartCount = 0, stoppedByUser = false): Container {
   return Container.parse({
@@ -31,17 +31,20 @@ describe('restart policy', () => {
     expect(shouldRestartAfterExit(container('no', 0, 1))).toBe(false);
   });
 
-  it('at engine start: always comes back even after a user stop, unless-stopped does not', () => {
-    expect(shouldStartWithEngine(container('always', 0, 0, 0, true), false)).toBe(true);
-    expect(shouldStartWithEngine(container('unless-stopped', 0, 0, 0, true), false)).toBe(false);
-    expect(shouldStartWithEngine(container('unless-stopped', 0, 0), false)).toBe(true);
-    expect(shouldStartWithEngine(container('on-failure', 0, 0), true)).toBe(true);
-    expect(shouldStartWithEngine(container('no', 0, 0), true)).toBe(false);
+  it('at engine start: always comes back even after a user stop; the others follow their exit rules', () => {
+    expect(shouldStartWithEngine(container('always', 0, 0, 0, true))).toBe(true);
+    expect(shouldStartWithEngine(container('unless-stopped', 0, 0, 0, true))).toBe(false);
+    expect(shouldStartWithEngine(container('unless-stopped', 0, 0))).toBe(true);
+    expect(shouldStartWithEngine(container('on-failure', 0, 0))).toBe(false);
+    expect(shouldStartWithEngine(container('on-failure', 2, 1, 1))).toBe(true);
+    expect(shouldStartWithEngine(container('on-failure', 2, 1, 2))).toBe(false);
+    expect(shouldStartWithEngine(container('no', 0, 1))).toBe(false);
   });
 
-  it('backs off exponentially with a ceiling', () => {
-    expect(restartDelayMs(0)).toBe(100);
-    expect(restartDelayMs(3)).toBe(800);
-    expect(restartDelayMs(50)).toBe(60_000);
+  it('backs off exponentially with a ceiling, and a healthy run resets it', () => {
+    expect(restartBackoff(0, 50)).toEqual({ delayMs: 100, quickExits: 1 });
+    expect(restartBackoff(3, 50)).toEqual({ delayMs: 800, quickExits: 4 });
+    expect(restartBackoff(50, 50).delayMs).toBe(60_000);
+    expect(restartBackoff(50, 10_000)).toEqual({ delayMs: 100, quickExits: 1 });
   });
 });

@@ -16,23 +16,22 @@ export function shouldRestartAfterExit(container: Container): boolean {
   }
 }
 
-/** Whether the engine starts the container when the engine itself starts. */
-export function shouldStartWithEngine(container: Container, wasRunning: boolean): boolean {
-  const { restart } = container.spec;
-  switch (restart.name) {
-    case 'always':
-      return true;
-    case 'unless-stopped':
-      return !container.state.stoppedByUser;
-    case 'on-failure':
-      // The engine went away under it: that is not the container's failure, so resume it.
-      return wasRunning;
-    case 'no':
-      return false;
-  }
+/**
+ * Whether the engine starts an exited container when the engine itself starts: `always` even after
+ * a user stop (as Docker's daemon does), the others as if the container had just exited.
+ */
+export function shouldStartWithEngine(container: Container): boolean {
+  return container.spec.restart.name === 'always' || shouldRestartAfterExit(container);
 }
 
-/** Docker's back-off: 100 ms doubling per consecutive restart, at most a minute. */
-export function restartDelayMs(restartCount: number): number {
-  return Math.min(60_000, 100 * 2 ** Math.min(restartCount, 10));
+/** A run at least this long counts as healthy and resets the back-off. */
+const HEALTHY_RUN_MS = 10_000;
+
+/**
+ * Docker's back-off: 100 ms doubling per consecutive quick exit, at most a minute; a run that lasted
+ * 10 s or more starts the count again. Returns the delay and the new count of quick exits.
+ */
+export function restartBackoff(quickExits: number, ranMs: number): { delayMs: number; quickExits: number } {
+  const streak = ranMs >= HEALTHY_RUN_MS ? 0 : quickExits;
+  return { delayMs: Math.min(60_000, 100 * 2 ** Math.min(streak, 10)), quickExits: streak + 1 };
 }

@@ -59,6 +59,8 @@ export interface Host {
   /** Writes atomically: readers see the old content or the new one, never a torn file. */
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
   stat(path: string): Promise<FileStat | undefined>;
+  /** A symlink's target; undefined when the path is not a symlink or does not exist. */
+  readlink(path: string): Promise<string | undefined>;
   mkdir(path: string): Promise<void>;
   /** Removes a file or a tree; a missing path is not an error. */
   remove(path: string): Promise<void>;

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
-import { isSha256Digest } from './reference.js';
+import { hexOf } from './digest.js';
 
 export function digestOf(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -211,12 +211,6 @@ async function hashExisting(file: string, hash: Hash): Promise<number> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   return size;
-}
-
-function hexOf(digest: string): string {
-  // Digests come from remote documents: only the canonical form may become a file name.
-  if (!isSha256Digest(digest)) throw new BerthError('DIGEST_MISMATCH', `"${digest}" is not a sha256 digest`);
-  return digest.slice('sha256:'.length);
 }
 
 function messageOf(err: unknown): string {

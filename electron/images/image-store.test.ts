@@ -201,6 +201,37 @@ describe('pulling from a registry', () => {
     expect(files(join(home, 'content/sha256'))).toEqual([]);
     expect((await errorOf(store.remove('nothing-here'))).code).toBe('IMAGE_NOT_FOUND');
   });
+
+  it('untags an image a container uses but refuses to delete it', async () => {
+    const { store, home } = newStore();
+    const tag = `${registry.host}/test/busybox:small`;
+    const byDigest = `${registry.host}/test/busybox@${small.manifestDescriptor.digest}`;
+    await store.pull(tag);
+    const image = await store.pull(byDigest);
+    const [base] = store.layerPaths(image);
+    const asked: string[] = [];
+    const inUse = (id: string): boolean => {
+      asked.push(id);
+      return true;
+    };
+
+    expect((await store.remove(tag, inUse)).names).toEqual([byDigest]);
+    expect(asked).toEqual([]);
+
+    for (const target of [byDigest, image.id, image.id.slice(7, 19)]) {
+      const err = await errorOf(store.remove(target, inUse));
+      expect(err.code).toBe('IMAGE_IN_USE');
+      expect(err.message).toBe(`image ${target} is used by a container: remove the container first`);
+    }
+    expect(asked.every((id) => id === image.id)).toBe(true);
+    expect((await store.resolve(image.id))?.names).toEqual([byDigest]);
+    expect(existsSync(join(base as string, 'bin/busybox'))).toBe(true);
+    expect(existsSync(join(home, 'content/sha256', image.id.slice(7)))).toBe(true);
+
+    expect((await store.remove(byDigest, () => false)).names).toEqual([]);
+    expect(await store.list()).toEqual([]);
+    expect(existsSync(base as string)).toBe(false);
+  });
 });
 
 describe('faults between Berth and the registry', () => {
@@ -331,5 +362,21 @@ describe('loading archives', () => {
     const image = await store.ensure('berth/hello:small', 'missing');
     expect(image.names).toEqual(['docker.io/berth/hello:small']);
     expect((await store.ensure('docker.io/berth/hello:small', 'never')).id).toBe(image.id);
+  });
+
+  it('pulls a bundled reference from its archive and anything else from the registry', async () => {
+    const archive = join(root, 'bundled-hello.oci.tar');
+    await exportOciArchive(layout, 'small', archive);
+    // docker.io is never reachable from tests: a pull that went there would fail.
+    const { store } = newStore({ bundled: { 'docker.io/library/hello:latest': archive } });
+    const hello = await store.pull('hello');
+    expect(hello.id).toBe(small.manifest.config.digest);
+    expect(hello.names).toContain('docker.io/library/hello:latest');
+    expect(existsSync(join(store.layerPaths(hello)[0] as string, 'bin/busybox'))).toBe(true);
+    expect((await store.pull('docker.io/library/hello:latest')).id).toBe(hello.id);
+
+    const pulled = await store.pull(`${registry.host}/test/busybox:other`);
+    expect(pulled.id).toBe(other.manifest.config.digest);
+    expect(pulled.names).toEqual([`${registry.host}/test/busybox:other`]);
   });
 });

@@ -7,7 +7,7 @@ import { LayerStore } from './layer-store.js';
 import { loadArchive, type LoadOptions } from './load-archive.js';
 import { defaultPlatform, parseManifest, toImageConfig, type Platform } from './manifest.js';
 import { pullImage, type FetchedImage, type PullContext } from './pull-image.js';
-import { familiarReference, formatReference, parseReference, repositoryName, type Reference } from './reference.js';
+import { familiarReference, formatReference, parseReference, repositoryName, tryNormaliseReference, type Reference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
 
 export interface ImageStoreOptions {
@@ -59,10 +59,15 @@ export class ImageStore {
     };
   }
 
-  /** Fetches the image from its registry (layers already unpacked are reused) and records it. */
+  /**
+   * Fetches the image from its registry (layers already unpacked are reused) and records it;
+   * a bundled reference loads from its archive instead, so it works offline as `run` does.
+   */
   pull(reference: string, onProgress?: (p: PullProgress) => void): Promise<Image> {
     const parsed = parseReference(reference);
     const name = formatReference(parsed);
+    const archive = this.bundled.get(name);
+    if (archive !== undefined) return this.shared(`load ${name}`, onProgress, () => this.loadBundled(parsed, archive));
     return this.shared(`pull ${name}`, onProgress, async (emit) => {
       await this.tidy();
       return this.pinned(async (context) => this.record(await pullImage(context, parsed, emit), [name]));
@@ -88,8 +93,6 @@ export class ImageStore {
         throw new BerthError('IMAGE_NOT_FOUND', `image "${familiarReference(parsed)}" is not present and the pull policy is never`);
       }
     }
-    const archive = this.bundled.get(name);
-    if (archive !== undefined) return this.shared(`load ${name}`, onProgress, () => this.loadBundled(parsed, archive));
     return this.pull(name, onProgress);
   }
 
@@ -103,18 +106,26 @@ export class ImageStore {
     return resolveIn(await this.records.all(), referenceOrId);
   }
 
-  /** Removes the name; an image left without names (or removed by id) goes with its unused blobs and layers. */
-  remove(referenceOrId: string): Promise<Image> {
+  /**
+   * Removes the name; an image left without names (or removed by id) goes with its unused blobs
+   * and layers, unless `isInUse` says a container still needs it. Untagging one of several names
+   * is always allowed.
+   */
+  remove(referenceOrId: string, isInUse?: (imageId: string) => boolean): Promise<Image> {
     return this.exclusive(async () => {
       const all = await this.records.all();
       const image = resolveIn(all, referenceOrId);
       if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image "${referenceOrId}" not found`);
-      const name = tryNormalise(referenceOrId);
+      const name = tryNormaliseReference(referenceOrId);
       const remaining = name !== undefined && image.names.includes(name) ? image.names.filter((n) => n !== name) : [];
       if (remaining.length > 0) {
         const kept = { ...image, names: remaining };
         await this.records.save(kept);
         return kept;
+      }
+      // Asked under the lock, so no record change or collection slips in between check and delete.
+      if (isInUse?.(image.id)) {
+        throw new BerthError('IMAGE_IN_USE', `image ${referenceOrId} is used by a container: remove the container first`);
       }
       await this.records.delete(image.id);
       await this.collect(image, all.filter((other) => other.id !== image.id));
@@ -328,12 +339,4 @@ function resolveIn(images: Image[], input: string): Image | undefined {
   const matches = images.filter((image) => image.id.startsWith(prefix));
   if (matches.length > 1) throw new BerthError('INVALID_REFERENCE', `image id prefix "${input}" is ambiguous: it matches ${matches.length} images`);
   return matches[0];
-}
-
-function tryNormalise(input: string): string | undefined {
-  try {
-    return formatReference(parseReference(input));
-  } catch {
-    return undefined;
-  }
 }

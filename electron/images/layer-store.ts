@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
 import { execChecked } from '../host/exec-checked.js';
-import { isSha256Digest } from './reference.js';
+import { hexOf } from './digest.js';
 import { unpackLayer } from './unpack-layer.js';
 
 export interface EnsureLayerOptions {
@@ -30,7 +29,7 @@ export class LayerStore {
   }
 
   path(diffId: string): string {
-    return posix.join(this.root, hexOf(diffId));
+    return posix.join(this.root, hexOf(diffId, 'diff id'));
   }
 
   async has(diffId: string): Promise<boolean> {
@@ -59,7 +58,7 @@ export class LayerStore {
   private async unpackOnce(diffId: string, options: EnsureLayerOptions): Promise<'unpacked' | 'cached'> {
     if (await this.has(diffId)) return 'cached';
     const target = this.path(diffId);
-    const tmp = posix.join(this.tmpRoot, `${hexOf(diffId)}.${randomBytes(6).toString('hex')}`);
+    const tmp = posix.join(this.tmpRoot, `${hexOf(diffId, 'diff id')}.${randomBytes(6).toString('hex')}`);
     await this.host.mkdir(tmp);
     try {
       const blob = await options.open();
@@ -75,9 +74,4 @@ export class LayerStore {
       await this.host.remove(tmp);
     }
   }
-}
-
-function hexOf(diffId: string): string {
-  if (!isSha256Digest(diffId)) throw new BerthError('DIGEST_MISMATCH', `"${diffId}" is not a sha256 diff id`);
-  return diffId.slice('sha256:'.length);
 }

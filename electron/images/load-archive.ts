@@ -16,7 +16,7 @@ import {
   type ImageManifest,
 } from './manifest.js';
 import type { FetchedImage, PullContext } from './pull-image.js';
-import { forEachLimit } from './pull-image.js';
+import { forEachLimit, LAYER_CONCURRENCY } from './pull-image.js';
 import { normaliseReference } from './reference.js';
 import { skipEntry, readTar } from './tar-reader.js';
 
@@ -41,7 +41,6 @@ const DockerManifest = z.array(
 const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const TAG_ONLY = /^[\w][\w.-]{0,127}$/;
-const LAYER_CONCURRENCY = 3;
 
 type ArchiveFiles = Map<string, { digest: string; size: number }>;
 

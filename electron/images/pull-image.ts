@@ -39,7 +39,7 @@ export interface FetchedImage {
 }
 
 /** Layers fetched at once: enough to fill a link, few enough not to thrash a small disk. */
-const LAYER_CONCURRENCY = 3;
+export const LAYER_CONCURRENCY = 3;
 const DOWNLOAD_ATTEMPTS = 3;
 const PROGRESS_INTERVAL_MS = 100;
 

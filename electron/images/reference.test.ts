@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BerthError } from '../../shared/berth-error.js';
-import { familiarReference, isLoopbackRegistry, normaliseReference, parseReference, registryHost } from './reference.js';
+import { familiarReference, isLoopbackRegistry, normaliseReference, parseReference, registryHost, tryNormaliseReference } from './reference.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 
@@ -110,5 +113,42 @@ describe('registry hosts', () => {
     ['docker.io', false],
   ])('%s loopback=%s', (domain, expected) => {
     expect(isLoopbackRegistry(domain)).toBe(expected);
+  });
+});
+
+describe('tryNormaliseReference', () => {
+  it('normalises what parses and gives undefined for the rest', () => {
+    expect(tryNormaliseReference('busybox')).toBe('docker.io/library/busybox:latest');
+    expect(tryNormaliseReference('Bad:Name')).toBeUndefined();
+    expect(tryNormaliseReference('a'.repeat(64))).toBeUndefined();
+  });
+});
+
+/** Modules a file loads at run time: `import type` is erased, so it does not count. */
+function runtimeImports(file: string): string[] {
+  const source = readFileSync(file, 'utf8');
+  const specifiers: string[] = [];
+  for (const match of source.matchAll(/^(?:import|export)\s+(type\s)?[^;]*?from\s+'([^']+)'/gm)) {
+    if (!match[1] && match[2]) specifiers.push(match[2]);
+  }
+  for (const match of source.matchAll(/^import\s+'([^']+)'/gm)) if (match[1]) specifiers.push(match[1]);
+  return specifiers;
+}
+
+describe('reference module', () => {
+  it('loads no zod, directly or through its imports, so the CLI starts fast', () => {
+    const seen = new Set<string>();
+    const external: string[] = [];
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const specifier of runtimeImports(file)) {
+        if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
+        else external.push(specifier);
+      }
+    };
+    visit(join(dirname(fileURLToPath(import.meta.url)), 'reference.ts'));
+    expect(seen.size).toBeGreaterThan(1);
+    expect(external.filter((name) => !name.startsWith('node:'))).toEqual([]);
   });
 });

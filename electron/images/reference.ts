@@ -1,4 +1,5 @@
 import { BerthError } from '../../shared/berth-error.js';
+import { isSha256Digest } from './digest.js';
 
 /** A parsed, normalised image reference: `domain/path[:tag][@digest]`. */
 export interface Reference {
@@ -23,16 +24,10 @@ const IPV6 = /^\[[a-fA-F0-9:]+\]$/;
 const PORT = /^[0-9]+$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
-const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 const FULL_ID = /^[a-f0-9]{64}$/;
 
 function invalid(input: string, why: string): BerthError {
   return new BerthError('INVALID_REFERENCE', `invalid reference "${input}": ${why}`);
-}
-
-/** True when `value` is a sha256 digest in canonical form (`sha256:` + 64 lowercase hex). */
-export function isSha256Digest(value: string): boolean {
-  return SHA256_DIGEST.test(value);
 }
 
 /**
@@ -52,7 +47,7 @@ export function parseReference(input: string): Reference {
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) throw invalid(input, `digest "${digest}" is malformed`);
     if (!digest.startsWith('sha256:')) throw invalid(input, `digest algorithm "${digest.split(':')[0]}" is not supported`);
-    if (!SHA256_DIGEST.test(digest)) throw invalid(input, `digest "${digest}" must be sha256: followed by 64 lowercase hex digits`);
+    if (!isSha256Digest(digest)) throw invalid(input, `digest "${digest}" must be sha256: followed by 64 lowercase hex digits`);
   }
 
   // A tag follows the last ':' unless that ':' belongs to a port (then a '/' comes after it).
@@ -140,6 +135,15 @@ export function formatReference(reference: Reference): string {
 /** Parses and re-formats: the one spelling under which an image is stored. */
 export function normaliseReference(input: string): string {
   return formatReference(parseReference(input));
+}
+
+/** The normalised spelling, or undefined when `input` is no valid reference (e.g. an id prefix). */
+export function tryNormaliseReference(input: string): string | undefined {
+  try {
+    return normaliseReference(input);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The short form people type and read: `busybox:latest`, `user/app:1`, `localhost:5000/a:b`. */

@@ -1,10 +1,10 @@
-import { appendFile, open, readFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
 import { LocalHost } from '../host/local/local-host.js';
-import { readLog, rotateLog } from './container-log.js';
+import { followLog, readLog } from './container-log.js';
 
-describe('container log', () => {
+describe('container log reading', () => {
   let dir: TempDir;
   let host: LocalHost;
   const limits = { maxBytes: 100, keep: 2 };
@@ -15,34 +15,32 @@ describe('container log', () => {
   });
   afterEach(() => dir.remove());
 
-  it('rotates past the cap while an O_APPEND writer keeps writing, losing nothing', async () => {
+  it('reads rotated files oldest first, then the live one, and tails across them', async () => {
     const path = `${dir.path}/container.log`;
-    const writer = await open(path, 'a');
-    await writer.write('x'.repeat(99) + '\n');
-    await writer.write('first-after-cap\n');
-    expect(await rotateLog(host, path, limits)).toBe(true);
-    await writer.write('after-rotate\n');
-    await writer.close();
-    expect(await readFile(path, 'utf8')).toBe('after-rotate\n');
-    expect(await readFile(`${path}.1`, 'utf8')).toContain('first-after-cap\n');
-    expect((await readLog(host, path, limits)).toString()).toMatch(/first-after-cap\nafter-rotate\n$/);
-    expect((await readLog(host, path, limits, 1)).toString()).toBe('after-rotate\n');
+    await writeFile(`${path}.2`, 'one\n');
+    await writeFile(`${path}.1`, 'two\n');
+    await writeFile(path, 'three\n');
+    expect((await readLog(host, path, limits)).toString()).toBe('one\ntwo\nthree\n');
+    expect((await readLog(host, path, limits, 2)).toString()).toBe('two\nthree\n');
+    expect((await readLog(host, `${dir.path}/missing.log`, limits)).toString()).toBe('');
   });
 
-  it('keeps at most `keep` rotated files', async () => {
+  it('follows from the start of the history into what is written next', async () => {
     const path = `${dir.path}/container.log`;
-    for (let i = 0; i < 4; i++) {
-      await appendFile(path, `${i}`.repeat(120) + '\n');
-      await rotateLog(host, path, limits);
-    }
-    expect((await readFile(`${path}.1`, 'utf8'))[0]).toBe('3');
-    expect((await readFile(`${path}.2`, 'utf8'))[0]).toBe('2');
-    await expect(readFile(`${path}.3`)).rejects.toThrow();
-  });
-
-  it('leaves a small log alone', async () => {
-    const path = `${dir.path}/container.log`;
-    await appendFile(path, 'short\n');
-    expect(await rotateLog(host, path, limits)).toBe(false);
+    await writeFile(`${path}.1`, 'old\n');
+    await writeFile(path, 'live\n');
+    const follower = followLog(host, path, limits);
+    let seen = '';
+    const done = new Promise<void>((resolve) =>
+      follower.stdout?.on('data', (b: Buffer) => {
+        seen += b.toString();
+        if (seen.includes('next\n')) resolve();
+      }),
+    );
+    await appendFile(path, 'next\n');
+    await done;
+    follower.kill('SIGTERM');
+    await follower.exited;
+    expect(seen).toBe('old\nlive\nnext\n');
   });
 });

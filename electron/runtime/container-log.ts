@@ -1,7 +1,7 @@
 import type { Host, HostProcess } from '../host/host.js';
 
 export interface LogLimits {
-  /** Rotate once the live file passes this size. */
+  /** The live file is rotated once it reaches this size (the supervisor's writer enforces it). */
   maxBytes: number;
   /** Rotated files kept beside the live one (container.log.1 is the newest). */
   keep: number;
@@ -9,32 +9,25 @@ export interface LogLimits {
 
 export const DEFAULT_LOG_LIMITS: LogLimits = { maxBytes: 10 * 1024 * 1024, keep: 2 };
 
-/**
- * Rotates by copy-then-truncate: the container holds its log open with O_APPEND, so after the
- * truncate its next write lands at the new start and nothing is lost or torn.
- */
-export async function rotateLog(host: Host, path: string, limits: LogLimits): Promise<boolean> {
-  const stat = await host.stat(path);
-  if (!stat || stat.size <= limits.maxBytes) return false;
-  const script = [
-    'p=$1; n=$2',
-    'i=$n; while [ "$i" -gt 1 ]; do [ -e "$p.$((i-1))" ] && mv -f "$p.$((i-1))" "$p.$i"; i=$((i-1)); done',
-    '[ "$n" -gt 0 ] && cp "$p" "$p.1"',
-    ': >"$p"',
-  ].join('\n');
-  await host.exec(['sh', '-c', script, 'rotate-log', path, String(limits.keep)]);
-  return true;
+/** Rotated files oldest first, then the live one. */
+function logFiles(path: string, limits: LogLimits): string[] {
+  return [...Array.from({ length: limits.keep }, (_, i) => `${path}.${limits.keep - i}`), path];
 }
 
 /** The last `tail` lines of the log (all when tail is undefined), oldest rotated file first. */
 export async function readLog(host: Host, path: string, limits: LogLimits, tail?: number): Promise<Buffer> {
-  const files = [...Array.from({ length: limits.keep }, (_, i) => `${path}.${limits.keep - i}`), path];
   const script = tail === undefined ? 'cat "$@" 2>/dev/null; true' : `cat "$@" 2>/dev/null | tail -n ${tail}`;
-  const result = await host.exec(['sh', '-c', script, 'read-log', ...files]);
+  const result = await host.exec(['sh', '-c', script, 'read-log', ...logFiles(path, limits)]);
   return result.stdout;
 }
 
-/** Follows the live log by name, so rotation's truncation does not stop the stream. */
-export function followLog(host: Host, path: string): HostProcess {
-  return host.spawn(['tail', '-n', '0', '-F', path]);
+/**
+ * The log so far (or its last `tail` lines of the live file) and then whatever is written next, in
+ * one command, so nothing written between reading and following is lost. `tail -F` follows by name,
+ * so the writer's rotation does not end it.
+ */
+export function followLog(host: Host, path: string, limits: LogLimits, tail?: number): HostProcess {
+  if (tail !== undefined) return host.spawn(['tail', '-n', String(tail), '-F', path]);
+  const rotated = logFiles(path, limits).slice(0, -1);
+  return host.spawn(['sh', '-c', 'live=$1; shift; cat "$@" 2>/dev/null; exec tail -n +1 -F "$live"', 'follow-log', path, ...rotated]);
 }

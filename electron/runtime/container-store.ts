@@ -8,6 +8,8 @@ import { Container } from '../../shared/containers.js';
  */
 export class ContainerStore {
   private readonly records = new Map<string, Container>();
+  /** Record files that could not be read at load. */
+  readonly damaged: string[] = [];
   /** Writes of one record are chained so an older snapshot never lands after a newer one. */
   private readonly writes = new Map<string, Promise<void>>();
 
@@ -21,8 +23,11 @@ export class ContainerStore {
         continue;
       }
       if (!file.endsWith('.json')) continue;
-      const parsed = Container.safeParse(JSON.parse(await readFile(join(this.dir, file), 'utf8').catch(() => 'null')));
+      const text = await readFile(join(this.dir, file), 'utf8').catch(() => '');
+      const parsed = Container.safeParse(parseJson(text));
       if (parsed.success) this.records.set(parsed.data.id, parsed.data);
+      // One damaged record must not keep the engine from starting: it is set aside and reported.
+      else this.damaged.push(file);
     }
     return this.list();
   }
@@ -59,5 +64,13 @@ export class ContainerStore {
       if (this.writes.get(id) === settled) this.writes.delete(id);
     });
     return next;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

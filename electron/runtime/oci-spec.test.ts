@@ -69,6 +69,17 @@ describe('buildOciSpec', () => {
     expect(none.linux.namespaces).toContainEqual({ type: 'network' });
   });
 
+  it('writes image labels, overridden by run labels, as annotations', () => {
+    const labelled = ImageConfig.parse({ ...image, labels: { team: 'a', tier: 'web' } });
+    const spec = buildOciSpec({
+      ...base,
+      image: labelled,
+      spec: RunSpec.parse({ image: 'x', labels: { tier: 'api' } }),
+      network: { mode: 'none', netnsPath: '' },
+    });
+    expect(spec.annotations).toEqual({ team: 'a', tier: 'api' });
+  });
+
   it('refuses a relative working directory', () => {
     expect(() =>
       buildOciSpec({ ...base, spec: RunSpec.parse({ image: 'x', workdir: 'rel' }), network: { mode: 'none', netnsPath: '' } }),

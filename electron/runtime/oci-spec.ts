@@ -17,6 +17,7 @@ export interface OciSpec {
   };
   root: { path: string; readonly: boolean };
   hostname: string;
+  annotations: Record<string, string>;
   mounts: { destination: string; type: string; source: string; options: string[] }[];
   linux: {
     namespaces: { type: string; path?: string }[];
@@ -72,9 +73,9 @@ export function mergeEnv(image: string[], user: string[], hostname: string): str
     const eq = entry.indexOf('=');
     const key = eq < 0 ? entry : entry.slice(0, eq);
     if (key === '' || key.includes('\0')) throw new BerthError('INVALID_ARGUMENT', `invalid environment variable "${entry}"`);
-    // A bare KEY (no '=') passes the engine's own value through, as `docker run -e KEY` does.
-    const value = eq < 0 ? process.env[key] : entry.slice(eq + 1);
-    if (value !== undefined) merged.set(key, `${key}=${value}`);
+    // A bare KEY is resolved by the client from its own environment (as `docker run -e KEY` does);
+    // one that reaches the engine had no value there, so it is left out.
+    if (eq >= 0) merged.set(key, entry);
   }
   return [...merged.values()];
 }
@@ -101,6 +102,8 @@ export function buildOciSpec(input: SpecInput): OciSpec {
     },
     root: { path: 'rootfs', readonly: false },
     hostname: input.hostname,
+    // Image labels, overridden by the run's, as Docker merges them.
+    annotations: { ...image.labels, ...spec.labels },
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },

@@ -1,5 +1,6 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
+import { secureJoin } from './secure-join.js';
 
 export interface ResolvedUser {
   uid: number;
@@ -31,8 +32,9 @@ async function readTable(host: Host, path: string): Promise<ReturnType<typeof pa
 export async function resolveUser(host: Host, rootfs: string, user: string): Promise<ResolvedUser> {
   if (user === '') return { uid: 0, gid: 0, additionalGids: [] };
   const [userPart = '', groupPart] = user.split(':', 2);
-  const passwd = await readTable(host, `${rootfs}/etc/passwd`);
-  const groups = await readTable(host, `${rootfs}/etc/group`);
+  const inImage = (path: string) => secureJoin(rootfs, path, (p) => host.readlink(p));
+  const passwd = await readTable(host, await inImage('/etc/passwd'));
+  const groups = await readTable(host, await inImage('/etc/group'));
   const numeric = /^\d+$/.test(userPart);
   const entry = passwd.find((p) => (numeric ? p.id === Number(userPart) : p.name === userPart));
   if (!entry && !numeric) {

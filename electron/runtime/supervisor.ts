@@ -1,21 +1,41 @@
 import type { Host, HostProcess } from '../host/host.js';
 import type { BundlePaths } from './bundle.js';
+import type { LogLimits } from './container-log.js';
 import type { RuntimeCli } from './runtime-cli.js';
 
 /**
  * The supervisor is a shell in its own session that runs the runtime in the foreground and records
  * the container's exit status in a file. It needs no daemon, outlives the engine (so a quit or a
  * crash of the app does not kill containers), and leaves the exit code for whoever looks next.
+ *
+ * The container's output goes through a rotating writer: `head -c` copies at most what the live
+ * file may still take, then the files shift by rename and a new live file starts. Rotation happens
+ * while nothing writes, so no line is lost or torn, and the cap holds with no engine running.
+ * The exit status is published only after the writer has flushed the last output.
  */
 const SCRIPT = [
-  'log=$1; exitf=$2; shift 2',
-  '"$@" </dev/null >>"$log" 2>&1',
-  'echo $? >"$exitf.tmp" && mv "$exitf.tmp" "$exitf"',
+  'log=$1; exitf=$2; max=$3; keep=$4; shift 4',
+  'size_of() { stat -c %s "$log" 2>/dev/null || echo 0; }',
+  'rotate() {',
+  '  i=$keep',
+  '  while [ "$i" -gt 1 ]; do [ -e "$log.$((i-1))" ] && mv -f "$log.$((i-1))" "$log.$i"; i=$((i-1)); done',
+  '  if [ "$keep" -gt 0 ]; then mv -f "$log" "$log.1"; else rm -f "$log"; fi',
+  '}',
+  '{ "$@" </dev/null 2>&1; echo $? >"$exitf.tmp"; } | while :; do',
+  '  size=$(size_of)',
+  '  if [ "$size" -ge "$max" ]; then rotate; size=0; fi',
+  // Unbuffered, so `logs -f` sees each write as it happens rather than when a buffer fills.
+  '  stdbuf -o0 head -c $((max - size)) >>"$log"',
+  // head copied nothing: the output ended.
+  '  [ "$(size_of)" -eq "$size" ] && break',
+  'done',
+  'mv "$exitf.tmp" "$exitf"',
 ].join('\n');
 
-export function startSupervisor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths): HostProcess {
+export function startSupervisor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths, limits: LogLimits): HostProcess {
   const argv = runtime.runArgv(id, paths.dir, paths.pidFile, paths.runtimeLog);
-  return host.spawn(['sh', '-c', SCRIPT, 'berth-supervisor', paths.log, paths.exitFile, ...argv], { detached: true });
+  const args = [paths.log, paths.exitFile, String(limits.maxBytes), String(limits.keep)];
+  return host.spawn(['sh', '-c', SCRIPT, 'berth-supervisor', ...args, ...argv], { detached: true });
 }
 
 /** The exit status the supervisor recorded, or undefined while the container still runs. */

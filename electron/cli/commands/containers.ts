@@ -43,7 +43,17 @@ export const containerCommands: Record<string, Command> = {
     async run(args, context) {
       const parsed = parseFlags(args, RUN_FLAGS, true);
       const spec = runSpecFromFlags(parsed);
-      const container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
+      let container: Container;
+      try {
+        container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
+      } catch (err) {
+        // Docker's codes: 125 the engine failed, 126 the command cannot run, 127 it was not found.
+        const message = (err as Error).message;
+        context.err(`berth: ${message}`);
+        if (/executable file not found|no such file or directory/i.test(message)) return 127;
+        if (/permission denied/i.test(message)) return 126;
+        return 125;
+      }
       if (flagSet(parsed, 'detach')) {
         context.out(container.id);
         return 0;
@@ -85,10 +95,18 @@ export const containerCommands: Record<string, Command> = {
     async run(args, context) {
       if (!needOne(args, this.usage, context)) return 2;
       const api = await context.client();
-      const found = [];
-      for (const id of args) found.push(await api.call('containers.inspect', { id }));
+      const found: Container[] = [];
+      let status = 0;
+      for (const id of args) {
+        try {
+          found.push(await api.call('containers.inspect', { id }));
+        } catch (err) {
+          context.err(`Error: ${(err as Error).message}`);
+          status = 1;
+        }
+      }
       context.out(JSON.stringify(found, null, 2));
-      return 0;
+      return status;
     },
   },
   start: {

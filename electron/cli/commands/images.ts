@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { PullProgress } from '../../../shared/images.js';
+import { familiarReference } from '../../images/reference.js';
 import type { Command } from '../command.js';
 import { ago, bytes, shortId, table } from '../format.js';
 import { flagSet, flagValue, parseFlags } from '../parse-flags.js';
@@ -43,8 +44,9 @@ export const imageCommands: Record<string, Command> = {
       else {
         const rows = images.flatMap((image) =>
           (image.names.length ? image.names : ['<none>:<none>']).map((name) => {
-            const at = name.lastIndexOf(':');
-            return [name.slice(0, at), name.slice(at + 1), shortId(image.id), ago(image.created), bytes(image.size)];
+            const familiar = name === '<none>:<none>' ? name : familiarReference(name);
+            const at = familiar.lastIndexOf(':');
+            return [familiar.slice(0, at), familiar.slice(at + 1), shortId(image.id), ago(image.created), bytes(image.size)];
           }),
         );
         out(table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows));
@@ -63,22 +65,28 @@ export const imageCommands: Record<string, Command> = {
         return 2;
       }
       const images = await (await client()).call('images.load', { path: resolve(path) });
-      for (const image of images) out(`Loaded image: ${image.names[0] ?? image.id}`);
+      for (const image of images) out(`Loaded image: ${image.names[0] ? familiarReference(image.names[0]) : image.id}`);
       return 0;
     },
   },
   rmi: {
     usage: 'rmi IMAGE...',
     summary: 'Remove images',
-    async run(args, { client, out }) {
+    async run(args, { client, out, err: err_ }) {
       const { positionals } = parseFlags(args, [], false);
       const api = await client();
+      let status = 0;
       for (const reference of positionals) {
-        const image = await api.call('images.remove', { reference });
-        out(`Untagged: ${reference}`);
-        if (image.names.length === 0) out(`Deleted: ${image.id}`);
+        try {
+          const image = await api.call('images.remove', { reference });
+          out(`Untagged: ${reference}`);
+          if (image.names.length === 0) out(`Deleted: ${image.id}`);
+        } catch (err) {
+          err_(`Error: ${(err as Error).message}`);
+          status = 1;
+        }
       }
-      return 0;
+      return status;
     },
   },
 };

@@ -1,5 +1,5 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -72,6 +72,16 @@ export class LocalHost implements Host {
       return { size: s.size, isDirectory: s.isDirectory(), mtimeMs: s.mtimeMs };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async readlink(path: string): Promise<string | undefined> {
+    try {
+      return await readlink(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EINVAL' || code === 'ENOENT' || code === 'ENOTDIR') return undefined;
       throw err;
     }
   }

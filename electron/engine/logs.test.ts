@@ -1,0 +1,66 @@
+import { stat } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { bundlePaths } from '../runtime/bundle.js';
+import { Engine } from './engine.js';
+
+/** Checks that the text is whole lines counting up by one, and returns the first and last. */
+function contiguous(text: string): { first: number; last: number } {
+  const numbers = text.trimEnd().split('\n').map(Number);
+  numbers.forEach((n, i) => {
+    if (i > 0 && n !== numbers[i - 1]! + 1) throw new Error(`line ${i}: ${numbers[i - 1]} is followed by ${n}`);
+  });
+  return { first: numbers[0]!, last: numbers.at(-1)! };
+}
+
+describe('container logs', () => {
+  let env: TestEngineEnv;
+  let engine: Engine;
+  let call: ReturnType<typeof engineCaller>;
+  const maxBytes = 64 * 1024;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    engine = await Engine.open({ ...env.config, logLimits: { maxBytes, keep: 2 } });
+    call = engineCaller(engine);
+  });
+
+  afterAll(async () => {
+    if (engine) {
+      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
+      await engine.close();
+    }
+    await env?.cleanup();
+  });
+
+  async function logsOf(id: string, options: { tail?: number; follow?: boolean } = {}): Promise<string> {
+    const chunks: Buffer[] = [];
+    await call('containers.logs', { id, ...options }, (c) => chunks.push(Buffer.from(c.base64, 'base64')));
+    return Buffer.concat(chunks).toString();
+  }
+
+  it('follows a fast writer from the first line to the last without losing any', async () => {
+    const container = await call('containers.run', { image: 'hello', cmd: ['seq', '1', '20000'], autoExpose: false });
+    const text = await logsOf(container.id, { follow: true });
+    expect(contiguous(text)).toEqual({ first: 1, last: 20000 });
+  });
+
+  it('shows output while the container still runs', async () => {
+    const container = await call('containers.run', { image: 'hello', cmd: ['sh', '-c', 'echo early; sleep 30'], autoExpose: false });
+    await waitFor('live output', () => logsOf(container.id), (text) => text === 'early\n');
+    await call('containers.remove', { id: container.id, force: true });
+  });
+
+  it('caps the log by rotation in the writer, keeping whole, contiguous lines', async () => {
+    const container = await call('containers.run', { image: 'hello', cmd: ['seq', '1', '200000'], autoExpose: false });
+    await waitFor('exit', () => call('containers.inspect', { id: container.id }), (c) => c.state.status === 'exited');
+    const log = bundlePaths(env.config.dataRoot, container.id).log;
+    for (const path of [log, `${log}.1`, `${log}.2`]) expect((await stat(path)).size).toBeLessThanOrEqual(maxBytes);
+    await expect(stat(`${log}.3`)).rejects.toThrow();
+    const { last, first } = contiguous(await logsOf(container.id));
+    expect(last).toBe(200000);
+    expect(first).toBeGreaterThan(1);
+    expect(contiguous(await logsOf(container.id, { tail: 3 }))).toEqual({ first: 199998, last: 200000 });
+  });
+});

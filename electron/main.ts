@@ -1,0 +1,94 @@
+import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { BerthError } from '../shared/berth-error.js';
+import { Engine } from './engine/engine.js';
+import { configFromEnv, socketPath } from './engine/engine-config.js';
+import { serveIpc } from './transport/ipc/ipc-server.js';
+import { SocketClient } from './transport/socket/socket-client.js';
+import { serveSocket, type SocketServer } from './transport/socket/socket-server.js';
+
+// Composition only: the engine, its two transports (IPC for the window, the socket for `berth`),
+// and one locked-down window. Everything with behaviour lives in the modules imported above.
+
+const RENDERER = new URL('../renderer/index.html', import.meta.url);
+const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+const isExternal = (url: string) => /^https?:\/\//i.test(url);
+const isRenderer = (url: string) => url.split(/[?#]/)[0] === RENDERER.href;
+
+function openWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    title: 'Berth',
+    width: 1280,
+    height: 820,
+    minWidth: 1100,
+    minHeight: 560,
+    show: false,
+    // The page's own background, so the window does not flash white before it paints.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#0f1216' : '#f6f7f9',
+    autoHideMenuBar: true,
+    webPreferences: { preload: PRELOAD, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, spellcheck: false },
+  });
+  // Port links open in the system browser; the window itself never navigates away from the app.
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    if (isExternal(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    event.preventDefault();
+    if (isExternal(url)) void shell.openExternal(url);
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(RENDERER.href);
+  return window;
+}
+
+async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) return app.quit();
+  // A packaged app carries the hello image next to itself, not in the source tree.
+  if (app.isPackaged && !process.env.BERTH_RESOURCES) process.env.BERTH_RESOURCES = process.resourcesPath;
+  await app.whenReady();
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+
+  let engine: Engine;
+  let socket: SocketServer;
+  try {
+    const config = configFromEnv();
+    const running = await SocketClient.connect(socketPath(config.home)).catch(() => undefined);
+    if (running) {
+      running.close();
+      throw new BerthError('INTERNAL', `another engine (\`berth serve\`?) already serves ${config.home}: stop it first, or set BERTH_HOME`);
+    }
+    engine = await Engine.open(config);
+    socket = await serveSocket(engine, socketPath(config.home));
+  } catch (err) {
+    dialog.showErrorBox('Berth could not start its engine', BerthError.from(err).message);
+    return app.quit();
+  }
+  const stopIpc = serveIpc(engine, ipcMain, isRenderer);
+  let window = openWindow();
+  app.on('second-instance', () => {
+    if (window.isDestroyed()) window = openWindow();
+    window.show();
+    window.focus();
+  });
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) window = openWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    closed = true;
+    stopIpc();
+    // Containers keep running; the next engine (app or `berth serve`) adopts them.
+    void socket
+      .close()
+      .then(() => engine.close())
+      .finally(() => app.quit());
+  });
+}
+
+void main();

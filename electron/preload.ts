@@ -1,0 +1,21 @@
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { ServerMessage } from '../shared/wire.js';
+import { WIRE_CHANNEL, type WireBridge } from '../shared/wire.js';
+
+// The page gets the contract's message channel and nothing else: no ipcRenderer, no Node, no events
+// objects (they would leak the sender). Bundled to CommonJS (vite --mode preload): sandboxed
+// preloads cannot load ES modules or other files.
+const bridge: WireBridge = {
+  send(message) {
+    ipcRenderer.send(WIRE_CHANNEL, message);
+  },
+  onMessage(listener) {
+    const forward = (_event: IpcRendererEvent, message: ServerMessage) => listener(message);
+    ipcRenderer.on(WIRE_CHANNEL, forward);
+    return () => {
+      ipcRenderer.removeListener(WIRE_CHANNEL, forward);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('berth', bridge);

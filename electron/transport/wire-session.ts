@@ -1,0 +1,91 @@
+import type { Api, EventName, EventPayload } from '../../shared/contract.js';
+import { BerthError } from '../../shared/berth-error.js';
+import { ClientMessage, type ServerMessage } from '../../shared/wire.js';
+import { dispatch } from './dispatch.js';
+
+/** What a session needs from the engine: its API and its event stream (an Engine, or a fake in tests). */
+export interface ContractHost {
+  readonly api: Api;
+  on(event: 'event', listener: (name: EventName, payload: EventPayload<EventName>) => void): unknown;
+  off(event: 'event', listener: (name: EventName, payload: EventPayload<EventName>) => void): unknown;
+}
+
+/** One client's conversation with the engine, whatever carries its messages. */
+export interface WireSession {
+  /** Handles one message as the client sent it (already decoded from JSON, not yet trusted). */
+  receive(message: unknown): void;
+  /** The client went away: cancels its calls and stops its events. */
+  close(): void;
+}
+
+/** Where a session's answers go: a WebSocket, an Electron window. */
+export interface WireCarrier {
+  /** Sends one message; false when the carrier is backed up (streams then wait for drained()). */
+  send(message: ServerMessage): boolean;
+  /** Resolves once the carrier can take more (at once when it is not backed up). */
+  drained(): Promise<void>;
+}
+
+/** A client may not keep more calls open than this; a runaway page cannot exhaust the engine. */
+const MAX_OPEN_CALLS = 512;
+
+function malformed(text: string): ServerMessage {
+  // id 0 is never used by a client, so it marks an error about the connection rather than a call.
+  return { id: 0, error: new BerthError('INVALID_ARGUMENT', text).toInfo() };
+}
+
+/**
+ * The shared/wire.ts protocol over any message carrier: validates every message, runs calls through
+ * dispatch() (which validates their params), streams items, honours cancels and forwards events to
+ * subscribers. A bad message gets an error answer; nothing a client sends can throw out of here.
+ */
+export function openWireSession(host: ContractHost, carrier: WireCarrier): WireSession {
+  const calls = new Map<number, AbortController>();
+  let subscribed = false;
+  let closed = false;
+  // A closed session swallows what is still sent, and reports no back-pressure so streams wind down.
+  const reply = (message: ServerMessage): boolean => closed || carrier.send(message);
+  const onEvent = (event: EventName, payload: EventPayload<EventName>) => {
+    reply({ event, payload });
+  };
+
+  function call(id: number, method: string, params: unknown): void {
+    const refuse = (text: string) => void reply({ id, error: new BerthError('INVALID_ARGUMENT', text).toInfo() });
+    if (calls.has(id)) return refuse(`call id ${id} is already in use`);
+    if (calls.size >= MAX_OPEN_CALLS) return refuse(`too many open calls (limit ${MAX_OPEN_CALLS})`);
+    const controller = new AbortController();
+    calls.set(id, controller);
+    const context = { emit: (item: unknown) => reply({ id, item }), drained: () => (closed ? Promise.resolve() : carrier.drained()), signal: controller.signal };
+    dispatch(host.api, method, params, context)
+      .then((result) => reply({ id, result }))
+      .catch((err: unknown) => reply({ id, error: BerthError.from(err).toInfo() }))
+      .finally(() => calls.delete(id));
+  }
+
+  return {
+    receive(raw) {
+      if (closed) return;
+      const parsed = ClientMessage.safeParse(raw);
+      if (!parsed.success) {
+        reply(malformed('malformed message: expected {id, method, params}, {id, cancel} or {subscribe}'));
+        return;
+      }
+      const message = parsed.data;
+      if ('subscribe' in message) {
+        if (!subscribed) host.on('event', onEvent);
+        subscribed = true;
+      } else if ('cancel' in message) {
+        calls.get(message.id)?.abort();
+      } else {
+        call(message.id, message.method, message.params);
+      }
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (subscribed) host.off('event', onEvent);
+      for (const controller of calls.values()) controller.abort();
+      calls.clear();
+    },
+  };
+}

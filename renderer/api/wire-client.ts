@@ -1,0 +1,94 @@
+import type { EventName, EventPayload, MethodName, Request, Response, StreamItem } from '../../shared/contract.js';
+import { BerthError } from '../../shared/berth-error.js';
+import type { ServerMessage } from '../../shared/wire.js';
+import type { LinkStatus, WireLink } from './wire-link.js';
+
+/** One event from the engine, typed by its name. */
+export type EngineEvent = { [E in EventName]: { name: E; payload: EventPayload<E> } }[EventName];
+
+export interface CallOptions<M extends MethodName> {
+  onItem?: (item: StreamItem<M>) => void;
+  /** Aborting sends a cancel; the engine then ends the call and it resolves as usual. */
+  signal?: AbortSignal;
+}
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: BerthError): void;
+  onItem: ((item: unknown) => void) | undefined;
+}
+
+/**
+ * The renderer's typed view of the contract, over any WireLink. Generic like the transports: a
+ * method added to shared/contract.ts is callable here with its types, without code here.
+ */
+export class WireClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly eventListeners = new Set<(event: EngineEvent) => void>();
+  private readonly statusListeners = new Set<(status: LinkStatus) => void>();
+
+  constructor(private readonly link: WireLink) {
+    link.onMessage((message) => this.receive(message));
+    link.onStatus((status) => {
+      if (status === 'open' && this.eventListeners.size > 0) link.send({ subscribe: true });
+      if (status !== 'open') this.failPending();
+      for (const listener of this.statusListeners) listener(status);
+    });
+  }
+
+  get status(): LinkStatus {
+    return this.link.status;
+  }
+
+  call<M extends MethodName>(method: M, params: Request<M>, options: CallOptions<M> = {}): Promise<Response<M>> {
+    const id = this.nextId++;
+    return new Promise<Response<M>>((resolve, reject) => {
+      if (!this.link.send({ id, method, params })) {
+        reject(new BerthError('ENGINE_NOT_RUNNING', 'not connected to the engine'));
+        return;
+      }
+      this.pending.set(id, {
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        onItem: options.onItem as ((item: unknown) => void) | undefined,
+      });
+      options.signal?.addEventListener('abort', () => this.pending.has(id) && this.link.send({ id, cancel: true }), { once: true });
+    });
+  }
+
+  /** Events from the engine; the subscription is renewed whenever the link reconnects. */
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    if (this.eventListeners.size === 0 && this.link.status === 'open') this.link.send({ subscribe: true });
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onStatus(listener: (status: LinkStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private receive(message: ServerMessage): void {
+    if ('event' in message) {
+      const event = { name: message.event, payload: message.payload } as EngineEvent;
+      for (const listener of this.eventListeners) listener(event);
+      return;
+    }
+    const call = this.pending.get(message.id);
+    if (!call) return;
+    if ('item' in message) call.onItem?.(message.item);
+    else if ('result' in message) {
+      this.pending.delete(message.id);
+      call.resolve(message.result);
+    } else {
+      this.pending.delete(message.id);
+      call.reject(new BerthError(message.error.code, message.error.message, message.error.detail));
+    }
+  }
+
+  private failPending(): void {
+    for (const call of this.pending.values()) call.reject(new BerthError('ENGINE_NOT_RUNNING', 'the connection to the engine was lost'));
+    this.pending.clear();
+  }
+}

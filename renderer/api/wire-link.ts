@@ -1,0 +1,12 @@
+import type { ClientMessage, ServerMessage } from '../../shared/wire.js';
+
+export type LinkStatus = 'connecting' | 'open' | 'closed';
+
+/** Something that carries shared/wire.ts messages to the engine: a WebSocket, or Electron's IPC bridge. */
+export interface WireLink {
+  readonly status: LinkStatus;
+  /** False when the link is not open; the message is dropped. */
+  send(message: ClientMessage): boolean;
+  onMessage(listener: (message: ServerMessage) => void): void;
+  onStatus(listener: (status: LinkStatus) => void): void;
+}

@@ -1,0 +1,48 @@
+import type { PullProgress } from '../../shared/images.js';
+import { formatBytes } from '../format/bytes.js';
+
+const STATUS_TEXT: Record<PullProgress['status'], string> = {
+  waiting: 'Waiting',
+  downloading: 'Downloading',
+  verifying: 'Verifying',
+  unpacking: 'Unpacking',
+  done: 'Done',
+  cached: 'Already here',
+};
+
+/** Keeps the latest progress per layer, in the order layers first appeared. */
+export function mergeProgress(list: PullProgress[], next: PullProgress): PullProgress[] {
+  const at = list.findIndex((p) => p.layer === next.layer);
+  if (at === -1) return [...list, next];
+  const copy = [...list];
+  copy[at] = next;
+  return copy;
+}
+
+function percent(p: PullProgress): number {
+  if (p.status === 'done' || p.status === 'cached') return 100;
+  return p.total > 0 ? Math.min(100, Math.round((p.current / p.total) * 100)) : 0;
+}
+
+/** One bar per layer: its short digest, what is happening to it, and how far along it is. */
+export function ProgressList({ progress, label }: { progress: PullProgress[]; label: string }) {
+  if (progress.length === 0) return null;
+  return (
+    <ul className="progress-list" aria-label={label}>
+      {progress.map((p) => {
+        const short = p.layer.replace(/^sha256:/, '').slice(0, 12);
+        const value = percent(p);
+        return (
+          <li key={p.layer} className={`progress-row progress-${p.status}`}>
+            <span className="mono progress-layer">{short || 'image'}</span>
+            <span className="progress-status">{STATUS_TEXT[p.status]}</span>
+            <span className="progress-track" role="progressbar" aria-label={`Layer ${short}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={value}>
+              <span className="progress-fill" style={{ width: `${value}%` }} />
+            </span>
+            <span className="progress-bytes mono">{p.total > 0 ? `${formatBytes(p.current)} / ${formatBytes(p.total)}` : ''}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,56 @@
+import type { ContainerState } from '../../shared/containers.js';
+import { formatDuration, since } from '../format/duration.js';
+import { useClock } from '../store/clock-store.js';
+import { WarningIcon } from './icons.js';
+import { Tooltip } from './tooltip.js';
+
+type Tone = 'ok' | 'idle' | 'bad';
+
+function describe(state: ContainerState): { tone: Tone; label: string } {
+  switch (state.status) {
+    case 'running':
+      return { tone: 'ok', label: 'Running' };
+    case 'created':
+      return { tone: 'idle', label: 'Created' };
+    case 'dead':
+      return { tone: 'bad', label: 'Dead' };
+    case 'exited': {
+      // A stop by the user ends in 137 or 143; that is not a failure worth red.
+      const failed = state.exitCode !== 0 && !state.stoppedByUser;
+      return { tone: failed ? 'bad' : 'idle', label: `Exited (${state.exitCode})` };
+    }
+  }
+}
+
+/** "Up 4m" for a running container, "12m ago" for one that ended. Re-renders only when its text changes. */
+function StateTime({ state }: { state: ContainerState }) {
+  const text = useClock(({ now }) => {
+    if (state.status === 'running') {
+      const up = since(state.startedAt, now);
+      return up === undefined ? '' : `Up ${formatDuration(up)}`;
+    }
+    const ago = since(state.finishedAt, now);
+    return state.status === 'exited' && ago !== undefined ? `${formatDuration(ago)} ago` : '';
+  });
+  return <span className="state-time">{text}</span>;
+}
+
+/** A container's state in colour and in words (never colour alone). */
+export function StatePill({ state }: { state: ContainerState }) {
+  const { tone, label } = describe(state);
+  return (
+    <span className="state-cell">
+      <span className={`state state-${tone}`}>
+        <span className="state-dot" aria-hidden="true" />
+        {label}
+      </span>
+      <StateTime state={state} />
+      {state.error && (
+        <Tooltip text={state.error} className="state-warning">
+          <WarningIcon />
+          <span className="sr-only">Problem</span>
+        </Tooltip>
+      )}
+    </span>
+  );
+}

@@ -1,0 +1,18 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { client } from './api/client.js';
+import { startClock } from './store/clock-store.js';
+import { startEngineSync } from './store/engine-sync.js';
+import { App } from './views/app.js';
+import './styles/theme.css';
+import './styles/layout.css';
+import './styles/controls.css';
+import './styles/table.css';
+
+startEngineSync(client);
+startClock();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,82 @@
+import { describeError } from '../api/error-text.js';
+import type { EngineEvent, WireClient } from '../api/wire-client.js';
+import { useContainers } from './containers-store.js';
+import { useEngine } from './engine-store.js';
+import { useImages } from './images-store.js';
+import { useStats } from './stats-store.js';
+
+/**
+ * The only place engine state enters the page. Events push every change (the page never polls);
+ * on each (re)connection the lists are loaded once and the stats stream is opened.
+ */
+export function startEngineSync(client: WireClient): void {
+  // Events that arrive while the first lists load are replayed on top of them, in order: the last
+  // event for a container is never older than the list, so the result is the latest state.
+  let pending: EngineEvent[] | undefined;
+  let imagesLoading: Promise<void> | undefined;
+  let imagesStale = false;
+
+  const refreshImages = (): Promise<void> => {
+    if (imagesLoading) {
+      imagesStale = true;
+      return imagesLoading;
+    }
+    imagesLoading = client
+      .call('images.list', {})
+      .then((images) => useImages.getState().replaceAll(images))
+      .catch(() => {})
+      .finally(() => {
+        imagesLoading = undefined;
+        if (imagesStale) {
+          imagesStale = false;
+          void refreshImages();
+        }
+      });
+    return imagesLoading;
+  };
+
+  const apply = (event: EngineEvent) => {
+    if (event.name === 'containers.changed') {
+      const { container, removedId } = event.payload;
+      if (container) {
+        // A new container may come with an image its run just pulled or loaded: learn of it too.
+        const isNew = !(container.id in useContainers.getState().byId);
+        if (isNew && !useImages.getState().images.some((image) => image.id === container.imageId)) void refreshImages();
+        useContainers.getState().upsert(container);
+      }
+      if (removedId) useContainers.getState().remove(removedId);
+    } else if (event.name === 'images.changed') {
+      void refreshImages();
+    }
+  };
+
+  const streamStats = () => {
+    client
+      .call('containers.stats', { stream: true }, { onItem: (stats) => useStats.getState().replace(stats) })
+      .catch(() => useStats.getState().clear());
+  };
+
+  const load = async () => {
+    pending = [];
+    try {
+      const [containers, info] = await Promise.all([client.call('containers.list', { all: true }), client.call('system.info', {}), refreshImages()]);
+      useContainers.getState().replaceAll(containers);
+      for (const event of pending) apply(event);
+      useEngine.getState().set({ info, problem: undefined });
+      streamStats();
+    } catch (error) {
+      useEngine.getState().set({ problem: describeError(error) });
+    } finally {
+      pending = undefined;
+    }
+  };
+
+  client.onEvent((event) => (pending ? pending.push(event) : apply(event)));
+  client.onStatus((link) => {
+    useEngine.getState().set({ link });
+    if (link === 'open') void load();
+    else useStats.getState().clear();
+  });
+  useEngine.getState().set({ link: client.status });
+  if (client.status === 'open') void load();
+}

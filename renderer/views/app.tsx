@@ -1,0 +1,32 @@
+import { useContainers } from '../store/containers-store.js';
+import { useEngine } from '../store/engine-store.js';
+import { useUi } from '../store/ui-store.js';
+import { ContainersView } from './containers-view.js';
+import { ImagesView } from './images-view.js';
+import { RunDialog } from './run-dialog.js';
+import { Sidebar } from './sidebar.js';
+import { StatusLine } from './status-line.js';
+
+export function App() {
+  const view = useUi((s) => s.view);
+  const run = useUi((s) => s.run);
+  // Once the engine is gone, what is on screen is the last known state: say so, and hold it still.
+  const closed = useEngine((s) => s.link === 'closed');
+  const loaded = useContainers((s) => s.loaded);
+  const stale = closed && loaded;
+  return (
+    <div className="app">
+      <Sidebar />
+      <main className={`content ${stale ? 'stale' : ''}`} aria-busy={stale}>
+        {stale && (
+          <p className="stale-banner" role="status">
+            Lost the connection to the engine. Showing the last known state until it is back.
+          </p>
+        )}
+        {view === 'containers' ? <ContainersView /> : <ImagesView />}
+      </main>
+      <StatusLine />
+      {run && <RunDialog image={run.image} />}
+    </div>
+  );
+}

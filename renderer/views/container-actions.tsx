@@ -1,0 +1,35 @@
+import type { Container } from '../../shared/containers.js';
+import { IconButton } from '../components/icon-button.js';
+import { LogsIcon, PlayIcon, RestartIcon, StopIcon, TerminalIcon, TrashIcon } from '../components/icons.js';
+import { removeContainer, restartContainer, startContainer, stopContainer } from '../store/container-commands.js';
+import { useNotices } from '../store/notices-store.js';
+import { useUi } from '../store/ui-store.js';
+
+const notYet = async () => {};
+
+/** A row's actions. Start and Stop share one place, so the row keeps its shape as the state flips. */
+export function ContainerActions({ container }: { container: Container }) {
+  const { id, name } = container;
+  const running = container.state.status === 'running';
+  const report = (action: string) => (error: unknown) => useNotices.getState().report(`${action} ${name}`, error);
+  return (
+    <div className="row-actions" role="group" aria-label={`Actions for ${name}`}>
+      {running ? (
+        <IconButton key="stop" label="Stop" icon={<StopIcon />} onAction={() => stopContainer(id)} onError={report('Stop')} />
+      ) : (
+        <IconButton key="start" label="Start" icon={<PlayIcon />} onAction={() => startContainer(id)} onError={report('Start')} />
+      )}
+      <IconButton label="Restart" icon={<RestartIcon />} onAction={() => restartContainer(id)} onError={report('Restart')} />
+      <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs(id)} />
+      <IconButton label="Terminal" icon={<TerminalIcon />} onAction={notYet} unavailable="terminals arrive in a later version" />
+      <IconButton
+        label="Remove"
+        icon={<TrashIcon />}
+        tone="danger"
+        onAction={() => removeContainer(id)}
+        onError={report('Remove')}
+        unavailable={running ? 'stop the container first' : undefined}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,140 @@
+import { useMemo } from 'react';
+import { Button } from '../components/button.js';
+import { EmptyState } from '../components/empty-state.js';
+import { BoxIcon, PlayIcon, SearchIcon } from '../components/icons.js';
+import { useContainers } from '../store/containers-store.js';
+import { useUi } from '../store/ui-store.js';
+import { ContainerRow } from './container-row.js';
+import { LogsPanel } from './logs-panel.js';
+import { Notices } from './notices.js';
+
+/** The ids to show: all of them, or those whose name, image or id matches the filter. */
+function useVisibleIds(filter: string): string[] {
+  const order = useContainers((s) => s.order);
+  // Only a filtered list needs the records; unfiltered, a change inside a row leaves this alone.
+  const byId = useContainers((s) => (filter ? s.byId : undefined));
+  return useMemo(() => {
+    const needle = filter.trim().toLowerCase();
+    if (!needle || !byId) return order;
+    return order.filter((id) => {
+      const c = byId[id];
+      return c !== undefined && (c.name.toLowerCase().includes(needle) || c.image.toLowerCase().includes(needle) || id.startsWith(needle));
+    });
+  }, [order, byId, filter]);
+}
+
+function Summary() {
+  const counts = useContainers((s) => {
+    let running = 0;
+    for (const id of s.order) if (s.byId[id]?.state.status === 'running') running++;
+    return `${running} running · ${s.order.length} total`;
+  });
+  return <span className="view-summary">{counts}</span>;
+}
+
+function SkeletonRows() {
+  return (
+    <>
+      {[0, 1, 2].map((i) => (
+        <tr key={i} className="skeleton-row" aria-hidden="true">
+          <td colSpan={7}>
+            <span className="skeleton" />
+          </td>
+        </tr>
+      ))}
+    </>
+  );
+}
+
+export function ContainersView() {
+  const loaded = useContainers((s) => s.loaded);
+  const total = useContainers((s) => s.order.length);
+  const filter = useUi((s) => s.filter);
+  const logsOf = useUi((s) => s.logsOf);
+  const ids = useVisibleIds(filter);
+  const openRun = useUi((s) => s.openRun);
+
+  return (
+    <section className="view" aria-labelledby="containers-title">
+      <header className="view-header">
+        <div className="view-title">
+          <h1 id="containers-title">Containers</h1>
+          <Summary />
+        </div>
+        <div className="view-tools">
+          <label className="search">
+            <SearchIcon />
+            <input type="search" aria-label="Filter containers" placeholder="Filter by name or image" value={filter} onChange={(e) => useUi.getState().setFilter(e.target.value)} />
+          </label>
+          <Button kind="primary" icon={<PlayIcon />} onClick={() => openRun()}>
+            Run
+          </Button>
+        </div>
+      </header>
+      <Notices />
+      <div className={`view-body ${logsOf ? 'with-panel' : ''}`}>
+        {loaded && total === 0 ? (
+          <EmptyState
+            icon={<BoxIcon />}
+            title="No containers yet"
+            action={
+              <Button kind="primary" icon={<PlayIcon />} onClick={() => openRun('hello')}>
+                Run hello
+              </Button>
+            }
+          >
+            <p>
+              Start with the bundled <code>hello</code> image: a tiny web server. Berth publishes its port and you can open the page from
+              here.
+            </p>
+            <p className="muted">
+              From a terminal: <code>berth run -d hello</code>
+            </p>
+          </EmptyState>
+        ) : (
+          <div className="table-scroll">
+            <table className="table containers-table">
+              <colgroup>
+                <col className="col-name" />
+                <col className="col-image" />
+                <col className="col-state" />
+                <col className="col-cpu" />
+                <col className="col-memory" />
+                <col className="col-ports" />
+                <col className="col-actions" />
+              </colgroup>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Image</th>
+                  <th scope="col">State</th>
+                  <th scope="col" className="cell-num">
+                    CPU
+                  </th>
+                  <th scope="col" className="cell-num">
+                    Memory
+                  </th>
+                  <th scope="col">Ports</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {!loaded ? <SkeletonRows /> : ids.map((id) => <ContainerRow key={id} id={id} />)}
+                {loaded && ids.length === 0 && (
+                  <tr>
+                    <td colSpan={7} className="no-match">
+                      No container matches “{filter}”.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {logsOf && <LogsPanel key={logsOf} id={logsOf} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,161 @@
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import type { Image, PullProgress } from '../../shared/images.js';
+import { client } from '../api/client.js';
+import { describeError, type ErrorText } from '../api/error-text.js';
+import { Button } from '../components/button.js';
+import { EmptyState } from '../components/empty-state.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { IconButton } from '../components/icon-button.js';
+import { DownloadIcon, LayersIcon, PlayIcon, TrashIcon } from '../components/icons.js';
+import { mergeProgress, ProgressList } from '../components/progress-list.js';
+import { formatBytes } from '../format/bytes.js';
+import { formatAge } from '../format/duration.js';
+import { useContainers } from '../store/containers-store.js';
+import { useImages } from '../store/images-store.js';
+import { useNotices } from '../store/notices-store.js';
+import { useUi } from '../store/ui-store.js';
+import { Notices } from './notices.js';
+
+function PullForm() {
+  const [reference, setReference] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<PullProgress[]>([]);
+  const [error, setError] = useState<ErrorText>();
+  const pulling = useRef(false);
+
+  const pull = (event: FormEvent) => {
+    event.preventDefault();
+    const wanted = reference.trim();
+    if (!wanted || pulling.current) return;
+    pulling.current = true;
+    setBusy(true);
+    setError(undefined);
+    setProgress([]);
+    client
+      .call('images.pull', { reference: wanted }, { onItem: (p) => setProgress((old) => mergeProgress(old, p)) })
+      .then(() => {
+        setReference('');
+        setProgress([]);
+      })
+      .catch((failure: unknown) => setError(describeError(failure)))
+      .finally(() => {
+        pulling.current = false;
+        setBusy(false);
+      });
+  };
+
+  return (
+    <div className="pull-area">
+      <form className="pull-form" onSubmit={pull}>
+        <input
+          aria-label="Image reference"
+          placeholder="busybox:1.36, or 127.0.0.1:5000/team/app:1.0"
+          value={reference}
+          onChange={(e) => setReference(e.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+        />
+        <Button kind="primary" type="submit" busy={busy} icon={<DownloadIcon />}>
+          Pull
+        </Button>
+      </form>
+      <ProgressList progress={progress} label="Pull progress" />
+      {error && <ErrorMessage error={error} onDismiss={() => setError(undefined)} />}
+    </div>
+  );
+}
+
+function ImageRow({ image, usedBy }: { image: Image; usedBy: number }) {
+  const name = image.names[0] ?? '<none>';
+  const short = name.replace(/^docker\.io\/library\//, '');
+  return (
+    <tr>
+      <td className="cell-name">
+        <span className="container-name mono">{short}</span>
+        {image.names.length > 1 && <span className="container-id">+{image.names.length - 1} more names</span>}
+      </td>
+      <td className="mono muted">{image.id.replace(/^sha256:/, '').slice(0, 12)}</td>
+      <td className="cell-num">{formatBytes(image.size)}</td>
+      <td>{formatAge(image.created, Date.now())}</td>
+      <td>{usedBy === 0 ? <span className="muted">Unused</span> : `${usedBy} container${usedBy === 1 ? '' : 's'}`}</td>
+      <td className="cell-actions">
+        <div className="row-actions" role="group" aria-label={`Actions for ${short}`}>
+          <IconButton label="Run" icon={<PlayIcon />} onAction={async () => useUi.getState().openRun(short.replace(/:latest$/, ''))} />
+          <IconButton
+            label="Remove"
+            tone="danger"
+            icon={<TrashIcon />}
+            onAction={() => client.call('images.remove', { reference: image.id })}
+            onError={(error) => useNotices.getState().report(`Remove ${short}`, error)}
+            unavailable={usedBy > 0 ? 'remove the containers that use it first' : undefined}
+          />
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+export function ImagesView() {
+  const { loaded, images } = useImages();
+  const byId = useContainers((s) => s.byId);
+  const usage = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const c of Object.values(byId)) counts.set(c.imageId, (counts.get(c.imageId) ?? 0) + 1);
+    return counts;
+  }, [byId]);
+  const totalSize = images.reduce((sum, image) => sum + image.size, 0);
+
+  return (
+    <section className="view" aria-labelledby="images-title">
+      <header className="view-header">
+        <div className="view-title">
+          <h1 id="images-title">Images</h1>
+          <span className="view-summary">
+            {images.length} {images.length === 1 ? 'image' : 'images'} · {formatBytes(totalSize)}
+          </span>
+        </div>
+      </header>
+      <PullForm />
+      <Notices />
+      <div className="view-body">
+        {loaded && images.length === 0 ? (
+          <EmptyState icon={<LayersIcon />} title="No images yet">
+            <p>Pull one above from any OCI registry, or run the bundled <code>hello</code> image: it needs no download.</p>
+          </EmptyState>
+        ) : (
+          <div className="table-scroll">
+            <table className="table images-table">
+              <colgroup>
+                <col className="col-name" />
+                <col className="col-id" />
+                <col className="col-size" />
+                <col className="col-created" />
+                <col className="col-used" />
+                <col className="col-image-actions" />
+              </colgroup>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Image ID</th>
+                  <th scope="col" className="cell-num">
+                    Size
+                  </th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Used by</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {images.map((image) => (
+                  <ImageRow key={image.id} image={image} usedBy={usage.get(image.id) ?? 0} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,31 @@
+import type { ReactNode } from 'react';
+import { BerthMark, BoxIcon, LayersIcon } from '../components/icons.js';
+import { useContainers } from '../store/containers-store.js';
+import { useImages } from '../store/images-store.js';
+import { useUi, type View } from '../store/ui-store.js';
+
+function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; label: string; count: number }) {
+  const current = useUi((s) => s.view === view);
+  return (
+    <button type="button" className="nav-item" aria-current={current ? 'page' : undefined} onClick={() => useUi.getState().show(view)}>
+      {icon}
+      <span className="nav-label">{label}</span>
+      <span className="nav-count">{count}</span>
+    </button>
+  );
+}
+
+export function Sidebar() {
+  const containers = useContainers((s) => s.order.length);
+  const images = useImages((s) => s.images.length);
+  return (
+    <nav className="sidebar" aria-label="Sections">
+      <div className="brand">
+        <BerthMark />
+        <span className="brand-name">Berth</span>
+      </div>
+      <NavItem view="containers" icon={<BoxIcon />} label="Containers" count={containers} />
+      <NavItem view="images" icon={<LayersIcon />} label="Images" count={images} />
+    </nav>
+  );
+}
