@@ -193,7 +193,7 @@ export class ContainerLifecycle {
     }
   }
 
-  /** Resolves once the container is not running (at once if it is not). */
+  /** Resolves once the container's exit is recorded (at once if it is not running). */
   whenExited(id: string): Promise<void> {
     return this.exits.get(id)?.done ?? Promise.resolve();
   }

@@ -3,9 +3,6 @@ import type { Host } from '../host/host.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import { followLog, readLog, type LogLimits } from '../runtime/container-log.js';
 
-/** After the container exits, how long the follower may still deliver its last bytes. */
-const DRAIN_MS = 300;
-
 export interface LogSink {
   /** false: the reader is backed up; stop until `drained`. */
   write(data: Buffer): boolean;
@@ -21,14 +18,16 @@ export class ContainerLogs {
   ) {}
 
   async stream(container: Container, options: { tail: number | undefined; follow: boolean }, sink: LogSink, signal: AbortSignal): Promise<void> {
-    const path = bundlePaths(this.host.dataRoot, container.id).log;
+    const paths = bundlePaths(this.host.dataRoot, container.id);
+    const path = paths.log;
     if (!options.follow || container.state.status !== 'running') {
       const past = await readLog(this.host, path, this.limits, options.tail);
       if (past.length > 0) sink.write(past);
       return;
     }
     if (signal.aborted) return;
-    const follower = followLog(this.host, path, this.limits, options.tail);
+    // The follower ends by itself once the container's writer is done and everything is read.
+    const follower = followLog(this.host, path, this.limits, paths.supervisorPidFile, options.tail);
     const stdout = follower.stdout;
     // A slow reader pauses the follower instead of growing the engine's memory.
     stdout?.on('data', (chunk: Buffer) => {
@@ -38,8 +37,9 @@ export class ContainerLogs {
     });
     const stop = () => follower.kill('SIGTERM');
     signal.addEventListener('abort', stop, { once: true });
-    void this.whenExited(container.id).then(() => setTimeout(stop, DRAIN_MS));
     await follower.exited;
     signal.removeEventListener('abort', stop);
+    // The output is complete; answer once the exit is recorded too, so `run` can report its code.
+    if (!signal.aborted) await this.whenExited(container.id);
   }
 }

@@ -6,6 +6,8 @@ export interface BundlePaths {
   upper: string;
   work: string;
   pidFile: string;
+  /** The supervisor's pid on the Linux side: followers of the log stop once it is gone. */
+  supervisorPidFile: string;
   /** Written by the supervisor when the container's process ends: its exit status. */
   exitFile: string;
   /** The runtime's own log (its errors), kept apart from the container's output. */
@@ -26,6 +28,7 @@ export function bundlePaths(dataRoot: string, id: string): BundlePaths {
     upper: `${dir}/upper`,
     work: `${dir}/work`,
     pidFile: `${dir}/init.pid`,
+    supervisorPidFile: `${dir}/supervisor.pid`,
     exitFile: `${dir}/exit-status`,
     runtimeLog: `${dir}/runtime.log`,
     log: `${dir}/container.log`,

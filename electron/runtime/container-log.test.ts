@@ -29,7 +29,10 @@ describe('container log reading', () => {
     const path = `${dir.path}/container.log`;
     await writeFile(`${path}.1`, 'old\n');
     await writeFile(path, 'live\n');
-    const follower = followLog(host, path, limits);
+    // A live process stands in for the supervisor; when it ends, the follower ends too.
+    const supervisor = host.spawn(['sleep', '30']);
+    await writeFile(`${dir.path}/supervisor.pid`, String(supervisor.pid));
+    const follower = followLog(host, path, limits, `${dir.path}/supervisor.pid`);
     let seen = '';
     const done = new Promise<void>((resolve) =>
       follower.stdout?.on('data', (b: Buffer) => {
@@ -39,7 +42,7 @@ describe('container log reading', () => {
     );
     await appendFile(path, 'next\n');
     await done;
-    follower.kill('SIGTERM');
+    supervisor.kill('SIGTERM');
     await follower.exited;
     expect(seen).toBe('old\nlive\nnext\n');
   });

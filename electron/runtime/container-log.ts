@@ -22,12 +22,21 @@ export async function readLog(host: Host, path: string, limits: LogLimits, tail?
 }
 
 /**
- * The log so far (or its last `tail` lines of the live file) and then whatever is written next, in
+ * The log so far (or the last `tail` lines of the live file) and then whatever is written next, in
  * one command, so nothing written between reading and following is lost. `tail -F` follows by name,
- * so the writer's rotation does not end it.
+ * so the writer's rotation does not end it; `--pid` ends it on its own once the supervisor (and with
+ * it the writer) is gone and the last bytes are read, so no timer guesses when output is complete.
  */
-export function followLog(host: Host, path: string, limits: LogLimits, tail?: number): HostProcess {
-  if (tail !== undefined) return host.spawn(['tail', '-n', String(tail), '-F', path]);
-  const rotated = logFiles(path, limits).slice(0, -1);
-  return host.spawn(['sh', '-c', 'live=$1; shift; cat "$@" 2>/dev/null; exec tail -n +1 -F "$live"', 'follow-log', path, ...rotated]);
+export function followLog(host: Host, path: string, limits: LogLimits, supervisorPidFile: string, tail?: number): HostProcess {
+  const rotated = tail === undefined ? logFiles(path, limits).slice(0, -1) : [];
+  const script = [
+    'live=$1; pidf=$2; lines=$3; shift 3',
+    'cat "$@" 2>/dev/null',
+    'pid=$(cat "$pidf" 2>/dev/null)',
+    // No supervisor: nothing more will be written.
+    '[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || exec tail -n "$lines" "$live" 2>/dev/null',
+    'exec tail --pid="$pid" -s 0.1 -n "$lines" -F "$live" 2>/dev/null',
+  ].join('\n');
+  const lines = tail === undefined ? '+1' : String(tail);
+  return host.spawn(['sh', '-c', script, 'follow-log', path, supervisorPidFile, lines, ...rotated]);
 }

@@ -14,7 +14,8 @@ import type { RuntimeCli } from './runtime-cli.js';
  * The exit status is published only after the writer has flushed the last output.
  */
 const SCRIPT = [
-  'log=$1; exitf=$2; max=$3; keep=$4; shift 4',
+  'log=$1; exitf=$2; max=$3; keep=$4; pidf=$5; shift 5',
+  'echo $$ >"$pidf"',
   'size_of() { stat -c %s "$log" 2>/dev/null || echo 0; }',
   'rotate() {',
   '  i=$keep',
@@ -34,7 +35,7 @@ const SCRIPT = [
 
 export function startSupervisor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths, limits: LogLimits): HostProcess {
   const argv = runtime.runArgv(id, paths.dir, paths.pidFile, paths.runtimeLog);
-  const args = [paths.log, paths.exitFile, String(limits.maxBytes), String(limits.keep)];
+  const args = [paths.log, paths.exitFile, String(limits.maxBytes), String(limits.keep), paths.supervisorPidFile];
   return host.spawn(['sh', '-c', SCRIPT, 'berth-supervisor', ...args, ...argv], { detached: true });
 }
 

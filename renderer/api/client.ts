@@ -1,7 +1,7 @@
 import type { WireBridge } from '../../shared/wire.js';
 import { ElectronLink } from './electron-link.js';
 import { WebSocketLink } from './web-link.js';
-import { WireClient } from './wire-client.js';
+import { WireClient } from '../../shared/wire-client.js';
 
 declare global {
   interface Window {

@@ -1,6 +1,6 @@
 import type { WireBridge } from '../../shared/wire.js';
 import type { ClientMessage, ServerMessage } from '../../shared/wire.js';
-import type { LinkStatus, WireLink } from './wire-link.js';
+import type { LinkStatus, WireLink } from '../../shared/wire-link.js';
 
 /** In the app window: the contract over the preload's IPC bridge, open for the window's lifetime. */
 export class ElectronLink implements WireLink {

@@ -1,5 +1,5 @@
 import type { ClientMessage, ServerMessage } from '../../shared/wire.js';
-import type { LinkStatus, WireLink } from './wire-link.js';
+import type { LinkStatus, WireLink } from '../../shared/wire-link.js';
 
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 4_000;

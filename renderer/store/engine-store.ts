@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { SystemInfo } from '../../shared/contract.js';
 import type { ErrorText } from '../api/error-text.js';
-import type { LinkStatus } from '../api/wire-link.js';
+import type { LinkStatus } from '../../shared/wire-link.js';
 
 interface EngineState {
   link: LinkStatus;

@@ -1,5 +1,5 @@
 import { describeError } from '../api/error-text.js';
-import type { EngineEvent, WireClient } from '../api/wire-client.js';
+import type { EngineEvent, WireClient } from '../../shared/wire-client.js';
 import { useContainers } from './containers-store.js';
 import { useEngine } from './engine-store.js';
 import { useImages } from './images-store.js';

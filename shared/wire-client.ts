@@ -1,6 +1,6 @@
-import type { EventName, EventPayload, MethodName, Request, Response, StreamItem } from '../../shared/contract.js';
-import { BerthError } from '../../shared/berth-error.js';
-import type { ServerMessage } from '../../shared/wire.js';
+import type { EventName, EventPayload, MethodName, Request, Response, StreamItem } from './contract.js';
+import { BerthError } from './berth-error.js';
+import type { ServerMessage } from './wire.js';
 import type { LinkStatus, WireLink } from './wire-link.js';
 
 /** One event from the engine, typed by its name. */
@@ -19,7 +19,7 @@ interface PendingCall {
 }
 
 /**
- * The renderer's typed view of the contract, over any WireLink. Generic like the transports: a
+ * A typed client of the contract over any WireLink (the renderer's and the CLI's). Generic like the transports: a
  * method added to shared/contract.ts is callable here with its types, without code here.
  */
 export class WireClient {
