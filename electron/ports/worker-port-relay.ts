@@ -27,6 +27,9 @@ interface Pending {
  * published ports never stalls the engine's main thread. The worker keeps the process alive only
  * while a call is under way; published ports do not outlive the engine that owns them.
  */
+/** How long close() waits for the worker to close its sockets cleanly. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 export class WorkerPortRelay implements PortRelay {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -87,7 +90,11 @@ export class WorkerPortRelay implements PortRelay {
   }
 
   private async stop(): Promise<void> {
-    if (!this.failure) await this.call({ op: 'close' }).catch(() => {});
+    // Bounded: a worker that does not answer is terminated all the same, and its sockets go with it.
+    if (!this.failure) {
+      const closed = this.call({ op: 'close' }).catch(() => {});
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
+    }
     this.failure ??= new BerthError('INTERNAL', 'the port relay is closed');
     await this.worker.terminate();
   }
