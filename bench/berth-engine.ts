@@ -12,6 +12,9 @@ import { timeCommand, type CommandResult } from './timed-command.js';
 /** `berth serve` with its own home, bridge and subnet, plus a client connected to it. */
 export interface BerthEngine {
   readonly cliPath: string;
+  /** The engine's home, and the client this process holds on its socket. */
+  readonly home: string;
+  readonly client: SocketClient;
   readonly subnet: string;
   /** Runs the berth CLI against this engine and times it. */
   cli(args: readonly string[], timeoutMs?: number): Promise<CommandResult>;
@@ -70,6 +73,8 @@ export async function startBerthEngine(workDir: string, log: (line: string) => v
     const connected = client!;
     return {
       cliPath: BERTH_CLI,
+      home: testEnv.config.home,
+      client: connected,
       subnet: testEnv.config.bridge.subnet,
       cli: (args, timeoutMs) => timeCommand([process.execPath, BERTH_CLI, ...args], { env, timeoutMs }),
       async apiRun(image, cmd, name) {

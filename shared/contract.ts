@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Container, ContainerStats, RunSpec } from './containers.js';
 import { Image, PullProgress } from './images.js';
+import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
 
 /**
  * The one API between the engine and its clients (the app's renderer, the `berth` command).
@@ -58,6 +59,21 @@ export const contract = {
     z.array(ContainerStats),
     z.array(ContainerStats),
   ),
+  /** Runs a command in a running container without a terminal; streams its output, answers its exit code. */
+  'containers.exec': method(
+    ContainerRef.extend({ command: z.array(z.string().max(64 * 1024)).min(1).max(1024), env: z.array(z.string()).default([]), stdin: z.string().optional() }),
+    z.object({ exitCode: z.number().int() }),
+    ExecOutput,
+  ),
+  /** Starts an interactive session (a pty) in a running container; it belongs to the engine, not to a window. */
+  'terminal.open': method(ContainerRef.extend({ command: z.array(z.string().max(4096)).max(256).default([]) }).merge(TerminalSize), TerminalSession),
+  /** Replays the session's scrollback, then streams its output until it ends (answers the exit code) or the caller detaches. */
+  'terminal.attach': method(z.object({ sessionId: z.string().max(128) }), z.object({ exitCode: z.number().int().nullable() }), TerminalData),
+  'terminal.input': method(z.object({ sessionId: z.string().max(128), base64: z.string().max(1024 * 1024) }), z.object({})),
+  'terminal.resize': method(z.object({ sessionId: z.string().max(128) }).merge(TerminalSize), z.object({})),
+  /** Ends the session for good (the shell is hung up). */
+  'terminal.close': method(z.object({ sessionId: z.string().max(128) }), z.object({})),
+  'terminal.list': method(z.object({ containerId: z.string().max(256).optional() }), z.array(TerminalSession)),
 } as const;
 
 export type Contract = typeof contract;
@@ -71,6 +87,7 @@ export type StreamItem<M extends MethodName> = z.output<Contract[M]['item']>;
 export const events = {
   'containers.changed': z.object({ container: Container.optional(), removedId: z.string().optional() }),
   'images.changed': z.object({}),
+  'terminals.changed': z.object({ session: TerminalSession }),
 } as const;
 
 export type Events = typeof events;

@@ -48,12 +48,22 @@ export class WireClient {
         reject(new BerthError('ENGINE_NOT_RUNNING', 'not connected to the engine'));
         return;
       }
+      const signal = options.signal;
+      const cancel = () => this.pending.has(id) && this.link.send({ id, cancel: true });
+      // The listener goes when the call settles: a client making many calls on one signal must not pile them up.
+      const settled = () => signal?.removeEventListener('abort', cancel);
       this.pending.set(id, {
-        resolve: resolve as (value: unknown) => void,
-        reject,
+        resolve: (value: unknown) => {
+          settled();
+          (resolve as (value: unknown) => void)(value);
+        },
+        reject: (error: BerthError) => {
+          settled();
+          reject(error);
+        },
         onItem: options.onItem as ((item: unknown) => void) | undefined,
       });
-      options.signal?.addEventListener('abort', () => this.pending.has(id) && this.link.send({ id, cancel: true }), { once: true });
+      signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 

@@ -4,6 +4,7 @@ import { berthHome, socketPath } from '../engine/engine-config.js';
 import { SocketClient } from '../transport/socket/socket-client.js';
 import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
+import { execCommands } from './commands/exec.js';
 import { imageCommands } from './commands/images.js';
 
 /** serve loads the whole engine; the other commands are thin clients and start without it. */
@@ -13,7 +14,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...imageCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);

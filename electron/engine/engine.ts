@@ -22,6 +22,10 @@ import { generateName, validateName } from './container-names.js';
 import type { EngineConfig } from './engine-config.js';
 import { parsePublishSpecs, PortPublisher } from './port-publisher.js';
 import { shouldStartWithEngine } from './restart-policy.js';
+import { execInContainer } from './container-exec.js';
+import { LocalPtyLauncher } from '../terminal/local-pty-launcher.js';
+import type { PtyLauncher } from '../terminal/pty-launcher.js';
+import { TerminalSessions } from '../terminal/terminal-sessions.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -42,13 +46,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly logs: ContainerLogs,
     private readonly stats: ContainerStatsSampler,
     private readonly relay: PortRelay,
+    readonly terminals: TerminalSessions,
     readonly warnings: string[],
   ) {
     super();
     this.api = this.buildApi();
   }
 
-  static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot)): Promise<Engine> {
+  static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot), ptyLauncher: PtyLauncher = new LocalPtyLauncher()): Promise<Engine> {
     await mkdir(config.home, { recursive: true, mode: 0o700 });
     const uid = (await host.exec(['id', '-u'])).stdout.toString().trim();
     if (uid !== '0') {
@@ -64,13 +69,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     const relay = await WorkerPortRelay.start();
     const ports = new PortPublisher(relay, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
     let engine: Engine | undefined;
+    const terminals = new TerminalSessions({
+      host, runtime, launcher: ptyLauncher,
+      changed: (session) => engine?.emitEvent('terminals.changed', { session }),
+    });
     const lifecycle = new ContainerLifecycle({
       host, runtime, store, images, network, ports, nofileLimit, logLimits: config.logLimits,
-      changed: (container) => engine?.emitEvent('containers.changed', { container }),
+      changed: (container) => {
+        // A container that is no longer running takes its shells with it.
+        if (container.state.status !== 'running') void terminals.endContainer(container.id);
+        engine?.emitEvent('containers.changed', { container });
+      },
     });
     const logs = new ContainerLogs(host, config.logLimits, (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
-    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, warnings);
+    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, terminals, warnings);
     await engine.reconcile(network);
     return engine;
   }
@@ -81,6 +94,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async close(): Promise<void> {
     this.lifecycle.close();
+    await this.terminals.closeAll();
     this.removeAllListeners();
     await this.relay.close();
   }
@@ -175,8 +189,16 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async removeContainer(container: Container, force: boolean): Promise<void> {
     await this.lifecycle.remove(container, force);
+    await this.terminals.endContainer(container.id);
     this.names.delete(container.name);
     this.emitEvent('containers.changed', { removedId: container.id });
+  }
+
+  /** The container, which must be running (exec and terminals need its process). */
+  private running(idOrName: string): Container {
+    const container = this.find(idOrName);
+    if (container.state.status !== 'running') throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
+    return container;
   }
 
   private info(): SystemInfo {
@@ -245,6 +267,17 @@ export class Engine extends EventEmitter<EngineEvents> {
         };
         return this.stats.sample(pick, stream ? emit : undefined, signal);
       },
+      'containers.exec': async ({ id, command, env, stdin }, { emit, drained, signal }) => ({
+        exitCode: await execInContainer(this.host, this.runtime, this.running(id).id, { command, env, stdin }, { write: emit, drained }, signal),
+      }),
+      'terminal.open': async ({ id, command, cols, rows }) => this.terminals.open({ containerId: this.running(id).id, command, cols, rows }),
+      'terminal.attach': async ({ sessionId }, { emit, drained, signal }) => ({
+        exitCode: await this.terminals.attach(sessionId, { write: (data) => emit({ base64: data.toString('base64') }), drained }, signal),
+      }),
+      'terminal.input': async ({ sessionId, base64 }) => (this.terminals.input(sessionId, Buffer.from(base64, 'base64')), {}),
+      'terminal.resize': async ({ sessionId, cols, rows }) => (this.terminals.resize(sessionId, cols, rows), {}),
+      'terminal.close': async ({ sessionId }) => (await this.terminals.close(sessionId), {}),
+      'terminal.list': async ({ containerId }) => this.terminals.list(containerId === undefined ? undefined : this.find(containerId).id),
     };
   }
 }

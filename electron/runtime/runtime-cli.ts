@@ -19,6 +19,13 @@ export interface RuntimeStats {
   pids: number;
 }
 
+export interface ExecArgvOptions {
+  tty: boolean;
+  /** K=V pairs added to the container's environment. */
+  env: string[];
+  cwd?: string;
+}
+
 /** Drives an OCI runtime through its CLI; all container state lives under `root`. */
 export class RuntimeCli {
   private constructor(
@@ -52,6 +59,16 @@ export class RuntimeCli {
   /** argv that creates and starts the container in the foreground and exits with its process's status. */
   runArgv(id: string, bundle: string, pidFile: string, logFile: string): string[] {
     return [this.binary, '--root', this.root, '--log', logFile, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', pidFile, id];
+  }
+
+  /**
+   * argv that runs a command in the running container, in the foreground: its exit status is the
+   * command's. With `tty` the runtime bridges the pty it is given on its own stdio.
+   */
+  execArgv(id: string, command: string[], options: ExecArgvOptions): string[] {
+    const env = options.env.flatMap((pair) => ['--env', pair]);
+    const cwd = options.cwd ? ['--cwd', options.cwd] : [];
+    return [this.binary, '--root', this.root, 'exec', ...(options.tty ? ['-t'] : []), ...env, ...cwd, id, ...command];
   }
 
   async state(id: string): Promise<RuntimeState | undefined> {

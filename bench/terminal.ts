@@ -1,0 +1,313 @@
+/**
+ * Terminal benchmark (npm run bench:terminal): an interactive shell in a container, three ways side
+ * by side on one machine and one image:
+ *   - Berth: the whole path, socket client → engine → pty → `runc exec -t` → shell and back;
+ *   - `docker exec -it` in a pty (node-pty spawning the docker CLI) against a dockerd of its own;
+ *   - raw `runc exec -t` in a pty, on the Berth container (the floor both build on).
+ * Measures keystroke-to-echo round trips (one byte to `cat` on a raw tty in the container, the next
+ * only once the echo is back) and output throughput (`head -c N /dev/zero | base64`, bytes reaching
+ * the client until the command ends).
+ *
+ * Options: --keys N (default 1000), --flood-mb N (default 100, input size before base64).
+ * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
+ * Leaves the machine as it found it: its dockerd, engine, bridges and temp dirs go when it ends.
+ */
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { spawn as spawnPty } from 'node-pty';
+import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
+import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
+import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
+import { captureMachineState, machineChanges, restoreMachineState } from './machine-state.js';
+import { ensureCommands, findCommand } from './system-packages.js';
+import { runChecked } from './timed-command.js';
+
+const IMAGE = 'berth-bench/busybox:latest';
+const LAYOUT_TAG = 'bench';
+const SLEEP = ['sleep', '3600'];
+/**
+ * On a raw, non-echoing tty, `tr` sends every byte back, upper-cased, as soon as it has it: the
+ * answer comes from the program in the container, never from a terminal's local echo on the way.
+ */
+const ECHO_COMMAND = ['sh', '-c', 'stty raw -echo && exec tr a-z A-Z'];
+const WARMUP_KEYS = 50;
+const KEY_TIMEOUT_MS = 5_000;
+const FLOOD_TIMEOUT_MS = 10 * 60_000;
+
+interface Options {
+  keys: number;
+  floodMb: number;
+}
+
+/** An interactive command on a terminal, seen from the client. */
+interface Tty {
+  write(data: string): void;
+  onData(listener: (data: Buffer) => void): void;
+  /** Resolves when the command has ended and its output is all in. */
+  readonly exited: Promise<number>;
+  close(): void;
+}
+
+interface Target {
+  label: string;
+  open(command: string[]): Promise<Tty>;
+}
+
+interface Result {
+  label: string;
+  p50: number;
+  p99: number;
+  mean: number;
+  mbPerSec: number;
+  floodBytes: number;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { keys: 1000, floodMb: 100 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const value = Number(argv[i + 1]);
+    if (argv[i] === '--keys' && Number.isInteger(value) && value >= 10 && value <= 100_000) options.keys = value;
+    else if (argv[i] === '--flood-mb' && Number.isInteger(value) && value >= 1 && value <= 1000) options.floodMb = value;
+    else throw new Error(`unknown or invalid argument ${argv[i] ?? ''}: use --keys N (10-100000) and --flood-mb N (1-1000)`);
+  }
+  return options;
+}
+
+/** A command on a local pty (docker CLI, runc): bytes in, bytes out. */
+function ptyTty(argv: string[], env: Record<string, string> = {}): Tty {
+  const [file, ...args] = argv;
+  const pty = spawnPty(file!, args, { cols: 120, rows: 40, encoding: null, env: { ...(process.env as Record<string, string>), ...env } });
+  const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
+  return {
+    write: (data) => pty.write(data),
+    onData: (listener) => void pty.onData((data) => listener(data as unknown as Buffer)),
+    exited,
+    close: () => {
+      try {
+        pty.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/** A Berth terminal session through the engine's socket, as the CLI and the app see it. */
+async function berthTty(berth: BerthEngine, containerId: string, command: string[]): Promise<Tty> {
+  const api = berth.client;
+  const session = await api.call('terminal.open', { id: containerId, command, cols: 120, rows: 40 });
+  const listeners: ((data: Buffer) => void)[] = [];
+  const exited = api
+    .call('terminal.attach', { sessionId: session.id }, (item) => {
+      const data = Buffer.from(item.base64, 'base64');
+      for (const listener of listeners) listener(data);
+    })
+    .then((answer) => answer.exitCode ?? -1);
+  return {
+    write: (data) => void api.call('terminal.input', { sessionId: session.id, base64: Buffer.from(data).toString('base64') }).catch(() => {}),
+    onData: (listener) => void listeners.push(listener),
+    exited,
+    close: () => void api.call('terminal.close', { sessionId: session.id }).catch(() => {}),
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
+}
+
+/** One byte at a time; each round trip ends when that byte is back. */
+async function keystrokes(target: Target, count: number): Promise<{ p50: number; p99: number; mean: number }> {
+  const tty = await target.open(ECHO_COMMAND);
+  let received = '';
+  let waiter: (() => void) | undefined;
+  tty.onData((data) => {
+    received += data.toString('latin1');
+    waiter?.();
+  });
+  const roundTrip = async (key: string): Promise<number> => {
+    received = '';
+    const started = performance.now();
+    const back = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${target.label}: no echo of a keystroke within ${KEY_TIMEOUT_MS} ms`)), KEY_TIMEOUT_MS);
+      waiter = () => {
+        if (received.includes(key.toUpperCase())) {
+          clearTimeout(timer);
+          waiter = undefined;
+          resolve();
+        }
+      };
+    });
+    tty.write(key);
+    await back;
+    return performance.now() - started;
+  };
+  try {
+    // `cat` is running once a first key comes back; the warm-up also settles caches.
+    for (let i = 0; i < WARMUP_KEYS; i++) await roundTrip('w');
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) samples.push(await roundTrip(String.fromCharCode(97 + (i % 26))));
+    samples.sort((a, b) => a - b);
+    const round = (ms: number) => Math.round(ms * 1000) / 1000;
+    return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) };
+  } finally {
+    tty.close();
+    await Promise.race([tty.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  }
+}
+
+/** Bytes of output reaching the client per second, from the first byte to the command's end. */
+async function flood(target: Target, megabytes: number): Promise<{ mbPerSec: number; bytes: number }> {
+  const tty = await target.open(['sh', '-c', `head -c ${megabytes * 1_000_000} /dev/zero | base64`]);
+  let bytes = 0;
+  let first = 0;
+  tty.onData((data) => {
+    if (bytes === 0) first = performance.now();
+    bytes += data.length;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${target.label}: the flood did not end within ${FLOOD_TIMEOUT_MS / 60_000} min`)), FLOOD_TIMEOUT_MS);
+  });
+  try {
+    const code = await Promise.race([tty.exited, timeout]);
+    if (code !== 0) throw new Error(`${target.label}: the flood command exited ${code}`);
+  } finally {
+    clearTimeout(timer);
+    tty.close();
+  }
+  const seconds = (performance.now() - first) / 1000;
+  // base64 of N bytes is 4/3 N plus a newline every 76 characters.
+  const expected = Math.ceil((megabytes * 1_000_000) / 3) * 4;
+  if (bytes < expected) throw new Error(`${target.label}: only ${bytes} of at least ${expected} bytes arrived`);
+  return { mbPerSec: Math.round((bytes / 1e6 / seconds) * 10) / 10, bytes };
+}
+
+async function prepareImage(workDir: string): Promise<{ dockerArchive: string; ociArchive: string }> {
+  const layout = join(workDir, 'image-layout');
+  await buildBusyboxImage(layout, LAYOUT_TAG, { cmd: SLEEP });
+  const dockerArchive = join(workDir, 'busybox.docker.tar');
+  await runChecked(['skopeo', 'copy', '--insecure-policy', '--quiet', `oci:${layout}:${LAYOUT_TAG}`, `docker-archive:${dockerArchive}:${IMAGE}`], {
+    timeoutMs: 120_000,
+  });
+  const ociArchive = join(workDir, 'busybox.oci.tar');
+  await exportOciArchive(layout, LAYOUT_TAG, ociArchive);
+  return { dockerArchive, ociArchive };
+}
+
+function table(rows: readonly Result[]): string {
+  const width = Math.max(...rows.map((r) => r.label.length));
+  const cell = (text: string) => text.padStart(12);
+  const header = `${''.padEnd(width)}${cell('echo p50 ms')}${cell('echo p99 ms')}${cell('mean ms')}${cell('flood MB/s')}`;
+  const lines = rows.map((r) => `${r.label.padEnd(width)}${cell(r.p50.toFixed(3))}${cell(r.p99.toFixed(3))}${cell(r.mean.toFixed(3))}${cell(r.mbPerSec.toFixed(1))}`);
+  return [header, ...lines].join('\n');
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
+  await ensureCommands(
+    [
+      { command: 'dockerd', debianPackage: 'docker.io' },
+      { command: 'skopeo', debianPackage: 'skopeo' },
+      { command: 'umoci', debianPackage: 'umoci' },
+      { command: 'busybox', debianPackage: 'busybox-static' },
+      { command: 'runc', debianPackage: 'runc' },
+      { command: 'ip', debianPackage: 'iproute2' },
+    ],
+    log,
+  );
+  await access(BERTH_CLI).catch(() => {
+    throw new Error(`${BERTH_CLI} is missing: run npm run build first`);
+  });
+  const dockerdPath = (await findCommand('dockerd'))!;
+  const dockerCli = (await access('/usr/bin/docker').then(() => '/usr/bin/docker', () => undefined)) ?? (await findCommand('docker'));
+  if (!dockerCli) throw new Error('no docker CLI found (package docker.io)');
+
+  const before = await captureMachineState();
+  const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-terminal-'));
+  let docker: DockerDaemon | undefined;
+  let berth: BerthEngine | undefined;
+  try {
+    log('building the benchmark image');
+    const archives = await prepareImage(workDir);
+    log('starting a dockerd and a Berth engine of their own');
+    docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
+    const loaded = await docker.cli(['load', '-i', archives.dockerArchive], 120_000);
+    if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr.trim()}`);
+    berth = await startBerthEngine(workDir, log);
+    const berthLoad = await berth.cli(['load', '-i', archives.ociArchive], 120_000);
+    const berthImage = /Loaded image: (\S+)/.exec(berthLoad.stdout)?.[1];
+    if (!berthImage) throw new Error(`berth load failed: ${berthLoad.stderr.trim() || berthLoad.stdout.trim()}`);
+
+    const dockerContainer = (await docker.apiRun(IMAGE, SLEEP, 'bench-terminal')).id;
+    const berthContainer = (await berth.apiRun(berthImage, SLEEP, 'bench-terminal')).id;
+    const info = await berth.client.call('system.info', {});
+    const runcRoot = `${info.home}/linux/runtime`;
+    const runc = info.runtime.binary;
+    const dockerEnv = { DOCKER_HOST: `unix://${join(workDir, 'docker', 'docker.sock')}`, DOCKER_CONFIG: join(workDir, 'docker', 'cli-config') };
+
+    const targets: Target[] = [
+      { label: 'berth (socket → engine → pty → runc exec -t)', open: (command) => berthTty(berth!, berthContainer, command) },
+      { label: 'docker exec -it (CLI in a pty → dockerd)', open: async (command) => ptyTty([dockerCli, 'exec', '-it', dockerContainer, ...command], dockerEnv) },
+      { label: 'raw runc exec -t in a pty', open: async (command) => ptyTty([runc, '--root', runcRoot, 'exec', '-t', berthContainer, ...command]) },
+    ];
+    const results: Result[] = [];
+    for (const target of targets) {
+      log(`${target.label}: ${options.keys} keystrokes`);
+      const keys = await keystrokes(target, options.keys);
+      log(`${target.label}: flood of ${options.floodMb} MB through base64`);
+      const out = await flood(target, options.floodMb);
+      results.push({ label: target.label, ...keys, mbPerSec: out.mbPerSec, floodBytes: out.bytes });
+    }
+    const [b, d, r] = results as [Result, Result, Result];
+    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+    const ratios = {
+      echo_p50_berth_over_docker: ratio(b.p50, d.p50),
+      echo_p99_berth_over_docker: ratio(b.p99, d.p99),
+      echo_p50_berth_over_runc: ratio(b.p50, r.p50),
+      flood_berth_over_docker: ratio(b.mbPerSec, d.mbPerSec),
+      flood_berth_over_runc: ratio(b.mbPerSec, r.mbPerSec),
+    };
+    process.stdout.write(
+      [
+        '',
+        `Terminal: keystroke-to-echo over ${options.keys} keys (\`tr a-z A-Z\` on a raw tty), and output flood (\`head -c ${options.floodMb}MB /dev/zero | base64\`).`,
+        `docker: ${docker.version}`,
+        `berth:  node ${process.version}, runtime ${info.runtime.name} ${info.runtime.version}`,
+        '',
+        table(results),
+        '',
+        `echo p50, berth/docker: ${ratios.echo_p50_berth_over_docker}   p99: ${ratios.echo_p99_berth_over_docker}   p50 berth/raw runc: ${ratios.echo_p50_berth_over_runc}`,
+        `flood,    berth/docker: ${ratios.flood_berth_over_docker}   berth/raw runc: ${ratios.flood_berth_over_runc}   (above 1: Berth is faster)`,
+        '',
+      ].join('\n'),
+    );
+    const json = { benchmark: 'terminal', date: new Date().toISOString(), machine: { node: process.version, cpus: cpus().length }, options, results, ratios };
+    process.stdout.write(`\n${JSON.stringify(json, null, 2)}\n`);
+    return 0;
+  } finally {
+    log('cleaning up');
+    if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
+    if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
+    await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
+    await restoreMachineState(before, docker ? ['berth', docker.cgroupParent] : ['berth']);
+    const changes = machineChanges(before, await captureMachineState());
+    if (changes.length > 0) log(`the machine differs from before the benchmark:\n  ${changes.join('\n  ')}`);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    log(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  },
+);

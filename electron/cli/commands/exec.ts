@@ -1,0 +1,83 @@
+import type { Command, CommandContext } from '../command.js';
+import { flagSet, flagValues, parseFlags, type ParsedFlags } from '../parse-flags.js';
+
+/** `-i` input larger than this is refused: it travels in one message. */
+const MAX_STDIN_BYTES = 2 * 1024 * 1024;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const data = chunk as Buffer;
+    size += data.length;
+    if (size > MAX_STDIN_BYTES) throw new Error(`stdin is larger than ${MAX_STDIN_BYTES / 1024 / 1024} MiB: use a file in the container instead`);
+    chunks.push(data);
+  }
+  return Buffer.concat(chunks).toString();
+}
+
+/** Without -t: the command's stdout and stderr go to ours, apart; its code is ours. */
+async function execPlain(id: string, command: string[], parsed: ParsedFlags, context: CommandContext): Promise<number> {
+  const stdin = flagSet(parsed, 'interactive') ? await readStdin() : undefined;
+  const api = await context.client();
+  const { exitCode } = await api.call('containers.exec', { id, command, env: flagValues(parsed, 'env'), stdin }, (item) => {
+    const data = Buffer.from(item.base64, 'base64');
+    if (item.stream === 'stdout') context.raw(data);
+    else process.stderr.write(data);
+  });
+  return exitCode;
+}
+
+/** With -t: a session in the engine, shown in this terminal until the shell ends. */
+async function execTerminal(id: string, command: string[], parsed: ParsedFlags, context: CommandContext): Promise<number> {
+  const api = await context.client();
+  const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const session = await api.call('terminal.open', { id, command, ...size() });
+  const sessionId = session.id;
+  const stdin = process.stdin;
+  const interactive = flagSet(parsed, 'interactive');
+  const raw = interactive && stdin.isTTY;
+  // Keys go to the shell as typed (Ctrl-C included); the container's pty does the line editing.
+  if (raw) stdin.setRawMode(true);
+  const onInput = (data: Buffer) => void api.call('terminal.input', { sessionId, base64: data.toString('base64') }).catch(() => {});
+  const onResize = () => void api.call('terminal.resize', { sessionId, ...size() }).catch(() => {});
+  // Our terminal going away hangs up the shell rather than leaving it running unseen.
+  const onHangup = () => void api.call('terminal.close', { sessionId }).catch(() => {});
+  if (interactive) stdin.on('data', onInput);
+  process.stdout.on('resize', onResize);
+  process.on('SIGHUP', onHangup);
+  process.on('SIGTERM', onHangup);
+  try {
+    const { exitCode } = await api.call('terminal.attach', { sessionId }, (item) => context.raw(Buffer.from(item.base64, 'base64')));
+    return exitCode ?? 0;
+  } finally {
+    stdin.off('data', onInput);
+    process.stdout.off('resize', onResize);
+    process.off('SIGHUP', onHangup);
+    process.off('SIGTERM', onHangup);
+    if (raw) stdin.setRawMode(false);
+    stdin.pause();
+  }
+}
+
+export const execCommands: Record<string, Command> = {
+  exec: {
+    usage: 'exec [-i] [-t] [-e K=V] CONTAINER COMMAND [ARG...]',
+    summary: 'Run a command in a running container',
+    async run(args, context) {
+      const parsed = parseFlags(args, [{ name: 'interactive', short: 'i' }, { name: 'tty', short: 't' }, { name: 'env', short: 'e', value: true, repeat: true }], true);
+      const [id, ...command] = parsed.positionals;
+      if (!id || command.length === 0) {
+        context.err(`"exec" needs a container and a command: berth ${this.usage}`);
+        return 2;
+      }
+      for (const pair of flagValues(parsed, 'env')) {
+        if (!/^[^=]+=/.test(pair)) {
+          context.err(`berth: invalid environment variable "${pair}": use K=V`);
+          return 2;
+        }
+      }
+      return flagSet(parsed, 'tty') ? execTerminal(id, command, parsed, context) : execPlain(id, command, parsed, context);
+    },
+  },
+};

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { BerthError } from '../../shared/berth-error.js';
+import type { TerminalSession as SessionInfo } from '../../shared/terminals.js';
+import type { Host } from '../host/host.js';
+import { bundlePaths } from '../runtime/bundle.js';
+import type { RuntimeCli } from '../runtime/runtime-cli.js';
+import { secureJoin } from '../runtime/secure-join.js';
+import type { PtyLauncher } from './pty-launcher.js';
+import { TerminalSession, type TerminalSink } from './terminal-session.js';
+
+export interface TerminalSessionsDeps {
+  host: Host;
+  runtime: RuntimeCli;
+  launcher: PtyLauncher;
+  /** Told when a session starts and when it ends. */
+  changed(session: SessionInfo): void;
+  maxSessions?: number;
+  scrollbackBytes?: number;
+}
+
+export interface OpenRequest {
+  containerId: string;
+  /** Empty: the container's own shell. */
+  command: string[];
+  cols: number;
+  rows: number;
+}
+
+const MAX_SESSIONS = 64;
+const SCROLLBACK_BYTES = 2 * 1024 * 1024;
+/** An ended session stays this long so a late attach still gets its last output and exit code. */
+const ENDED_RETENTION_MS = 60_000;
+/** A shell that ignores the hang-up is killed after this long. */
+const HANGUP_GRACE_MS = 3_000;
+/** Shells tried in order when the user names none. */
+const SHELLS = ['/bin/bash', '/bin/sh'];
+
+/**
+ * The runtime puts our pty in raw mode only once the container's pty is set up; keys typed before
+ * that would be echoed twice and have CR turned into LF by our side's line discipline. Making it raw
+ * before the runtime starts closes that window.
+ */
+function rawFirst(argv: string[]): string[] {
+  return ['sh', '-c', 'stty raw -echo && exec "$@"', 'berth-exec', ...argv];
+}
+
+/** The engine's interactive sessions, keyed by id; each runs the runtime's `exec -t` on a pty. */
+export class TerminalSessions {
+  private readonly sessions = new Map<string, TerminalSession>();
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly deps: TerminalSessionsDeps) {}
+
+  /** Starts a shell in a running container (the caller has checked that it runs). */
+  async open(request: OpenRequest): Promise<SessionInfo> {
+    const limit = this.deps.maxSessions ?? MAX_SESSIONS;
+    if (this.runningCount() >= limit) {
+      throw new BerthError('INVALID_ARGUMENT', `too many terminal sessions (limit ${limit}): close one first`);
+    }
+    const command = request.command.length > 0 ? request.command : [await this.defaultShell(request.containerId)];
+    // TERM is what the client's terminal emulates; images rarely set it.
+    const exec = this.deps.runtime.execArgv(request.containerId, command, { tty: true, env: ['TERM=xterm-256color'] });
+    const pty = this.deps.launcher.launch(rawFirst(exec), { cols: request.cols, rows: request.rows });
+    const id = randomBytes(12).toString('hex');
+    const session = new TerminalSession(id, request.containerId, command, { cols: request.cols, rows: request.rows }, pty, this.deps.scrollbackBytes ?? SCROLLBACK_BYTES);
+    this.sessions.set(id, session);
+    void session.exited.then(() => {
+      this.deps.changed(session.info());
+      this.expiries.set(id, setTimeout(() => this.forget(id), ENDED_RETENTION_MS));
+    });
+    const info = session.info();
+    this.deps.changed(info);
+    return info;
+  }
+
+  attach(id: string, sink: TerminalSink, signal: AbortSignal): Promise<number | null> {
+    return this.get(id).attach(sink, signal);
+  }
+
+  input(id: string, data: Buffer): void {
+    const session = this.get(id);
+    if (!session.running) throw new BerthError('INVALID_ARGUMENT', `terminal session ${id} has ended`);
+    session.write(data);
+  }
+
+  resize(id: string, cols: number, rows: number): void {
+    this.get(id).resize(cols, rows);
+  }
+
+  /** Hangs up the shell and forgets the session once it has ended. */
+  async close(id: string): Promise<void> {
+    const session = this.get(id);
+    await this.end(session);
+    this.forget(id);
+  }
+
+  list(containerId?: string): SessionInfo[] {
+    return [...this.sessions.values()].filter((s) => containerId === undefined || s.containerId === containerId).map((s) => s.info());
+  }
+
+  /** The container stopped or went away: its shells end with it. */
+  async endContainer(containerId: string): Promise<void> {
+    const ending = [...this.sessions.values()].filter((s) => s.containerId === containerId && s.running);
+    await Promise.all(ending.map((s) => this.end(s)));
+  }
+
+  /** Ends every session (the engine is closing). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => this.end(s)));
+    for (const id of [...this.sessions.keys()]) this.forget(id);
+  }
+
+  /** For tests and the bench: the session object itself. */
+  session(id: string): TerminalSession {
+    return this.get(id);
+  }
+
+  private async end(session: TerminalSession): Promise<void> {
+    if (!session.running) return;
+    session.close();
+    const timer = setTimeout(() => session.kill(), HANGUP_GRACE_MS);
+    await session.exited;
+    clearTimeout(timer);
+  }
+
+  private forget(id: string): void {
+    clearTimeout(this.expiries.get(id));
+    this.expiries.delete(id);
+    this.sessions.delete(id);
+  }
+
+  private get(id: string): TerminalSession {
+    const session = this.sessions.get(id);
+    if (!session) throw new BerthError('INVALID_ARGUMENT', `no such terminal session: ${id}`);
+    return session;
+  }
+
+  private runningCount(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) if (session.running) count++;
+    return count;
+  }
+
+  /** The first of SHELLS the container has, resolved inside its rootfs so an image's symlinks cannot point outside it. */
+  private async defaultShell(containerId: string): Promise<string> {
+    const { host } = this.deps;
+    const rootfs = bundlePaths(host.dataRoot, containerId).rootfs;
+    for (const shell of SHELLS) {
+      const path = await secureJoin(rootfs, shell, (p) => host.readlink(p));
+      const stat = await host.stat(path);
+      if (stat && !stat.isDirectory) return shell;
+    }
+    throw new BerthError('INVALID_ARGUMENT', `the container has no shell (${SHELLS.join(', ')}): name a command to run`);
+  }
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import type { EventPayload, StreamItem } from '../../shared/contract.js';
+import { Engine } from '../engine/engine.js';
+import { dispatch } from '../transport/dispatch.js';
+
+/** One attach: what it has received, and how it ended. */
+interface Attached {
+  text(): string;
+  bytes(): number;
+  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<void>;
+  detach(): void;
+  /** Stops taking items (emit answers false) until `release`. */
+  hold(): void;
+  release(): void;
+  result: Promise<{ exitCode: number | null }>;
+}
+
+describe('terminal sessions', () => {
+  let env: TestEngineEnv;
+  let engine: Engine;
+  let call: ReturnType<typeof engineCaller>;
+  let containerId: string;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    engine = await Engine.open(env.config);
+    call = engineCaller(engine);
+    containerId = (await call('containers.run', { image: 'hello', cmd: ['sleep', '600'], autoExpose: false })).id;
+  });
+
+  afterAll(async () => {
+    if (engine) {
+      for (const s of await call('terminal.list', {})) await call('terminal.close', { sessionId: s.id }).catch(() => {});
+      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
+      await engine.close();
+    }
+    await env?.cleanup();
+  });
+
+  function attach(sessionId: string, options: { keep?: boolean } = {}): Attached {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let held = false;
+    let releaseHeld: (() => void) | undefined;
+    const controller = new AbortController();
+    const emit = (item: unknown) => {
+      const data = Buffer.from((item as StreamItem<'terminal.attach'>).base64, 'base64');
+      received += data.length;
+      if (options.keep !== false) chunks.push(data);
+      return !held;
+    };
+    const drained = () => (held ? new Promise<void>((resolve) => (releaseHeld = resolve)) : Promise.resolve());
+    const result = dispatch(engine.api, 'terminal.attach', { sessionId }, { emit, drained, signal: controller.signal }) as Promise<{ exitCode: number | null }>;
+    // A shell may start before the runtime clears ONLCR on the container's pty, and then line ends
+    // arrive as CR CR LF: a terminal shows that as CR LF, so the tests read both alike.
+    const text = () => Buffer.concat(chunks).toString().replace(/\r+\n/g, '\n');
+    return {
+      text,
+      bytes: () => received,
+      waitFor: async (pattern, timeoutMs = 10_000) => {
+        const deadline = Date.now() + timeoutMs;
+        const matches = () => (typeof pattern === 'string' ? text().includes(pattern) : pattern.test(text()));
+        while (!matches()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pattern)}; got ${JSON.stringify(text().slice(-500))}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+      detach: () => controller.abort(),
+      hold: () => {
+        held = true;
+      },
+      release: () => {
+        held = false;
+        releaseHeld?.();
+      },
+      result,
+    };
+  }
+
+  const type = (sessionId: string, text: string) => call('terminal.input', { sessionId, base64: Buffer.from(text).toString('base64') });
+
+  it('runs the default shell, echoes, resizes, and ends with the shell exit code', async () => {
+    const events: EventPayload<'terminals.changed'>[] = [];
+    const onEvent = (name: string, payload: unknown) => name === 'terminals.changed' && events.push(payload as EventPayload<'terminals.changed'>);
+    engine.on('event', onEvent);
+    const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
+    // hello is busybox: no bash, so sh.
+    expect(session).toMatchObject({ containerId, command: ['/bin/sh'], exitCode: null });
+    const term = attach(session.id);
+    await type(session.id, 'echo $((6*7))\r');
+    await term.waitFor(/\n42\n/);
+    await call('terminal.resize', { sessionId: session.id, cols: 123, rows: 45 });
+    await type(session.id, 'stty size\r');
+    await term.waitFor('45 123');
+    await type(session.id, 'exit 3\r');
+    expect(await term.result).toEqual({ exitCode: 3 });
+    await waitFor('exit event', async () => events, (e) => e.some((p) => p.session.id === session.id && p.session.exitCode === 3));
+    expect(events[0]?.session).toMatchObject({ id: session.id, exitCode: null });
+    engine.off('event', onEvent);
+    expect((await call('terminal.list', { containerId })).find((s) => s.id === session.id)?.exitCode).toBe(3);
+    await call('terminal.close', { sessionId: session.id });
+    expect((await call('terminal.list', {})).some((s) => s.id === session.id)).toBe(false);
+  });
+
+  it('keeps running after a detach and replays the scrollback on re-attach', async () => {
+    const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
+    const first = attach(session.id);
+    await type(session.id, 'echo first-$((1+1))\r');
+    await first.waitFor('first-2');
+    first.detach();
+    expect(await first.result).toEqual({ exitCode: null });
+    // Output while nobody watches goes to the scrollback.
+    await type(session.id, 'echo unseen-$((2+2))\r');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = attach(session.id);
+    await second.waitFor('first-2');
+    await second.waitFor('unseen-4');
+    await type(session.id, 'echo again-$((3+3))\r');
+    await second.waitFor('again-6');
+    // Two readers at once both see new output.
+    const third = attach(session.id);
+    await type(session.id, 'echo both-$((4+4))\r');
+    await second.waitFor('both-8');
+    await third.waitFor('both-8');
+    await call('terminal.close', { sessionId: session.id });
+    expect((await second.result).exitCode).not.toBeNull();
+    expect((await third.result).exitCode).not.toBeNull();
+  });
+
+  it('reports a command that does not exist as 127', async () => {
+    const session = await call('terminal.open', { id: containerId, command: ['no-such-shell'], cols: 80, rows: 24 });
+    const term = attach(session.id);
+    expect(await term.result).toEqual({ exitCode: 127 });
+    expect(term.text()).toMatch(/no-such-shell/);
+  });
+
+  it('ends the sessions of a container that stops', async () => {
+    const other = await call('containers.run', { image: 'hello', cmd: ['sleep', '600'], autoExpose: false });
+    const sessions = await Promise.all([0, 1].map(() => call('terminal.open', { id: other.id, cols: 80, rows: 24 })));
+    const terms = sessions.map((s) => attach(s.id));
+    await type(sessions[0]!.id, 'echo ready\r');
+    await terms[0]!.waitFor('ready');
+    await call('containers.stop', { id: other.id, timeout: 1 });
+    for (const term of terms) expect((await term.result).exitCode).not.toBeNull();
+    await waitFor('sessions ended', () => call('terminal.list', { containerId: other.id }), (list) => list.every((s) => s.exitCode !== null));
+    await expect(call('terminal.open', { id: other.id, cols: 80, rows: 24 })).rejects.toMatchObject({ code: 'CONTAINER_NOT_RUNNING' });
+    await call('containers.remove', { id: other.id, force: true });
+  });
+
+  it('pauses the pty for a backed-up reader and keeps memory bounded under a flood', async () => {
+    const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
+    const state = engine.terminals.session(session.id);
+    const term = attach(session.id, { keep: false });
+    await type(session.id, 'echo go\r');
+    await waitFor('prompt', async () => term.bytes(), (n) => n > 0);
+    global.gc?.();
+    const before = process.memoryUsage();
+    term.hold();
+    const floodBytes = 50_000_000;
+    await type(session.id, `head -c ${floodBytes} /dev/zero | tr '\\0' x; echo; echo flood-done\r`);
+    await waitFor('pause', async () => state.isPaused, (paused) => paused);
+    const whileHeld = term.bytes();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Paused: nothing more reaches the reader, and the shell is held back rather than buffered.
+    expect(term.bytes() - whileHeld).toBeLessThan(2 * 1024 * 1024);
+    expect(state.pauses).toBeGreaterThan(0);
+    // Detached: the engine reads on into the bounded scrollback.
+    term.detach();
+    await term.result;
+    const watcher = attach(session.id);
+    await watcher.waitFor('flood-done', 60_000);
+    const after = process.memoryUsage();
+    const growth = (after.rss - before.rss) / 2 ** 20;
+    const arrayGrowth = (after.arrayBuffers - before.arrayBuffers) / 2 ** 20;
+    expect(growth).toBeLessThan(64);
+    expect(arrayGrowth).toBeLessThan(64);
+    // The re-attached reader got the scrollback (bounded), not all 50 MB.
+    expect(watcher.bytes()).toBeLessThan(8 * 1024 * 1024);
+    await call('terminal.close', { sessionId: session.id });
+  });
+
+  it('runs 20 sessions over 3 containers at once, each echoing its own answer', async () => {
+    const extra = await Promise.all([0, 1].map(() => call('containers.run', { image: 'hello', cmd: ['sleep', '600'], autoExpose: false })));
+    const containers = [containerId, ...extra.map((c) => c.id)];
+    const sessions = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => call('terminal.open', { id: containers[i % containers.length]!, cols: 80, rows: 24 })),
+    );
+    const terms = sessions.map((s) => attach(s.id));
+    await Promise.all(sessions.map((s, i) => type(s.id, `echo answer-$((${i}*1000+7))\r`)));
+    await Promise.all(terms.map((t, i) => t.waitFor(`answer-${i * 1000 + 7}\n`, 20_000)));
+    for (const [i, t] of terms.entries()) {
+      for (let j = 0; j < 20; j++) if (j !== i) expect(t.text()).not.toContain(`answer-${j * 1000 + 7}\n`);
+    }
+    await Promise.all(sessions.map((s) => call('terminal.close', { sessionId: s.id })));
+    for (const c of extra) await call('containers.remove', { id: c.id, force: true });
+  });
+});
