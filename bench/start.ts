@@ -20,7 +20,7 @@ import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
 import { captureMachineState, machineChanges, restoreMachineState } from './machine-state.js';
-import { ensureCommands, findCommand } from './system-packages.js';
+import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked, type CommandResult } from './timed-command.js';
 
 const IMAGE = 'berth-bench/busybox:latest';
@@ -219,18 +219,7 @@ async function measureRounds(
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
-  await ensureCommands(
-    [
-      { command: 'dockerd', debianPackage: 'docker.io' },
-      { command: 'skopeo', debianPackage: 'skopeo' },
-      { command: 'umoci', debianPackage: 'umoci' },
-      { command: 'busybox', debianPackage: 'busybox-static' },
-      { command: 'runc', debianPackage: 'runc' },
-      { command: 'ip', debianPackage: 'iproute2' },
-      { command: 'iptables', debianPackage: 'iptables' },
-    ],
-    log,
-  );
+  await ensureCommands([...DOCKER_BENCH_COMMANDS, { command: 'iptables', debianPackage: 'iptables' }], log);
   const dockerdPath = (await findCommand('dockerd'))!;
   // The CLI from the same package as dockerd (docker.io puts it in /usr/bin), not whatever is first on PATH.
   const dockerCli = (await access('/usr/bin/docker').then(() => '/usr/bin/docker', () => undefined)) ?? (await findCommand('docker'));

@@ -14,6 +14,16 @@ export interface Needed {
 const SYSTEM_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 
 /** The command's path on PATH or in the usual system directories (root's sbin may be off a CI PATH). */
+/** What every side-by-side bench with dockerd needs: the rival, the image tools, runc and iproute2. */
+export const DOCKER_BENCH_COMMANDS: readonly Needed[] = [
+  { command: 'dockerd', debianPackage: 'docker.io' },
+  { command: 'skopeo', debianPackage: 'skopeo' },
+  { command: 'umoci', debianPackage: 'umoci' },
+  { command: 'busybox', debianPackage: 'busybox-static' },
+  { command: 'runc', debianPackage: 'runc' },
+  { command: 'ip', debianPackage: 'iproute2' },
+];
+
 export async function findCommand(command: string): Promise<string | undefined> {
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...SYSTEM_DIRS];
   for (const dir of dirs) {

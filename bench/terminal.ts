@@ -21,7 +21,7 @@ import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { captureMachineState, machineChanges, restoreMachineState } from './machine-state.js';
-import { ensureCommands, findCommand } from './system-packages.js';
+import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked } from './timed-command.js';
 
 const IMAGE = 'berth-bench/busybox:latest';
@@ -211,17 +211,7 @@ function table(rows: readonly Result[]): string {
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
-  await ensureCommands(
-    [
-      { command: 'dockerd', debianPackage: 'docker.io' },
-      { command: 'skopeo', debianPackage: 'skopeo' },
-      { command: 'umoci', debianPackage: 'umoci' },
-      { command: 'busybox', debianPackage: 'busybox-static' },
-      { command: 'runc', debianPackage: 'runc' },
-      { command: 'ip', debianPackage: 'iproute2' },
-    ],
-    log,
-  );
+  await ensureCommands(DOCKER_BENCH_COMMANDS, log);
   await access(BERTH_CLI).catch(() => {
     throw new Error(`${BERTH_CLI} is missing: run npm run build first`);
   });
