@@ -3,9 +3,8 @@ import { IconButton } from '../components/icon-button.js';
 import { LogsIcon, PlayIcon, RestartIcon, StopIcon, TerminalIcon, TrashIcon } from '../components/icons.js';
 import { removeContainer, restartContainer, startContainer, stopContainer } from '../store/container-commands.js';
 import { useNotices } from '../store/notices-store.js';
+import { useTerminals } from '../store/terminals-store.js';
 import { useUi } from '../store/ui-store.js';
-
-const notYet = async () => {};
 
 /** A row's actions. Start and Stop share one place, so the row keeps its shape as the state flips. */
 export function ContainerActions({ container }: { container: Container }) {
@@ -21,7 +20,13 @@ export function ContainerActions({ container }: { container: Container }) {
       )}
       <IconButton label="Restart" icon={<RestartIcon />} onAction={() => restartContainer(id)} onError={report('Restart')} />
       <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs(id)} />
-      <IconButton label="Terminal" icon={<TerminalIcon />} onAction={notYet} unavailable="terminals arrive in a later version" />
+      <IconButton
+        label="Terminal"
+        icon={<TerminalIcon />}
+        onAction={() => useTerminals.getState().openFor(id)}
+        onError={report('Open a terminal in')}
+        unavailable={running ? undefined : 'start the container first'}
+      />
       <IconButton
         label="Remove"
         icon={<TrashIcon />}

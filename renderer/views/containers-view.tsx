@@ -7,6 +7,8 @@ import { useUi } from '../store/ui-store.js';
 import { ContainerRow } from './container-row.js';
 import { LogsPanel } from './logs-panel.js';
 import { Notices } from './notices.js';
+import { TerminalPanel } from './terminal-panel.js';
+import { useTerminals } from '../store/terminals-store.js';
 
 /** The ids to show: all of them, or those whose name, image or id matches the filter. */
 function useVisibleIds(filter: string): string[] {
@@ -51,6 +53,7 @@ export function ContainersView() {
   const total = useContainers((s) => s.order.length);
   const filter = useUi((s) => s.filter);
   const logsOf = useUi((s) => s.logsOf);
+  const terminals = useTerminals((s) => s.tabs.length > 0);
   const ids = useVisibleIds(filter);
   const openRun = useUi((s) => s.openRun);
 
@@ -72,7 +75,7 @@ export function ContainersView() {
         </div>
       </header>
       <Notices />
-      <div className={`view-body ${logsOf ? 'with-panel' : ''}`}>
+      <div className={`view-body ${logsOf || terminals ? 'with-panel' : ''}`}>
         {loaded && total === 0 ? (
           <EmptyState
             icon={<BoxIcon />}
@@ -134,6 +137,7 @@ export function ContainersView() {
           </div>
         )}
         {logsOf && <LogsPanel key={logsOf} id={logsOf} />}
+        {terminals && <TerminalPanel />}
       </div>
     </section>
   );

@@ -38,7 +38,8 @@ function securityHeaders(origin: string): Record<string, string> {
     'Content-Security-Policy': [
       "default-src 'self'",
       "script-src 'self'",
-      "style-src 'self'",
+      // xterm.js sizes and colours its cells through <style> elements it writes at run time; scripts stay 'self' only.
+      "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data:",
       `connect-src 'self' ${wsOrigin}`,
       "object-src 'none'",

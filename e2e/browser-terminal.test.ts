@@ -1,0 +1,143 @@
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { berth, stopServe } from './fixtures/berth-cli.js';
+import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
+import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+
+const NAME = 'term-1';
+
+describe('the Terminal panel in the browser: xterm.js on an engine session', { timeout: 180_000 }, () => {
+  let env: TestEngineEnv;
+  let serve: WebServe;
+  let browser: Browser;
+  let page: Page;
+  let shots: Screenshots;
+  const cspViolations: string[] = [];
+
+  const row = (): Locator => page.getByRole('row').filter({ has: page.getByText(NAME, { exact: true }) });
+  const panel = (): Locator => page.getByRole('region', { name: 'Terminal' });
+  const screen = (): Locator => panel().locator('.terminal-screen:visible');
+
+  /** The lines the visible terminal shows, as text. */
+  async function lines(): Promise<string[]> {
+    return screen()
+      .locator('.xterm-rows > div')
+      .evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()));
+  }
+
+  async function waitForLine(matches: (line: string) => boolean, what: string): Promise<void> {
+    for (const deadline = Date.now() + 15_000; ; ) {
+      if ((await lines()).some(matches)) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await lines())}`);
+      await page.waitForTimeout(50);
+    }
+  }
+
+  async function type(text: string): Promise<void> {
+    await screen().click();
+    await page.keyboard.type(text);
+    await page.keyboard.press('Enter');
+  }
+
+  async function size(): Promise<{ cols: number; rows: number }> {
+    const cols = Number(await screen().getAttribute('data-cols'));
+    const rows = Number(await screen().getAttribute('data-rows'));
+    return { cols, rows };
+  }
+
+  /** `stty size` in the shell answers the size the panel shows. */
+  async function expectShellSize(): Promise<{ cols: number; rows: number }> {
+    const { cols, rows } = await size();
+    expect(cols).toBeGreaterThan(10);
+    expect(rows).toBeGreaterThan(3);
+    await type('stty size');
+    await waitForLine((line) => line.trim() === `${rows} ${cols}`, `stty size ${rows} ${cols}`);
+    return { cols, rows };
+  }
+
+  /** How many sessions the engine has running, asked over the API as the page does. */
+  async function runningSessions(): Promise<number> {
+    const token = new URL(serve.url).searchParams.get('token') ?? '';
+    const ws = new WebSocket(`${serve.origin.replace('http:', 'ws:')}/api?token=${token}`, { origin: serve.origin });
+    try {
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const answer = new Promise<{ result: { exitCode: number | null }[] }>((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)))));
+      ws.send(JSON.stringify({ id: 1, method: 'terminal.list', params: {} }));
+      return (await answer).result.filter((s) => s.exitCode === null).length;
+    } finally {
+      ws.close();
+    }
+  }
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    serve = await startWebServe(env.env);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    shots = await Screenshots.create('terminal');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) {
+      await berth(env.env, ['rm', '-f', NAME]);
+      await stopServe(serve.child);
+    }
+    await env?.cleanup();
+  });
+
+  it('opens a shell, follows resizes, detaches and reattaches with the earlier output, and shows the exit code', async () => {
+    expect((await berth(env.env, ['run', '-d', '--name', NAME, 'hello'])).code).toBe(0);
+    await page.goto(serve.url);
+    await row().getByText('Running', { exact: true }).waitFor();
+
+    // Terminal → a tab with a shell; what is typed runs there.
+    await row().getByRole('button', { name: 'Terminal' }).click();
+    await panel().getByRole('tab', { name: NAME }).waitFor();
+    await screen().locator('.xterm-rows').waitFor();
+    await type('echo $((6*7))');
+    await waitForLine((line) => line.trim() === '42', '42');
+    await shots.take(page, 'echo');
+
+    // The shell's size follows the window.
+    const before = await expectShellSize();
+    await page.setViewportSize({ width: 960, height: 640 });
+    await expect.poll(async () => JSON.stringify(await size())).not.toBe(JSON.stringify(before));
+    const after = await expectShellSize();
+    expect(after.cols).toBeLessThan(before.cols);
+    await shots.take(page, 'resized');
+
+    // Closing the tab detaches; the session is still there, and reopening replays its output.
+    await type('echo marker-$((40+2))');
+    await waitForLine((line) => line.trim() === 'marker-42', 'marker-42');
+    await panel().getByRole('button', { name: `Close tab ${NAME}` }).click();
+    await panel().waitFor({ state: 'detached' });
+    await row().getByRole('button', { name: 'Terminal' }).click();
+    await panel().getByRole('tab', { name: NAME }).waitFor();
+    await waitForLine((line) => line.trim() === 'marker-42', 'the replayed marker-42');
+    await type('echo again-$((5*5))');
+    await waitForLine((line) => line.trim() === 'again-25', 'again-25');
+    await shots.take(page, 'reattached');
+
+    // The shell's exit code is shown and the tab stays.
+    await type('exit 3');
+    await waitForLine((line) => line.includes('[process exited with code 3]'), 'the exit code');
+    await panel().getByRole('tab', { name: `${NAME} · exited` }).waitFor();
+    await shots.take(page, 'exited');
+
+    // Close session on a second, new session ends it in the engine.
+    await row().getByRole('button', { name: 'Terminal' }).click();
+    await panel().getByRole('tab', { name: `${NAME} (2)` }).waitFor();
+    expect(await runningSessions()).toBe(1);
+    await panel().getByRole('button', { name: 'Close session' }).click();
+    await panel().getByRole('tab', { name: `${NAME} (2)` }).waitFor({ state: 'detached' });
+    await panel().getByRole('tab', { name: NAME }).waitFor();
+    await expect.poll(runningSessions).toBe(0);
+
+    expect(cspViolations).toEqual([]);
+  });
+});
