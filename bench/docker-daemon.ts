@@ -20,6 +20,8 @@ export interface DockerDaemon {
   readonly cgroupParent: string;
   /** Runs the docker CLI against this daemon and times it. */
   cli(args: readonly string[], timeoutMs?: number): Promise<CommandResult>;
+  /** `docker load -i ARCHIVE`; throws with docker's own complaint when it fails. */
+  load(archive: string): Promise<void>;
   /** One HTTP call to the daemon's API socket. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }>;
   /** `docker run -d` without the CLI: create then start over the socket; returns the id and the time. */
@@ -177,6 +179,10 @@ export async function startDockerDaemon(options: DockerDaemonOptions): Promise<D
       version: `dockerd ${version.Version} (API ${version.ApiVersion}); CLI: ${cliVersion}`,
       cgroupParent,
       cli: (args, timeoutMs) => timeCommand([cliPath, ...args], { env: cliEnv, timeoutMs }),
+      load: async (archive) => {
+        const loaded = await timeCommand([cliPath, 'load', '-i', archive], { env: cliEnv, timeoutMs: 120_000 });
+        if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr.trim()}`);
+      },
       api,
       async apiRun(image, cmd, name) {
         const startedAt = performance.now();

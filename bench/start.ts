@@ -245,8 +245,7 @@ async function main(): Promise<number> {
 
     log('starting a dockerd of its own');
     docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
-    const loaded = await docker.cli(['load', '-i', archives.dockerArchive], 120_000);
-    if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr.trim()}`);
+    await docker.load(archives.dockerArchive);
     const measures = dockerMeasures(docker);
 
     let berthImage = '';

@@ -228,8 +228,7 @@ async function main(): Promise<number> {
     const archives = await prepareImage(workDir);
     log('starting a dockerd and a Berth engine of their own');
     docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
-    const loaded = await docker.cli(['load', '-i', archives.dockerArchive], 120_000);
-    if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr.trim()}`);
+    await docker.load(archives.dockerArchive);
     berth = await startBerthEngine(workDir, log);
     const berthLoad = await berth.cli(['load', '-i', archives.ociArchive], 120_000);
     const berthImage = /Loaded image: (\S+)/.exec(berthLoad.stdout)?.[1];

@@ -1,9 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveWeb, type WebServer } from '../electron/transport/web/web-server.js';
-import type { SystemInfo } from '../shared/contract.js';
 import { Container, type ContainerStats } from '../shared/containers.js';
-import { FakeEngine, launchChromium, RENDERER_DIR, requireBuild, Screenshots } from './fixtures/browser.js';
+import { fakeSystemInfo, FakeEngine, launchChromium, RENDERER_DIR, requireBuild, Screenshots } from './fixtures/browser.js';
 
 const COUNT = 300;
 const RENDER_BUDGET_MS = 50;
@@ -37,16 +36,7 @@ function syntheticContainers(): Container[] {
   });
 }
 
-const INFO: SystemInfo = {
-  version: '0.1.0',
-  host: 'local',
-  runtime: { name: 'runc', version: '1.1.5', binary: '/usr/sbin/runc' },
-  home: '/root/.berth',
-  ports: { autoExpose: true, publishIp: '127.0.0.1' },
-  containers: { running: 200, total: COUNT },
-  images: 2,
-  warnings: [],
-};
+const INFO = fakeSystemInfo({ containers: { running: 200, total: COUNT }, images: 2 });
 
 // Runs in the page before its scripts: stamps the arrival of every WebSocket message, so the test
 // can time "message in → DOM updated" inside the browser, free of the test's own latency.

@@ -1,10 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveWeb, type WebServer } from '../electron/transport/web/web-server.js';
-import type { SystemInfo } from '../shared/contract.js';
 import { Container } from '../shared/containers.js';
 import { Image, type PullProgress } from '../shared/images.js';
-import { FakeEngine, launchChromium, RENDERER_DIR, requireBuild, Screenshots } from './fixtures/browser.js';
+import { fakeSystemInfo, FakeEngine, launchChromium, RENDERER_DIR, requireBuild, Screenshots } from './fixtures/browser.js';
 
 // The states a real engine shows only for an instant (a pull half done) or only when something is
 // wrong (a warning, the engine gone), held still by a fake engine so they can be seen and checked.
@@ -32,16 +31,11 @@ function container(name: string, imageName: string, running: boolean, minutesAgo
   });
 }
 
-const INFO: SystemInfo = {
-  version: '0.1.0',
-  host: 'local',
-  runtime: { name: 'runc', version: '1.1.5', binary: '/usr/sbin/runc' },
-  home: '/root/.berth',
-  ports: { autoExpose: true, publishIp: '127.0.0.1' },
+const INFO = fakeSystemInfo({
   containers: { running: 1, total: 2 },
   images: 1,
   warnings: ['iptables is missing, so containers have no outbound network: install iptables and restart the engine'],
-};
+});
 
 /** A pull that stops half way until the test lets it finish. */
 function heldPull() {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
-import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { httpGet } from '../../e2e/fixtures/ports.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
@@ -35,10 +35,7 @@ describe('engine on Linux with runc', () => {
   });
 
   afterAll(async () => {
-    if (engine) {
-      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
-      await engine.close();
-    }
+    if (engine) await closeTestEngine(engine);
     await registry?.stop();
     await layout?.remove();
     await env?.cleanup();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineCaller } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.js';
 import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { ExecOutput } from '../../shared/terminals.js';
@@ -19,10 +19,7 @@ describe('containers.exec', () => {
   });
 
   afterAll(async () => {
-    if (engine) {
-      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
-      await engine.close();
-    }
+    if (engine) await closeTestEngine(engine);
     await env?.cleanup();
   });
 

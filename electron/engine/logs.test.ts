@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from './engine.js';
@@ -27,10 +27,7 @@ describe('container logs', () => {
   });
 
   afterAll(async () => {
-    if (engine) {
-      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
-      await engine.close();
-    }
+    if (engine) await closeTestEngine(engine);
     await env?.cleanup();
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
-import { engineCaller } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixtures/ports.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
@@ -30,10 +30,7 @@ describe('publishing ports: user, auto_expose, auto_remap', () => {
   });
 
   afterAll(async () => {
-    if (engine) {
-      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
-      await engine.close();
-    }
+    if (engine) await closeTestEngine(engine);
     await registry?.stop();
     await layout?.remove();
     await env?.cleanup();
@@ -106,7 +103,8 @@ describe('publishing ports: user, auto_expose, auto_remap', () => {
     const implicit = await Promise.all([call('containers.run', { image: web }), call('containers.run', { image: web })]);
     expect(implicit.map((c) => c.ports[0]!.source).sort()).toEqual(['auto_expose', 'auto_remap']);
     for (const c of implicit) expect(await httpGet(env.publishIp, c.ports[0]!.hostPort)).toBe('published page\n');
-    for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
+    for (const c of implicit) await call('containers.remove', { id: c.id, force: true });
+    for (const r of results) if (r.status === 'fulfilled') await call('containers.remove', { id: r.value.id, force: true });
   });
 
   it('refuses -p with --network host and malformed specs before making anything', async () => {

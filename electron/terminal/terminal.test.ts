@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { EventPayload, StreamItem } from '../../shared/contract.js';
 import { Engine } from '../engine/engine.js';
@@ -33,8 +33,7 @@ describe('terminal sessions', () => {
   afterAll(async () => {
     if (engine) {
       for (const s of await call('terminal.list', {})) await call('terminal.close', { sessionId: s.id }).catch(() => {});
-      for (const c of await call('containers.list', { all: true })) await call('containers.remove', { id: c.id, force: true });
-      await engine.close();
+      await closeTestEngine(engine);
     }
     await env?.cleanup();
   });
