@@ -74,7 +74,7 @@ describe('the Terminal panel in the browser: xterm.js on an engine session', { t
     env = await makeTestEngineEnv();
     serve = await startWebServe(env.env);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
@@ -90,7 +90,7 @@ describe('the Terminal panel in the browser: xterm.js on an engine session', { t
     await env?.cleanup();
   });
 
-  it('opens a shell, follows resizes, detaches and reattaches with the earlier output, and shows the exit code', async () => {
+  it('opens a shell, copies and pastes, follows resizes, detaches and reattaches with the earlier output, and shows the exit code', async () => {
     expect((await berth(env.env, ['run', '-d', '--name', NAME, 'hello'])).code).toBe(0);
     await page.goto(serve.url);
     await row().getByText('Running', { exact: true }).waitFor();
@@ -102,6 +102,20 @@ describe('the Terminal panel in the browser: xterm.js on an engine session', { t
     await type('echo $((6*7))');
     await waitForLine((line) => line.trim() === '42', '42');
     await shots.take(page, 'echo');
+
+    // Copy and paste: Ctrl+Shift+C takes the selection (a double-clicked word), Ctrl+Shift+V types the clipboard.
+    const answer = screen().locator('.xterm-rows > div').filter({ hasText: /^42\s*$/ }).last();
+    // xterm's screen layer takes the mouse above its rows, so the click goes to where the row is.
+    const box = (await answer.boundingBox())!;
+    await page.mouse.dblclick(box.x + 4, box.y + box.height / 2);
+    await page.keyboard.press('Control+Shift+C');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('42');
+    await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((7*8))'));
+    await page.keyboard.press('Control+Shift+V');
+    // The clipboard is read asynchronously: Enter only once the pasted text is on the line.
+    await waitForLine((line) => line.endsWith('# echo pasted-$((7*8))'), 'the pasted text');
+    await page.keyboard.press('Enter');
+    await waitForLine((line) => line.trim() === 'pasted-56', 'the pasted command run');
 
     // The shell's size follows the window.
     const before = await expectShellSize();

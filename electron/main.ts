@@ -14,6 +14,7 @@ const RENDERER = new URL('../renderer/index.html', import.meta.url);
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 const isExternal = (url: string) => /^https?:\/\//i.test(url);
 const isRenderer = (url: string) => url.split(/[?#]/)[0] === RENDERER.href;
+const CLIPBOARD_PERMISSIONS = new Set(['clipboard-read', 'clipboard-sanitized-write']);
 
 function openWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
   // A packaged app carries the hello image next to itself, not in the source tree.
   if (app.isPackaged && !process.env.BERTH_RESOURCES) process.env.BERTH_RESOURCES = process.resourcesPath;
   await app.whenReady();
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  // The terminal's copy and paste keys use the clipboard; nothing else is granted, and only to our own page.
+  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) =>
+    callback(CLIPBOARD_PERMISSIONS.has(permission) && isRenderer(contents.getURL())),
+  );
 
   let engine: Engine;
   let socket: SocketServer;

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { Button } from '../components/button.js';
 import { EmptyState } from '../components/empty-state.js';
 import { BoxIcon, PlayIcon, SearchIcon } from '../components/icons.js';
@@ -7,8 +7,10 @@ import { useUi } from '../store/ui-store.js';
 import { ContainerRow } from './container-row.js';
 import { LogsPanel } from './logs-panel.js';
 import { Notices } from './notices.js';
-import { TerminalPanel } from './terminal-panel.js';
 import { useTerminals } from '../store/terminals-store.js';
+
+// xterm.js is most of the app's code: it loads the first time a terminal opens.
+const TerminalPanel = lazy(() => import('./terminal-panel.js').then((module) => ({ default: module.TerminalPanel })));
 
 /** The ids to show: all of them, or those whose name, image or id matches the filter. */
 function useVisibleIds(filter: string): string[] {
@@ -137,7 +139,11 @@ export function ContainersView() {
           </div>
         )}
         {logsOf && <LogsPanel key={logsOf} id={logsOf} />}
-        {terminals && <TerminalPanel />}
+        {terminals && (
+          <Suspense fallback={null}>
+            <TerminalPanel />
+          </Suspense>
+        )}
       </div>
     </section>
   );

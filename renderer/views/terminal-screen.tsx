@@ -78,6 +78,26 @@ function encodeBase64(bytes: Uint8Array): string {
 const utf8 = new TextEncoder();
 
 /**
+ * Ctrl+Shift+C copies the selection and Ctrl+Shift+V pastes, as in Linux and Windows terminals;
+ * plain Ctrl+C and Ctrl+V stay the shell's. (On macOS, Cmd+C and Cmd+V already reach xterm's own
+ * copy and paste.) Returns false for the keys it took, so xterm does not send them on.
+ */
+function clipboardKey(term: Terminal, event: KeyboardEvent): boolean {
+  if (!event.ctrlKey || !event.shiftKey || event.altKey || event.metaKey) return true;
+  if (event.code !== 'KeyC' && event.code !== 'KeyV') return true;
+  event.preventDefault();
+  if (event.type !== 'keydown') return false;
+  if (event.code === 'KeyC') {
+    const selection = term.getSelection();
+    if (selection) navigator.clipboard.writeText(selection).catch(() => {});
+  } else {
+    // term.paste honours bracketed paste mode and sends line ends as the shell expects.
+    navigator.clipboard.readText().then((text) => term.paste(text), () => {});
+  }
+  return false;
+}
+
+/**
  * One session on screen. Output goes to xterm as bytes, never decoded here, so a character split
  * across chunks arrives whole; typed text goes back as its UTF-8 bytes. Unmounting detaches: the
  * session keeps running in the engine, and the next attach replays its scrollback.
@@ -112,6 +132,7 @@ export function TerminalScreen({ sessionId, visible }: { sessionId: string; visi
       if (bytes.length > 0) client.call('terminal.input', { sessionId, base64: encodeBase64(bytes) }).catch(() => {});
     };
     const typed = term.onData((data) => send(utf8.encode(data)));
+    term.attachCustomKeyEventHandler((event) => clipboardKey(term, event));
     // Some mouse reports are bytes above 127 that are not UTF-8: sent as they are.
     const binary = term.onBinary((data) => send(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
 
