@@ -109,8 +109,8 @@ describe('the Terminal panel in the browser: xterm.js on an engine session', { t
     const box = (await answer.boundingBox())!;
     await page.mouse.dblclick(box.x + 4, box.y + box.height / 2);
     await page.keyboard.press('Control+Shift+C');
-    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe('42');
-    await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((7*8))'));
+    await expect.poll(() => page.evaluate<string>('navigator.clipboard.readText()')).toBe('42');
+    await page.evaluate("navigator.clipboard.writeText('echo pasted-$((7*8))')");
     await page.keyboard.press('Control+Shift+V');
     // The clipboard is read asynchronously: Enter only once the pasted text is on the line.
     await waitForLine((line) => line.endsWith('# echo pasted-$((7*8))'), 'the pasted text');
