@@ -267,7 +267,7 @@ async function main(): Promise<void> {
       { hostIp: '127.0.0.1', hostPort: 0, guestPort: ECHO_PORT, protocol: 'tcp' },
     ]);
     if (!reserved.ok) throw new Error(`Berth's relay could not reserve: ${reserved.failure.message}`);
-    await relay.activate('bench', ns.address);
+    await relay.activate('bench', { address: ns.address, port: 'guest' });
     const [berthIperf, berthEcho] = reserved.hostPorts as [number, number];
 
     const proxyCpu = async () => {

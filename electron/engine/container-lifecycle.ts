@@ -93,7 +93,7 @@ export class ContainerLifecycle {
       const supervisor = startSupervisor(host, runtime, container.id, paths, this.deps.logLimits);
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForStart(supervisor, paths);
-      if (net.mode === 'bridge') await ports.activate(container.id, net.address);
+      if (net.mode === 'bridge') await ports.activate(container.id, net.address, mappings);
       const running: Container = {
         ...container,
         network: net,
@@ -166,7 +166,7 @@ export class ContainerLifecycle {
     if (state && state.status !== 'stopped') {
       if (!this.exits.has(container.id)) this.watchExit(container.id, this.pollExit(paths));
       const { mappings, problems } = await this.deps.ports.readopt(container);
-      await this.deps.ports.activate(container.id, container.network.address);
+      await this.deps.ports.activate(container.id, container.network.address, mappings);
       await this.record({ ...container, ports: mappings, state: { ...container.state, error: problems.join('; ') } });
       return 'running';
     }

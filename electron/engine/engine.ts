@@ -67,7 +67,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const network = new BridgeNetwork(host, config.bridge);
     const warnings = await network.setUp();
     const relay = await WorkerPortRelay.start();
-    const ports = new PortPublisher(relay, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
+    const ports = new PortPublisher(relay, host, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
     let engine: Engine | undefined;
     const terminals = new TerminalSessions({
       host, runtime, launcher: ptyLauncher,

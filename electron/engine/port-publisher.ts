@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Container } from '../../shared/containers.js';
 import type { PortMapping } from '../../shared/ports.js';
+import type { Host } from '../host/host.js';
 import { planPorts, type PlannedPort } from '../ports/plan-ports.js';
 import type { PortRelay, PortReservation, ReserveFailure } from '../ports/port-relay.js';
 import { parsePublishSpec } from '../ports/publish-spec.js';
@@ -29,8 +30,12 @@ export function parsePublishSpecs(container: Pick<Container, 'spec'>) {
  * implicit ones 1:1 when free and remapped when not. The relay's bound socket is the reservation.
  */
 export class PortPublisher {
+  /** The mappings of each container whose ports the host opened, to close them again on release. */
+  private readonly opened = new Map<string, readonly PortMapping[]>();
+
   constructor(
     private readonly relay: PortRelay,
+    private readonly host: Host,
     private readonly settings: PortSettings,
     /** Containers whose ports are held, to name the holder of a busy port. */
     private readonly holders: () => Container[],
@@ -77,12 +82,18 @@ export class PortPublisher {
     return { mappings, problems };
   }
 
-  activate(id: string, address: string): Promise<void> {
-    return this.relay.activate(id, address);
+  /** Forwards the reserved ports to the container at `address`, by whatever path the host gives. */
+  async activate(id: string, address: string, mappings: readonly PortMapping[]): Promise<void> {
+    if (mappings.length === 0) return;
+    this.opened.set(id, mappings);
+    await this.relay.activate(id, await this.host.openPorts(address, mappings));
   }
 
-  release(id: string): Promise<void> {
-    return this.relay.release(id);
+  async release(id: string): Promise<void> {
+    await this.relay.release(id);
+    const mappings = this.opened.get(id);
+    this.opened.delete(id);
+    if (mappings) await this.host.closePorts(mappings);
   }
 
   private async bind(owner: string, port: PlannedPort): Promise<PortMapping> {

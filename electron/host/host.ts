@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { PortMapping } from '../../shared/ports.js';
 
 /** Result of a command that ran to completion. */
 export interface ExecResult {
@@ -42,6 +43,16 @@ export interface FileStat {
 }
 
 /**
+ * Where the port relay connects for a container's published ports: an address, and at each port
+ * either the container's own port (`guest`) or the host port's number (`host`, for a forward that
+ * maps each host port number on to its container).
+ */
+export interface PortPath {
+  address: string;
+  port: 'guest' | 'host';
+}
+
+/**
  * Where Linux runs. The only seam that knows a local Linux host from a WSL2 distro:
  * everything above it speaks in Linux argv and Linux paths.
  */
@@ -64,4 +75,12 @@ export interface Host {
   mkdir(path: string): Promise<void>;
   /** Removes a file or a tree; a missing path is not an error. */
   remove(path: string): Promise<void>;
+  /**
+   * Makes a container's published ports reachable from the engine's machine and says where the
+   * relay connects: on Linux the container's own address; in WSL the VM's address, where the distro
+   * forwards each host port number on to the container.
+   */
+  openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath>;
+  /** Undoes openPorts for these mappings; idempotent. */
+  closePorts(mappings: readonly PortMapping[]): Promise<void>;
 }

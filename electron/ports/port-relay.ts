@@ -1,4 +1,5 @@
 import type { PortProtocol } from '../../shared/ports.js';
+import type { PortPath } from '../host/host.js';
 
 /** One host port to hold for a container, and the guest port it forwards to. hostPort 0 asks for any free port. */
 export interface PortReservation {
@@ -28,10 +29,10 @@ export interface PortRelay {
    */
   reserve(owner: string, ports: PortReservation[]): Promise<{ ok: true; hostPorts: number[] } | { ok: false; failure: ReserveFailure }>;
   /**
-   * Starts forwarding every port of `owner` to `targetAddress` at its guest port. Connections that
-   * arrived since reserve were held and now go through.
+   * Starts forwarding every port of `owner` to `target`. Connections that arrived since reserve were
+   * held and now go through.
    */
-  activate(owner: string, targetAddress: string): Promise<void>;
+  activate(owner: string, target: PortPath): Promise<void>;
   /** Closes every listener of `owner` and its connections; idempotent. */
   release(owner: string): Promise<void>;
   /** Stops the relay (all owners). */

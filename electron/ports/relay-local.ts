@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { BerthError } from '../../shared/berth-error.js';
 import type { PortRelay, PortReservation, ReserveFailure } from './port-relay.js';
+import type { PortPath } from '../host/host.js';
 import { bindFailure } from './relay-bind-failure.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay-limits.js';
 import { ReadBufferBudget } from './relay-read-buffer.js';
@@ -12,7 +13,7 @@ type Listener = TcpListener | UdpListener;
 interface Owner {
   listeners: Listener[];
   /** Set by activate: where the owner's ports forward to. */
-  target: string | undefined;
+  target: PortPath | undefined;
 }
 
 export type ReserveResult = { ok: true; hostPorts: number[] } | { ok: false; failure: ReserveFailure };
@@ -38,14 +39,16 @@ export class LocalPortRelay implements PortRelay {
     return this.serially(() => this.reserveNow(owner, ports));
   }
 
-  activate(owner: string, targetAddress: string): Promise<void> {
+  activate(owner: string, target: PortPath): Promise<void> {
     return this.serially(async () => {
-      if (net.isIP(targetAddress) === 0) throw new BerthError('INVALID_ARGUMENT', `not an IP address to forward to: ${targetAddress}`);
+      if (net.isIP(target?.address) === 0 || (target.port !== 'guest' && target.port !== 'host')) {
+        throw new BerthError('INVALID_ARGUMENT', `not a target to forward to: ${JSON.stringify(target)}`);
+      }
       const entry = this.owners.get(owner);
       // Nothing reserved (a container without published ports): nothing to forward.
       if (!entry) return;
-      entry.target = targetAddress;
-      for (const listener of entry.listeners) listener.activate(targetAddress);
+      entry.target = target;
+      for (const listener of entry.listeners) listener.activate(target);
     });
   }
 

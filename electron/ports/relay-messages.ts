@@ -1,12 +1,13 @@
 import type { ErrorCode } from '../../shared/errors.js';
 import type { PortReservation } from './port-relay.js';
+import type { PortPath } from '../host/host.js';
 import type { RelayLimits } from './relay-limits.js';
 import type { ReserveResult } from './relay-local.js';
 
 /** What WorkerPortRelay asks of its worker; one reply per request, matched by id. */
 export type RelayRequest =
   | { id: number; op: 'reserve'; owner: string; ports: PortReservation[] }
-  | { id: number; op: 'activate'; owner: string; targetAddress: string }
+  | { id: number; op: 'activate'; owner: string; target: PortPath }
   | { id: number; op: 'release'; owner: string }
   | { id: number; op: 'close' };
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type { PortPath } from '../host/host.js';
 import { TcpConnection, type TcpConnectionContext } from './relay-tcp-connection.js';
 
 /**
@@ -8,7 +9,8 @@ import { TcpConnection, type TcpConnectionContext } from './relay-tcp-connection
 export class TcpListener {
   private readonly connections = new Set<TcpConnection>();
   private readonly held = new Set<TcpConnection>();
-  private target: string | undefined;
+  /** Set by activate: the address and port connections go to. */
+  private target: { address: string; port: number } | undefined;
   private closing = false;
 
   private constructor(
@@ -37,9 +39,10 @@ export class TcpListener {
     });
   }
 
-  activate(target: string): void {
-    this.target = target;
-    for (const connection of this.held) connection.connect(target, this.guestPort);
+  activate(target: PortPath): void {
+    const to = { address: target.address, port: target.port === 'host' ? this.port : this.guestPort };
+    this.target = to;
+    for (const connection of this.held) connection.connect(to.address, to.port);
     this.held.clear();
   }
 
@@ -72,7 +75,7 @@ export class TcpListener {
     }
     this.connections.add(connection);
     if (this.target !== undefined) {
-      connection.connect(this.target, this.guestPort);
+      connection.connect(this.target.address, this.target.port);
     } else {
       this.held.add(connection);
       connection.hold();

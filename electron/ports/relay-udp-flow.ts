@@ -11,13 +11,13 @@ export class UdpFlow {
 
   constructor(
     private readonly target: string,
-    private readonly guestPort: number,
+    private readonly targetPort: number,
     reply: (message: Buffer) => void,
   ) {
     this.socket = dgram.createSocket(net.isIPv6(target) ? 'udp6' : 'udp4');
     this.socket.on('message', (message, from) => {
       // Unconnected (so sends can start before a bind completes): only the container's replies count.
-      if (from.port !== guestPort || from.address !== target) return;
+      if (from.port !== targetPort || from.address !== target) return;
       this.lastActive = Date.now();
       reply(message);
     });
@@ -27,7 +27,7 @@ export class UdpFlow {
 
   send(message: Buffer): void {
     this.lastActive = Date.now();
-    this.socket.send(message, this.guestPort, this.target);
+    this.socket.send(message, this.targetPort, this.target);
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { PortPath } from '../host/host.js';
 import type { RelayLimits } from './relay-limits.js';
 import { UdpFlow } from './relay-udp-flow.js';
 
@@ -18,7 +19,8 @@ export class UdpListener {
   private readonly flows = new Map<string, UdpFlow>();
   private queued: Queued[] = [];
   private queuedBytes = 0;
-  private target: string | undefined;
+  /** Set by activate: the address and port datagrams go to. */
+  private target: { address: string; port: number } | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -55,9 +57,10 @@ export class UdpListener {
     });
   }
 
-  activate(target: string): void {
-    if (this.target !== target) this.closeFlows();
-    this.target = target;
+  activate(target: PortPath): void {
+    const to = { address: target.address, port: target.port === 'host' ? this.port : this.guestPort };
+    if (this.target?.address !== to.address || this.target.port !== to.port) this.closeFlows();
+    this.target = to;
     const queued = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
@@ -86,7 +89,7 @@ export class UdpListener {
     let flow = this.flows.get(key);
     if (flow === undefined) {
       if (this.flows.size >= this.limits.udpFlowsPerPort) this.evictLeastRecent();
-      flow = new UdpFlow(this.target, this.guestPort, (reply) => {
+      flow = new UdpFlow(this.target.address, this.target.port, (reply) => {
         if (!this.closed) this.socket.send(reply, port, address);
       });
       this.flows.set(key, flow);

@@ -16,7 +16,7 @@ async function answer(request: RelayRequest): Promise<RelayReply> {
       case 'reserve':
         return { id: request.id, ok: true, reserved: await relay.reserve(request.owner, request.ports) };
       case 'activate':
-        await relay.activate(request.owner, request.targetAddress);
+        await relay.activate(request.owner, request.target);
         return { id: request.id, ok: true };
       case 'release':
         await relay.release(request.owner);

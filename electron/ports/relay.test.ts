@@ -204,7 +204,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     expect(await canBind(port!)).toBe(false);
     await expect(relay.reserve('c1', [tcp(80, 0, 'localhost')])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     await expect(relay.reserve('c1', [tcp(0)])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(relay.activate('c1', 'not-an-address')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(relay.activate('c1', { address: 'not-an-address', port: 'guest' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('holds a connection made before activate, then serves it', async () => {
@@ -215,11 +215,21 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     client.write('early bytes');
     await later(50);
     expect(echo.sockets.size).toBe(0);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     expect((await readBytes(client, 11)).toString()).toBe('early bytes');
     client.write(' and more');
     expect((await readBytes(client, 9)).toString()).toBe(' and more');
     client.destroy();
+  });
+
+  it("forwards to the host port's own number at the target when told to (the WSL distro's forward)", async () => {
+    const relay = await newRelay();
+    // The far end listens on another loopback address at the very port number the relay holds;
+    // nothing listens there on the guest port, 80.
+    const far = await tcpServer((socket) => socket.end('reached the host port number'), '127.0.0.4');
+    const [port] = await reserved(relay, 'c1', [tcp(80, far.port, '127.0.0.1')]);
+    await relay.activate('c1', { address: '127.0.0.4', port: 'host' });
+    expect((await readAll(await connect(port!))).toString()).toBe('reached the host port number');
   });
 
   it('passes a half-close on: the client ends its side and still gets the reply', async () => {
@@ -231,7 +241,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
       socket.on('end', () => socket.end(`got ${Buffer.concat(chunks).length} bytes`));
     });
     const [port] = await reserved(relay, 'c1', [tcp(server.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const client = await connect(port!);
     const reply = readAll(client);
     client.write(Buffer.alloc(100_000, 7));
@@ -244,7 +254,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echo = await echoServer();
     const [port] = await reserved(relay, 'c1', [tcp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const data = randomBytes(24 * 1024 * 1024);
     const client = await connect(port!);
     const hash = createHash('sha256');
@@ -274,7 +284,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echoPort = await udpEchoServer();
     const [port] = await reserved(relay, 'c1', [udp(echoPort)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const clients = await Promise.all(
       ['a', 'b'].map(async (name) => {
         const socket = dgram.createSocket('udp4');
@@ -305,7 +315,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     for (const word of ['one', 'two', 'three']) client.send(word, port!, '127.0.0.1');
     await later(50);
     expect(replies).toEqual([]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     await until('queued replies', () => replies.length === 3);
     expect(replies.sort()).toEqual(['one', 'three', 'two']);
   });
@@ -314,7 +324,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay({ udpFlowIdleMs: 150, udpSweepMs: 50, udpFlowsPerPort: 2 });
     const echoPort = await udpEchoServer();
     const [port] = await reserved(relay, 'c1', [udp(echoPort)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const sockets = await Promise.all(
       [0, 1, 2].map(async () => {
         const socket = dgram.createSocket('udp4');
@@ -339,7 +349,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echo = await echoServer();
     const [port, udpPort] = await reserved(relay, 'c1', [tcp(echo.port), udp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const client = await connect(port!);
     client.write('ping');
     expect((await readBytes(client, 4)).toString()).toBe('ping');
@@ -359,7 +369,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echo = await echoServer();
     const [port] = await reserved(relay, 'c1', [tcp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const before = fdCount();
     const clients = await Promise.all(Array.from({ length: 200 }, () => connect(port!)));
     const replies = await Promise.all(
@@ -378,7 +388,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echo = await echoServer();
     const [port] = await reserved(relay, 'c1', [tcp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const before = fdCount();
     const started = Date.now();
     for (let i = 0; i < 10_000; i++) {
@@ -406,7 +416,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
       clients.push(client);
       await later(20);
     }
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const served = await Promise.all(clients.slice(0, 2).map((client) => readBytes(client, 2)));
     expect(served.map(String)).toEqual(['c0', 'c1']);
     for (const client of clients.slice(0, 2)) client.destroy();
@@ -428,7 +438,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     expect(await fdsSettle(before + 1)).toBeLessThanOrEqual(before + 1);
     // The one that only sent its FIN looks like a half-close: it is passed on at activate, and
     // then closes.
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     expect(await fdsSettle(before)).toBeLessThanOrEqual(before);
   });
 
@@ -436,7 +446,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const nothing = await freePort();
     const [port] = await reserved(relay, 'c1', [tcp(nothing)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const before = fdCount();
     const client = await connect(port!);
     expect(await closed(client)).toEqual({ error: 'ECONNRESET' });
@@ -447,7 +457,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echo = await echoServer();
     await reserved(relay, 'c1', [tcp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const [port] = await reserved(relay, 'c1', [tcp(echo.port)]);
     const client = await connect(port!);
     client.write('late port');
@@ -459,7 +469,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await newRelay();
     const echo = await echoServer('::1');
     const [port] = await reserved(relay, 'c1', [tcp(echo.port, 0, '::1')]);
-    await relay.activate('c1', '::1');
+    await relay.activate('c1', { address: '::1', port: 'guest' });
     const client = await connect(port!, '::1');
     client.write('six');
     expect((await readBytes(client, 3)).toString()).toBe('six');
@@ -473,7 +483,7 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     const relay = await start({});
     const echo = await echoServer();
     const [port] = await reserved(relay, 'c1', [tcp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const client = await connect(port!);
     // Closing may end the connection with a FIN or a reset: either way it must be gone.
     const gone = closed(client);
@@ -493,7 +503,7 @@ describe('port relay read buffers', () => {
     cleanups.push(() => relay.close());
     const echo = await echoServer();
     const [port] = await reserved(relay, 'c1', [tcp(echo.port)]);
-    await relay.activate('c1', '127.0.0.1');
+    await relay.activate('c1', { address: '127.0.0.1', port: 'guest' });
     const client = await connect(port!);
     let grown = 0;
     client.on('data', () => (grown = Math.max(grown, relay.grownBufferBytes)));

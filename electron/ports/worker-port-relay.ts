@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { BerthError } from '../../shared/berth-error.js';
 import type { PortRelay, PortReservation } from './port-relay.js';
+import type { PortPath } from '../host/host.js';
 import type { RelayLimits } from './relay-limits.js';
 import type { ReserveResult } from './relay-local.js';
 import type { RelayReady, RelayReply, RelayRequest, RelayWorkerData } from './relay-messages.js';
@@ -76,8 +77,8 @@ export class WorkerPortRelay implements PortRelay {
     return reply.reserved;
   }
 
-  async activate(owner: string, targetAddress: string): Promise<void> {
-    await this.call({ op: 'activate', owner, targetAddress });
+  async activate(owner: string, target: PortPath): Promise<void> {
+    await this.call({ op: 'activate', owner, target });
   }
 
   async release(owner: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, SpawnOptions } from '../host.js';
+import type { PortMapping } from '../../../shared/ports.js';
+import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions } from '../host.js';
 import { pipeIntoProcess, runProcess, spawnProcess } from './local-process.js';
 
 /** Linux itself: argv runs directly and paths are this machine's. */
@@ -64,4 +65,11 @@ export class LocalHost implements Host {
   async remove(path: string): Promise<void> {
     await rm(path, { recursive: true, force: true });
   }
+
+  /** The container's namespace is routable from here: the relay connects to it directly. */
+  async openPorts(containerAddress: string): Promise<PortPath> {
+    return { address: containerAddress, port: 'guest' };
+  }
+
+  async closePorts(_mappings: readonly PortMapping[]): Promise<void> {}
 }
