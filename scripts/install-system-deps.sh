@@ -19,6 +19,8 @@ if [ "${1:-}" = "--test" ]; then
   have docker-registry || need+=(docker-registry)
   have chromium || need+=(chromium)
   have xvfb-run || need+=(xvfb)
+  # The WSL distro's root filesystem is built with debootstrap (root's tool, in sbin).
+  have debootstrap || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
 fi
 if [ "${#need[@]}" -eq 0 ]; then exit 0; fi
 

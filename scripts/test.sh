@@ -7,6 +7,7 @@ bash scripts/ensure-node-deps.sh
 npm run --silent typecheck
 npm run --silent build
 node dist/build/hello/build-hello.js >/dev/null
+node dist/build/distro/build-distro.js >/dev/null
 report=$(mktemp /tmp/berth-vitest-XXXXXX.json)
 trap 'rm -f "$report"' EXIT
 status=0

@@ -1,0 +1,29 @@
+// What the Berth WSL distro is built from. The engine imports this at run time to compare the
+// installed distro's version with the app's, so it stays free of dependencies.
+
+/** Bump whenever the distro's recipe changes, so installed distros are replaced. */
+export const DISTRO_VERSION = 1;
+
+/** Inside the distro: holds DISTRO_VERSION as decimal text and a newline. */
+export const DISTRO_VERSION_FILE = '/etc/berth-distro-version';
+
+/**
+ * Debian packages installed on top of debootstrap's minbase variant. tar, gzip, coreutils,
+ * util-linux, mount and hostname are already in minbase (Essential); they are named because the
+ * engine runs their commands, so the list is the engine's whole dependency.
+ */
+export const DISTRO_PACKAGES: readonly string[] = [
+  'runc',
+  'iproute2',
+  // The engine DNATs published ports inside the distro.
+  'nftables',
+  'procps',
+  'zstd',
+  'ca-certificates',
+  'tar',
+  'gzip',
+  'coreutils',
+  'util-linux',
+  'mount',
+  'hostname',
+];
