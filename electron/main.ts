@@ -1,7 +1,8 @@
 import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../shared/berth-error.js';
-import { Engine } from './engine/engine.js';
+import { openEngineInto } from './engine/engine-host.js';
+import { EngineSlot } from './engine/engine-slot.js';
 import { configFromEnv, socketPath } from './engine/engine-config.js';
 import { serveIpc } from './transport/ipc/ipc-server.js';
 import { SocketClient } from './transport/socket/socket-client.js';
@@ -53,22 +54,28 @@ async function main(): Promise<void> {
     callback(CLIPBOARD_PERMISSIONS.has(permission) && isRenderer(contents.getURL())),
   );
 
-  let engine: Engine;
+  // The window opens at once: while the host is made ready (the WSL distro imported or upgraded)
+  // its status line shows each step, then the engine appears in it.
+  const config = configFromEnv();
+  const slot = EngineSlot.starting(config.host.kind);
   let socket: SocketServer;
   try {
-    const config = configFromEnv();
     const running = await SocketClient.connect(socketPath(config.home)).catch(() => undefined);
     if (running) {
       running.close();
       throw new BerthError('INTERNAL', `another engine (\`berth serve\`?) already serves ${config.home}: stop it first, or set BERTH_HOME`);
     }
-    engine = await Engine.open(config);
-    socket = await serveSocket(engine, socketPath(config.home));
+    socket = await serveSocket(slot, socketPath(config.home));
   } catch (err) {
     dialog.showErrorBox('Berth could not start its engine', BerthError.from(err).message);
     return app.quit();
   }
-  const stopIpc = serveIpc(engine, ipcMain, isRenderer);
+  const stopIpc = serveIpc(slot, ipcMain, isRenderer);
+  const opening = openEngineInto(slot, config).catch((err: unknown) => {
+    dialog.showErrorBox('Berth could not start its engine', BerthError.from(err).message);
+    app.quit();
+    return undefined;
+  });
   let window = openWindow();
   app.on('second-instance', () => {
     if (window.isDestroyed()) window = openWindow();
@@ -88,9 +95,11 @@ async function main(): Promise<void> {
     closed = true;
     stopIpc();
     // Containers keep running; the next engine (app or `berth serve`) adopts them.
+    slot.detach();
     void socket
       .close()
-      .then(() => engine.close())
+      .then(() => opening)
+      .then((engine) => engine?.close())
       .finally(() => app.quit());
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HostStatus } from './host-status.js';
 import { Container, ContainerStats, RunSpec } from './containers.js';
 import { Image, PullProgress } from './images.js';
 import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
@@ -36,6 +37,8 @@ export type SystemInfo = z.infer<typeof SystemInfo>;
 export const LogChunk = z.object({ base64: z.string() });
 
 export const contract = {
+  /** Whether Linux is ready (answered even while the WSL distro is being set up). */
+  'system.status': method(Empty, HostStatus),
   'system.info': method(Empty, SystemInfo),
   'images.list': method(Empty, z.array(Image)),
   'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
@@ -88,6 +91,8 @@ export const events = {
   'containers.changed': z.object({ container: Container.optional(), removedId: z.string().optional() }),
   'images.changed': z.object({}),
   'terminals.changed': z.object({ session: TerminalSession }),
+  /** The host's state changed: a bootstrap step, its progress, ready, or what is wrong. */
+  'host.changed': HostStatus,
 } as const;
 
 export type Events = typeof events;

@@ -20,6 +20,7 @@ export const ErrorCode = z.enum([
   'NETWORK_ERROR',
   'PORT_IN_USE',
   'ENGINE_NOT_RUNNING',
+  'HOST_NOT_READY',
   'UNKNOWN_METHOD',
   'INTERNAL',
 ]);

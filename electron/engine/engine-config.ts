@@ -4,7 +4,22 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from '../runtime/container-log.js';
 
+/** Where Linux runs: this machine, or Berth's WSL2 distro driven through wsl.exe. */
+export type HostConfig =
+  | { kind: 'local' }
+  | {
+      kind: 'wsl';
+      /** wsl.exe, or the simulator the tests use. */
+      exe: string;
+      distro: string;
+      /** Where wsl.exe keeps the distro's disk. */
+      installDir: string;
+      /** The distro rootfs shipped with the app. */
+      rootfs: string;
+    };
+
 export interface EngineConfig {
+  host: HostConfig;
   /** Engine-side state: records, content store, the API socket. */
   home: string;
   /** Linux-side data root (layers, bundles, runtime state) when the host is this machine. */
@@ -57,10 +72,25 @@ export function socketPath(home: string): string {
   return join(home, 'engine.sock');
 }
 
+function hostFromEnv(env: NodeJS.ProcessEnv, home: string, resources: string): HostConfig {
+  const kind = env.BERTH_HOST || (process.platform === 'win32' ? 'wsl' : 'local');
+  if (kind === 'local') return { kind };
+  if (kind !== 'wsl') throw new Error(`invalid BERTH_HOST "${kind}": expected local or wsl`);
+  const distro = env.BERTH_WSL_DISTRO || 'berth';
+  return {
+    kind,
+    exe: env.BERTH_WSL_EXE || join(env.SystemRoot || 'C:\\Windows', 'System32', 'wsl.exe'),
+    distro,
+    installDir: join(home, 'wsl', distro),
+    rootfs: join(resources, 'berth-distro.tar.gz'),
+  };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const home = berthHome(env);
   const resources = env.BERTH_RESOURCES || join(packageRoot(), 'build', 'out');
   return {
+    host: hostFromEnv(env, home, resources),
     home,
     dataRoot: env.BERTH_DATA_ROOT || join(home, 'linux'),
     bridge: { name: env.BERTH_BRIDGE || 'berth0', subnet: env.BERTH_SUBNET || '10.89.0.0/24' },

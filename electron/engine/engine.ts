@@ -217,6 +217,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private buildApi(): Api {
     return {
+      // An engine exists only on a host that was made ready.
+      'system.status': async () => ({ kind: this.host.kind, state: 'ready', message: this.host.kind === 'wsl' ? 'WSL 2 distro ready' : 'Local Linux host' }),
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
       'images.list': () => this.images.list(),
       'images.pull': async ({ reference }, { emit }) => {

@@ -1,4 +1,5 @@
 import { describeError } from '../api/error-text.js';
+import type { HostStatus } from '../../shared/host-status.js';
 import type { EngineEvent, WireClient } from '../../shared/wire-client.js';
 import { useContainers } from './containers-store.js';
 import { useEngine } from './engine-store.js';
@@ -50,6 +51,13 @@ export function startEngineSync(client: WireClient): void {
     }
   };
 
+  /** The host's state first: the lists exist only once it is ready (the WSL distro may be setting up). */
+  const onHost = (host: HostStatus) => {
+    const wasReady = useEngine.getState().host?.state === 'ready';
+    useEngine.getState().set({ host });
+    if (host.state === 'ready' && !wasReady) void load();
+  };
+
   const streamStats = () => {
     client
       .call('containers.stats', { stream: true }, { onItem: (stats) => useStats.getState().replace(stats) })
@@ -71,12 +79,23 @@ export function startEngineSync(client: WireClient): void {
     }
   };
 
-  client.onEvent((event) => (pending ? pending.push(event) : apply(event)));
+  const connected = () => {
+    client
+      .call('system.status', {})
+      .then(onHost)
+      .catch((error: unknown) => useEngine.getState().set({ problem: describeError(error) }));
+  };
+
+  client.onEvent((event) => {
+    if (event.name === 'host.changed') onHost(event.payload);
+    else if (pending) pending.push(event);
+    else apply(event);
+  });
   client.onStatus((link) => {
-    useEngine.getState().set({ link });
-    if (link === 'open') void load();
+    useEngine.getState().set({ link, ...(link === 'open' ? {} : { host: undefined }) });
+    if (link === 'open') connected();
     else useStats.getState().clear();
   });
   useEngine.getState().set({ link: client.status });
-  if (client.status === 'open') void load();
+  if (client.status === 'open') connected();
 }

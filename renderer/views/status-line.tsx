@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import type { HostStatus } from '../../shared/host-status.js';
 import { inElectron } from '../api/client.js';
 import { WarningIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
@@ -22,9 +23,34 @@ function Counts() {
   );
 }
 
+/** Linux that is not ready yet: the step of its set-up with a progress bar, or what is wrong and the fix. */
+function HostNotReady({ host }: { host: HostStatus }) {
+  const progress = host.progress;
+  const busy = host.state === 'importing';
+  return (
+    <>
+      <span className={`status-engine tone-${busy ? 'idle' : 'bad'}`} role="status">
+        <span className="state-dot" aria-hidden="true" />
+        {busy ? 'Setting up Linux…' : 'Linux is not ready'}
+      </span>
+      <span className="status-sep" aria-hidden="true" />
+      <span className="status-host-message">{host.message}</span>
+      {progress && (
+        <span className="status-progress">
+          <span className="status-progress-step">{progress.step}</span>
+          <progress max={1} value={progress.fraction} aria-label={progress.step} />
+          <span className="status-progress-percent">{Math.round(progress.fraction * 100)}%</span>
+        </span>
+      )}
+      {host.fix && <span className="status-fix">{host.fix}</span>}
+      <span className="status-spacer" />
+    </>
+  );
+}
+
 /** The engine in one line: reachable or not, on what host and runtime, and anything it warns about. */
 export function StatusLine() {
-  const { link, info, problem } = useEngine();
+  const { link, host, info, problem } = useEngine();
   const [showWarnings, setShowWarnings] = useState(false);
   const warnings = info?.warnings ?? [];
   const ready = link === 'open' && info !== undefined && problem === undefined;
@@ -38,6 +64,14 @@ export function StatusLine() {
           ? 'Restart Berth.'
           : 'Start it with npm start or berth serve --web; this page reconnects by itself.'
         : '';
+
+  if (link === 'open' && host && host.state !== 'ready') {
+    return (
+      <footer className="status-line" aria-label="Engine status">
+        <HostNotReady host={host} />
+      </footer>
+    );
+  }
 
   return (
     <footer className="status-line" aria-label="Engine status">

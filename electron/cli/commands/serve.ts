@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { BerthError } from '../../../shared/berth-error.js';
-import { Engine } from '../../engine/engine.js';
+import type { HostStatus } from '../../../shared/host-status.js';
+import type { Engine } from '../../engine/engine.js';
 import { configFromEnv, packageRoot, socketPath } from '../../engine/engine-config.js';
+import { openEngineInto } from '../../engine/engine-host.js';
+import { EngineSlot } from '../../engine/engine-slot.js';
 import { SocketClient } from '../../transport/socket/socket-client.js';
 import { serveSocket } from '../../transport/socket/socket-server.js';
 import { serveWeb, type WebServer } from '../../transport/web/web-server.js';
@@ -20,17 +23,20 @@ export const serveCommand: Pick<Command, 'run'> = {
       err(`an engine is already serving ${config.home} (socket ${path})`);
       return 1;
     }
-    const engine = await Engine.open(config);
-    const server = await serveSocket(engine, path);
+    // Served from the start, so a window shows the host's bootstrap while it runs.
+    const slot = EngineSlot.starting(config.host.kind);
+    const server = await serveSocket(slot, path);
     let ui: WebServer | undefined;
+    let engine: Engine | undefined;
     try {
-      ui = web ? await serveWeb(engine, { rendererDir: join(packageRoot(), 'dist', 'renderer') }) : undefined;
+      ui = web ? await serveWeb(slot, { rendererDir: join(packageRoot(), 'dist', 'renderer') }) : undefined;
+      engine = await openEngineInto(slot, config, progressPrinter(err));
     } catch (error) {
+      await ui?.close();
       await server.close();
-      await engine.close();
       throw error;
     }
-    for (const warning of engine.warnings) err(`warning: ${warning}`);
+    for (const warning of engine?.warnings ?? []) err(`warning: ${warning}`);
     out(`Berth engine serving on ${path}`);
     // The last line, printed once the UI answers: scripts and tests wait for it.
     if (ui) out(`Berth UI: ${ui.url}`);
@@ -39,9 +45,25 @@ export const serveCommand: Pick<Command, 'run'> = {
       process.once('SIGTERM', resolve);
     });
     // Containers keep running; the next engine adopts them.
+    slot.detach();
     await ui?.close();
     await server.close();
-    await engine.close();
+    await engine?.close();
     return 0;
   },
 };
+
+/** Bootstrap steps as lines: each new step, its progress in tenths, and a final problem with its fix. */
+function progressPrinter(err: (line: string) => void): (status: HostStatus) => void {
+  let last = '';
+  return (status) => {
+    const progress = status.progress;
+    const line = progress
+      ? `${progress.step}… ${Math.floor(progress.fraction * 10) * 10}%`
+      : status.state === 'ready'
+        ? ''
+        : [status.message, status.fix].filter(Boolean).join(' ');
+    if (line && line !== last) err(line);
+    last = line;
+  };
+}

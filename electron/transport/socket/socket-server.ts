@@ -2,8 +2,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { ServerMessage } from '../../../shared/wire.js';
-import type { Engine } from '../../engine/engine.js';
-import { openWireSession } from '../wire-session.js';
+import { openWireSession, type ContractHost } from '../wire-session.js';
 import { LineFramer } from '../line-framer.js';
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -17,7 +16,7 @@ export interface SocketServer {
   close(): Promise<void>;
 }
 
-export async function serveSocket(engine: Engine, path: string): Promise<SocketServer> {
+export async function serveSocket(engine: ContractHost, path: string): Promise<SocketServer> {
   await rm(path, { force: true });
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
@@ -39,7 +38,7 @@ export async function serveSocket(engine: Engine, path: string): Promise<SocketS
   };
 }
 
-function serveConnection(engine: Engine, socket: Socket): void {
+function serveConnection(engine: ContractHost, socket: Socket): void {
   const framer = new LineFramer(MAX_MESSAGE_BYTES);
   const session = openWireSession(engine, {
     send: (message: ServerMessage) => !socket.writable || socket.write(`${JSON.stringify(message)}\n`),

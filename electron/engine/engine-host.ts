@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { BerthError } from '../../shared/berth-error.js';
+import { HostStatus } from '../../shared/host-status.js';
+import type { Host } from '../host/host.js';
+import { LocalHost } from '../host/local/local-host.js';
+import { bootstrapWsl } from '../host/wsl/wsl-bootstrap.js';
+import { WslExe } from '../host/wsl/wsl-exe.js';
+import { WslHost } from '../host/wsl/wsl-host.js';
+import { LocalPtyLauncher } from '../terminal/local-pty-launcher.js';
+import type { PtyLauncher } from '../terminal/pty-launcher.js';
+import { WslPtyLauncher } from '../terminal/wsl-pty-launcher.js';
+import { Engine } from './engine.js';
+import type { EngineConfig } from './engine-config.js';
+import type { EngineSlot } from './engine-slot.js';
+
+export interface EngineHost {
+  host: Host;
+  ptyLauncher: PtyLauncher;
+  status: HostStatus;
+}
+
+/**
+ * Where the engine's Linux runs, made ready: this machine as it is, or Berth's WSL2 distro, imported
+ * or upgraded first. `onStatus` hears each step (the app's status line and progress bar). A host
+ * that cannot be made ready (no WSL2, virtualization off...) fails with its message and fix.
+ */
+export async function openEngineHost(config: EngineConfig, onStatus: (status: HostStatus) => void = () => {}): Promise<EngineHost> {
+  if (config.host.kind === 'local') {
+    const status: HostStatus = { kind: 'local', state: 'ready', message: 'Local Linux host' };
+    onStatus(status);
+    return { host: new LocalHost(config.dataRoot), ptyLauncher: new LocalPtyLauncher(), status };
+  }
+  const { exe, distro, installDir, rootfs } = config.host;
+  const wsl = new WslExe(exe);
+  const status = await bootstrapWsl({ wsl, distro, installDir, rootfs, scratchDir: join(config.home, 'wsl', 'scratch'), onStatus });
+  onStatus(status);
+  if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', status.fix ? `${status.message} ${status.fix}` : status.message, status);
+  return { host: new WslHost(wsl, distro), ptyLauncher: new WslPtyLauncher(wsl, distro), status };
+}
+
+/**
+ * Makes the host ready and opens the engine into the slot, which reports each step. A host that
+ * cannot be made ready (no WSL2, virtualization off...) is not the end: the slot keeps serving the
+ * reason and its fix, and this returns undefined. Any other failure throws.
+ */
+export async function openEngineInto(slot: EngineSlot, config: EngineConfig, onStatus: (status: HostStatus) => void = () => {}): Promise<Engine | undefined> {
+  const report = (status: HostStatus) => {
+    slot.setStatus(status);
+    onStatus(status);
+  };
+  try {
+    const { host, ptyLauncher, status } = await openEngineHost(config, report);
+    const engine = await Engine.open(config, host, ptyLauncher);
+    slot.attach(engine, status);
+    return engine;
+  } catch (error) {
+    const failure = BerthError.from(error);
+    if (failure.code !== 'HOST_NOT_READY') throw failure;
+    const known = HostStatus.safeParse(failure.detail);
+    const status: HostStatus = known.success ? known.data : { kind: config.host.kind, state: 'wsl-error', message: failure.message };
+    slot.fail(status);
+    if (!known.success) onStatus(status);
+    return undefined;
+  }
+}

@@ -1,0 +1,150 @@
+import type { Readable } from 'node:stream';
+import { BerthError } from '../../../shared/berth-error.js';
+import type { PortMapping } from '../../../shared/ports.js';
+import { execChecked } from '../exec-checked.js';
+import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions } from '../host.js';
+import { pipeIntoProcess, runProcess, spawnProcess } from '../local/local-process.js';
+import type { WslExe } from './wsl-exe.js';
+
+/** Where the engine keeps its Linux-side data inside the distro. */
+export const WSL_DATA_ROOT = '/var/lib/berth';
+
+/**
+ * Published ports cross the VM boundary by DNAT in the distro's own network namespace: a packet
+ * from the Windows side to the VM's address at a host port's number goes on to the container.
+ * One map per protocol, so opening and closing a port is one element, not a rule to find again.
+ */
+const PORT_TABLE = 'berth_ports';
+const PORT_TABLE_SCRIPT = `table ip ${PORT_TABLE} {
+  map tcp_forward { type inet_service : ipv4_addr . inet_service; }
+  map udp_forward { type inet_service : ipv4_addr . inet_service; }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    iifname "eth0" dnat ip to tcp dport map @tcp_forward
+    iifname "eth0" dnat ip to udp dport map @udp_forward
+  }
+}
+`;
+/** The VM's own interface, the one the Windows side reaches. */
+const VM_INTERFACE = 'eth0';
+
+/** `test -e` failed: the file is not there (any other failure is a real error). */
+const MISSING = 44;
+
+/**
+ * Linux inside Berth's WSL2 distro: every command runs as `wsl.exe -d DISTRO -u root --exec ...`,
+ * bytes go in through stdin (never \\wsl$ file copies) and files are read and written by commands
+ * in the distro, so nothing above this class knows it is not on Linux itself.
+ */
+export class WslHost implements Host {
+  readonly kind = 'wsl' as const;
+
+  constructor(
+    private readonly wsl: WslExe,
+    readonly distro: string,
+    readonly dataRoot: string = WSL_DATA_ROOT,
+  ) {}
+
+  exec(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return runProcess(this.argv(argv, options.env), { input: options.input, timeoutMs: options.timeoutMs });
+  }
+
+  spawn(argv: string[], options: SpawnOptions = {}): HostProcess {
+    return spawnProcess(this.argv(argv, options.env), { detached: options.detached });
+  }
+
+  pipeIn(argv: string[], input: Readable, options: ExecOptions = {}): Promise<ExecResult> {
+    return pipeIntoProcess(this.argv(argv, options.env), input, { timeoutMs: options.timeoutMs });
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const result = await this.exec(['sh', '-c', `test -e "$1" || exit ${MISSING}; exec cat -- "$1"`, 'berth-read', path]);
+    if (result.code === MISSING) throw missing(path);
+    if (result.code !== 0) throw new Error(`reading ${path} in the distro failed: ${result.stderr.toString().trim()}`);
+    return result.stdout;
+  }
+
+  async writeFile(path: string, data: Buffer | string, mode = 0o644): Promise<void> {
+    // Written beside the target and renamed over it, so readers see the old content or the new.
+    const script = 't="$1.$$.tmp"; if cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"; then exit 0; fi; rm -f "$t"; exit 1';
+    await execChecked(this, ['sh', '-c', script, 'berth-write', path, mode.toString(8)], 'INTERNAL', { input: data });
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    const result = await this.exec(['sh', '-c', `test -e "$1" || exit ${MISSING}; exec stat -c '%s %.3Y %F' -- "$1"`, 'berth-stat', path]);
+    if (result.code === MISSING) return undefined;
+    const [size, mtime, ...type] = result.stdout.toString().trim().split(' ');
+    if (result.code !== 0 || size === undefined || mtime === undefined) {
+      throw new Error(`stat ${path} in the distro failed: ${result.stderr.toString().trim()}`);
+    }
+    return { size: Number(size), mtimeMs: Math.round(Number(mtime) * 1000), isDirectory: type.join(' ') === 'directory' };
+  }
+
+  async readlink(path: string): Promise<string | undefined> {
+    const result = await this.exec(['readlink', '--', path]);
+    return result.code === 0 ? result.stdout.toString().replace(/\n$/, '') : undefined;
+  }
+
+  async mkdir(path: string): Promise<void> {
+    await execChecked(this, ['mkdir', '-p', '--', path], 'INTERNAL');
+  }
+
+  async remove(path: string): Promise<void> {
+    await execChecked(this, ['rm', '-rf', '--', path], 'INTERNAL');
+  }
+
+  async openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath> {
+    this.portTable ??= this.makePortTable().catch((err: unknown) => {
+      this.portTable = undefined;
+      throw err;
+    });
+    await this.portTable;
+    const elements = forwards(mappings).map((f) => `add element ip ${PORT_TABLE} ${f.map} { ${f.hostPort} : ${containerAddress} . ${f.guestPort} }`);
+    // A forward a crashed engine left for the same port number is replaced, not an error.
+    await this.closePorts(mappings);
+    await execChecked(this, ['nft', '-f', '-'], 'NETWORK_ERROR', { input: `${elements.join('\n')}\n` });
+    return { address: await this.vmAddress(), port: 'host' };
+  }
+
+  async closePorts(mappings: readonly PortMapping[]): Promise<void> {
+    const keys = forwards(mappings);
+    if (keys.length === 0) return;
+    // One nft call per element: deleting one that is not there must not stop the others.
+    const script = 'table=$1; shift; while [ $# -gt 0 ]; do nft delete element ip "$table" "$1" "{ $2 }" 2>/dev/null; shift 2; done; exit 0';
+    await this.exec(['sh', '-c', script, 'berth-unforward', PORT_TABLE, ...keys.flatMap(({ map, hostPort }) => [map, String(hostPort)])]);
+  }
+
+  private portTable: Promise<void> | undefined;
+
+  private async makePortTable(): Promise<void> {
+    const script = `sysctl -qw net.ipv4.ip_forward=1 && { nft list table ip ${PORT_TABLE} >/dev/null 2>&1 || nft -f -; }`;
+    await execChecked(this, ['sh', '-c', script], 'NETWORK_ERROR', { input: PORT_TABLE_SCRIPT });
+  }
+
+  /** The VM's IPv4 address, which the Windows side can reach (it changes when WSL restarts). */
+  private async vmAddress(): Promise<string> {
+    const result = await execChecked(this, ['ip', '-4', '-o', 'addr', 'show', 'dev', VM_INTERFACE], 'NETWORK_ERROR');
+    const address = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(result.stdout.toString())?.[1];
+    if (!address) throw new BerthError('NETWORK_ERROR', `the distro's ${VM_INTERFACE} has no IPv4 address`);
+    return address;
+  }
+
+  /** wsl.exe passes no environment into the distro by default, so variables travel as `env K=V`. */
+  private argv(argv: string[], env: Record<string, string> | undefined): string[] {
+    const vars = Object.entries(env ?? {}).map(([key, value]) => `${key}=${value}`);
+    return this.wsl.execArgv(this.distro, vars.length > 0 ? ['env', ...vars, ...argv] : argv);
+  }
+}
+
+function missing(path: string): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error(`ENOENT: no such file in the distro: ${path}`);
+  error.code = 'ENOENT';
+  return error;
+}
+
+/** Each host port number once per protocol: `-p 0.0.0.0:8080:80` and `-p [::]:8080:80` share a forward. */
+function forwards(mappings: readonly PortMapping[]): { map: string; hostPort: number; guestPort: number }[] {
+  const found = new Map<string, { map: string; hostPort: number; guestPort: number }>();
+  for (const m of mappings) found.set(`${m.protocol}/${m.hostPort}`, { map: `${m.protocol}_forward`, hostPort: m.hostPort, guestPort: m.guestPort });
+  return [...found.values()];
+}
