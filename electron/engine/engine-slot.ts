@@ -3,7 +3,6 @@ import { BerthError } from '../../shared/berth-error.js';
 import { contract, type Api, type CallContext, type EventName, type EventPayload, type MethodName } from '../../shared/contract.js';
 import type { HostStatus } from '../../shared/host-status.js';
 import type { ContractHost } from '../transport/wire-session.js';
-import type { Engine } from './engine.js';
 
 type SlotEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
 type Handler = (request: unknown, context: CallContext<unknown>) => Promise<unknown>;
@@ -17,7 +16,7 @@ type Handler = (request: unknown, context: CallContext<unknown>) => Promise<unkn
  */
 export class EngineSlot extends EventEmitter<SlotEvents> implements ContractHost {
   readonly api: Api;
-  private engine: Engine | undefined;
+  private engine: ContractHost | undefined;
   private failed = false;
   /** Calls waiting for the engine: resolved by attach, rejected by fail. */
   private readonly waiting = new Set<{ resolve(): void; reject(error: BerthError): void }>();
@@ -45,7 +44,7 @@ export class EngineSlot extends EventEmitter<SlotEvents> implements ContractHost
   }
 
   /** From now on every call goes to the engine, and its events to the clients. */
-  attach(engine: Engine, status: HostStatus): void {
+  attach(engine: ContractHost, status: HostStatus): void {
     this.engine = engine;
     engine.on('event', this.forward);
     this.setStatus(status);

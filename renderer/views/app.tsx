@@ -2,6 +2,7 @@ import { useContainers } from '../store/containers-store.js';
 import { useEngine } from '../store/engine-store.js';
 import { useUi } from '../store/ui-store.js';
 import { ContainersView } from './containers-view.js';
+import { HostSetup } from './host-setup.js';
 import { ImagesView } from './images-view.js';
 import { RunDialog } from './run-dialog.js';
 import { Sidebar } from './sidebar.js';
@@ -14,6 +15,7 @@ export function App() {
   const closed = useEngine((s) => s.link === 'closed');
   const loaded = useContainers((s) => s.loaded);
   const stale = closed && loaded;
+  const host = useEngine((s) => (s.link === 'open' && s.host?.state !== 'ready' ? s.host : undefined));
   return (
     <div className="app">
       <Sidebar />
@@ -23,7 +25,7 @@ export function App() {
             Lost the connection to the engine. Showing the last known state until it is back.
           </p>
         )}
-        {view === 'containers' ? <ContainersView /> : <ImagesView />}
+        {host ? <HostSetup host={host} /> : view === 'containers' ? <ContainersView /> : <ImagesView />}
       </main>
       <StatusLine />
       {run && <RunDialog image={run.image} />}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { HostStatus } from '../../shared/host-status.js';
 import { inElectron } from '../api/client.js';
 import { WarningIcon } from '../components/icons.js';
+import { AdviceText, SetupProgress } from '../components/setup-progress.js';
 import { useContainers } from '../store/containers-store.js';
 import { useEngine } from '../store/engine-store.js';
 import { useImages } from '../store/images-store.js';
@@ -35,14 +36,12 @@ function HostNotReady({ host }: { host: HostStatus }) {
       </span>
       <span className="status-sep" aria-hidden="true" />
       <span className="status-host-message">{host.message}</span>
-      {progress && (
-        <span className="status-progress">
-          <span className="status-progress-step">{progress.step}</span>
-          <progress max={1} value={progress.fraction} aria-label={progress.step} />
-          <span className="status-progress-percent">{Math.round(progress.fraction * 100)}%</span>
+      {progress && <SetupProgress progress={progress} />}
+      {host.fix && (
+        <span className="status-fix">
+          <AdviceText text={host.fix} />
         </span>
       )}
-      {host.fix && <span className="status-fix">{host.fix}</span>}
       <span className="status-spacer" />
     </>
   );

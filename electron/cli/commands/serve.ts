@@ -30,6 +30,8 @@ export const serveCommand: Pick<Command, 'run'> = {
     let engine: Engine | undefined;
     try {
       ui = web ? await serveWeb(slot, { rendererDir: join(packageRoot(), 'dist', 'renderer') }) : undefined;
+      // The page answers from now on, showing the host's set-up until the engine is in.
+      if (ui) out(`Berth UI: ${ui.url}`);
       engine = await openEngineInto(slot, config, progressPrinter(err));
     } catch (error) {
       await ui?.close();
@@ -37,9 +39,8 @@ export const serveCommand: Pick<Command, 'run'> = {
       throw error;
     }
     for (const warning of engine?.warnings ?? []) err(`warning: ${warning}`);
-    out(`Berth engine serving on ${path}`);
-    // The last line, printed once the UI answers: scripts and tests wait for it.
-    if (ui) out(`Berth UI: ${ui.url}`);
+    // Scripts and tests wait for this line: the engine answers (or its host's problem is printed above).
+    out(engine ? `Berth engine serving on ${path}` : `Berth serving on ${path}, without an engine: Linux is not ready`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -17,6 +17,8 @@ export const DISTRO_PACKAGES: readonly string[] = [
   'iproute2',
   // The engine DNATs published ports inside the distro.
   'nftables',
+  // Outbound NAT for containers (the iptables-nft front end, the same tables as nft's).
+  'iptables',
   'procps',
   'zstd',
   'ca-certificates',
