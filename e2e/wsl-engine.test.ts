@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { berth, stopServe } from './fixtures/berth-cli.js';
+import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
+import { buildBusyboxImage } from '../build/oci-image.js';
+import { httpGet, isFree } from './fixtures/ports.js';
+import { startRegistry, type TestRegistry } from './fixtures/registry.js';
+import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
+import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+import { makeWslSim, type WslSim } from './fixtures/wsl-sim.js';
+
+const NAME = 'hello-wsl';
+const run = promisify(execFile);
+
+/**
+ * The whole app on the WSL backend: `berth serve --web` with BERTH_HOST=wsl drives the wsl.exe
+ * simulator, which runs the real distro rootfs (build/out/berth-distro.tar.gz) in namespaces of its
+ * own behind a veth, as the WSL2 VM sits behind its NAT.
+ */
+describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { timeout: 300_000 }, () => {
+  let sim: WslSim;
+  let registry: TestRegistry;
+  let layout: TempDir;
+  let pulled: string;
+  let engine: TestEngineEnv;
+  let env: Record<string, string>;
+  let serve: WebServe | undefined;
+  let browser: Browser;
+  let page: Page;
+  let shots: Screenshots;
+
+  const status = (): Locator => page.getByRole('contentinfo', { name: 'Engine status' });
+  const row = (): Locator => page.getByRole('row').filter({ has: page.getByText(NAME, { exact: true }) });
+  const terminalLines = () =>
+    page
+      .getByRole('region', { name: 'Terminal' })
+      .locator('.terminal-screen:visible .xterm-rows > div')
+      .evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trim()));
+
+  async function restartServe(mode?: string): Promise<WebServe> {
+    if (serve) await stopServe(serve.child);
+    serve = await startWebServe(mode ? { ...env, BERTH_WSL_SIM_MODE: mode } : env);
+    return serve;
+  }
+
+  beforeAll(async () => {
+    sim = await makeWslSim();
+    registry = await startRegistry();
+    layout = await makeTempDir('berth-wsl-layout-');
+    await buildBusyboxImage(layout.path, 'v1', { cmd: ['sh', '-c', 'echo pulled into the distro; cat /etc/motd'], files: { '/etc/motd': 'layers unpacked in WSL\n' } });
+    pulled = await registry.push(layout.path, 'v1', 'wsl/echo');
+    engine = await makeTestEngineEnv();
+    env = { ...engine.env, ...sim.env, BERTH_HOST: 'wsl', BERTH_WSL_EXE: sim.exe };
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    shots = await Screenshots.create('wsl');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stopServe(serve.child);
+    await sim?.cleanup();
+    await registry?.stop();
+    await layout?.remove();
+    await engine?.cleanup();
+  });
+
+  it('imports its distro with progress, pulls and runs images, answers on a published port on this side, and opens a terminal', async () => {
+    const { url } = await restartServe();
+    await page.goto(url);
+    // The import is a few seconds here: the status line shows it, or is already past it.
+    await expect.poll(async () => (await status().textContent()) ?? '').toMatch(/Setting up Linux|Engine running/);
+    await shots.take(page, 'starting');
+    await status()
+      .getByText('WSL 2')
+      .waitFor({ timeout: 120_000 })
+      .catch((err: Error) => {
+        throw new Error(`${err.message}\nberth serve said:\n${serve!.output()}`);
+      });
+    expect(serve!.output()).toMatch(/Importing the distro… 100%/);
+
+    const run = await berth(env, ['run', '-d', '--name', NAME, 'hello']);
+    expect(run).toMatchObject({ code: 0 });
+    const port = await berth(env, ['port', NAME]);
+    const [, host, hostPort] = /^80\/tcp -> ([\d.]+):(\d+)/.exec(port.stdout) ?? [];
+    // The relay on this side reaches the container inside the VM through the distro's forward.
+    expect(await httpGet(host!, Number(hostPort))).toContain('Hello from Berth');
+    expect(await berth(env, ['exec', NAME, 'sh', '-c', 'echo "in $(hostname)"'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^in \w+/) });
+
+    // An image pulled from a registry on this side: its layers are piped into the distro and unpacked there.
+    const once = await berth(env, ['run', '--name', 'once', pulled]);
+    expect(once).toMatchObject({ code: 0, stdout: 'pulled into the distro\nlayers unpacked in WSL\n' });
+    expect(await berth(env, ['rm', 'once'])).toMatchObject({ code: 0 });
+
+    await row().getByText('Running', { exact: true }).waitFor();
+    await row().getByRole('button', { name: 'Terminal' }).click();
+    const screen = page.getByRole('region', { name: 'Terminal' }).locator('.terminal-screen:visible');
+    await screen.locator('.xterm-rows').waitFor();
+    await screen.click();
+    await page.keyboard.type('echo $((6*7))');
+    await page.keyboard.press('Enter');
+    await expect.poll(terminalLines, { timeout: 15_000 }).toContain('42');
+    await shots.take(page, 'running');
+
+    expect(await berth(env, ['rm', '-f', NAME])).toMatchObject({ code: 0 });
+    // Stopped: nothing holds the host port any more.
+    expect(await isFree(host!, Number(hostPort))).toBe(true);
+  });
+
+  const failures: [mode: string, state: RegExp, fix: RegExp][] = [
+    ['stub', /not installed/, /wsl\.exe --install/],
+    ['no-wsl2', /WSL2 is not available/, /--install --no-distribution/],
+    ['no-virtualization', /virtualization is turned off/, /firmware settings/],
+  ];
+
+  it.each(failures)('shows what is wrong and its fix when WSL is %s', async (mode, state, fix) => {
+    // The imported distro is stopped, so starting it runs into what this mode lacks.
+    await run(sim.exe, ['--shutdown'], { env: { ...process.env, ...sim.env } });
+    const { url } = await restartServe(mode);
+    await page.goto(url);
+    await status().getByText('Linux is not ready').waitFor();
+    expect(await status().textContent()).toMatch(state);
+    expect(await status().textContent()).toMatch(fix);
+    // Where the lists will be, the whole fix, with its command as code.
+    const panel = page.getByRole('region', { name: 'Linux set-up' });
+    expect(await panel.textContent()).toMatch(fix);
+    expect(await panel.locator('code').count()).toBeGreaterThan(0);
+    await shots.take(page, `failure-${mode}`);
+    // The CLI says the same in one line, and nothing was started.
+    const ps = await berth(env, ['ps']);
+    expect(ps.code).not.toBe(0);
+    expect(ps.stderr).toMatch(fix);
+  });
+});
