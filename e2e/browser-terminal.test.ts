@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { berth, stopServe } from './fixtures/berth-cli.js';
 import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
-import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
 const NAME = 'term-1';
 
-describe('the Terminal panel in the browser: xterm.js on an engine session', { timeout: 180_000 }, () => {
+describe.each(TEST_HOSTS)('the Terminal panel in the browser: xterm.js on an engine session on the %s host', { timeout: 180_000 }, (host) => {
   let env: TestEngineEnv;
   let serve: WebServe;
   let browser: Browser;
@@ -71,14 +71,14 @@ describe('the Terminal panel in the browser: xterm.js on an engine session', { t
   }
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
+    env = await makeTestEngineEnv({ host });
     serve = await startWebServe(env.env);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
     });
-    shots = await Screenshots.create('terminal');
+    shots = await Screenshots.create(host === 'local' ? 'terminal' : `terminal-${host}`);
   });
 
   afterAll(async () => {

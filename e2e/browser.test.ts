@@ -9,7 +9,7 @@ import { launchChromium, Screenshots, startWebServe, type WebServe } from './fix
 import { closeServer, holdPort, isFree } from './fixtures/ports.js';
 import { startRegistry } from './fixtures/registry.js';
 import { makeTempDir } from './fixtures/temp-dir.js';
-import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
 const HELLO_HEADING = 'Hello from Berth';
 /**
@@ -60,7 +60,7 @@ function handshakeStatus(url: string, origin: string | undefined): Promise<numbe
   });
 }
 
-describe('Berth in the browser: berth serve --web with a real engine, in Chromium', { timeout: 180_000 }, () => {
+describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real engine on the %s host, in Chromium', { timeout: 180_000 }, (host) => {
   let env: TestEngineEnv;
   let serve: WebServe;
   let browser: Browser;
@@ -93,11 +93,11 @@ describe('Berth in the browser: berth serve --web with a real engine, in Chromiu
   }
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
+    env = await makeTestEngineEnv({ host });
     serve = await startWebServe(env.env);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    shots = await Screenshots.create('browser');
+    shots = await Screenshots.create(host === 'local' ? 'browser' : `browser-${host}`);
   });
 
   afterAll(async () => {

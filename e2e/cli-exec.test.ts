@@ -4,7 +4,7 @@ import { spawn as spawnPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../electron/engine/engine-config.js';
 import { berth, startServe, stopServe, type CliResult } from './fixtures/berth-cli.js';
-import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
 const CLI = join(packageRoot(), 'dist', 'electron', 'cli', 'main.js');
 
@@ -26,12 +26,12 @@ function berthWithInput(env: Record<string, string>, args: string[], input: stri
   });
 }
 
-describe('berth exec against berth serve', () => {
+describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host', { timeout: 180_000 }, (host) => {
   let env: TestEngineEnv;
   let serve: ChildProcess | undefined;
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
+    env = await makeTestEngineEnv({ host });
     serve = await startServe(env.env);
     expect((await berth(env.env, ['run', '-d', '--name', 'box', 'hello', 'sleep', '600'])).code).toBe(0);
   });
