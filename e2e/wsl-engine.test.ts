@@ -109,6 +109,22 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
     expect(await isFree(host!, Number(hostPort))).toBe(true);
   });
 
+  it('upgrades an older distro on start and keeps images and containers', async () => {
+    expect(await berth(env, ['run', '-d', '--name', 'keeper', 'hello'])).toMatchObject({ code: 0 });
+    expect(await berth(env, ['stop', '-t', '1', 'keeper'])).toMatchObject({ code: 0 });
+    // The distro the app finds is older than the one it ships.
+    await run(sim.exe, ['-d', 'berth', '-u', 'root', '--exec', 'sh', '-c', 'echo 0 > /etc/berth-distro-version'], { env: { ...process.env, ...sim.env } });
+    const { url } = await restartServe();
+    await page.goto(url);
+    await status().getByText('WSL 2').waitFor({ timeout: 120_000 });
+    expect(serve!.output()).toMatch(/Saving images and containers… 0%[\s\S]*Restoring images and containers… 100%/);
+    // The image's layers and the container's bundle came through: it starts without a pull and serves.
+    expect(await berth(env, ['start', 'keeper'])).toMatchObject({ code: 0 });
+    const [, host, hostPort] = /^80\/tcp -> ([\d.]+):(\d+)/.exec((await berth(env, ['port', 'keeper'])).stdout) ?? [];
+    expect(await httpGet(host!, Number(hostPort))).toContain('Hello from Berth');
+    expect(await berth(env, ['rm', '-f', 'keeper'])).toMatchObject({ code: 0 });
+  });
+
   const failures: [mode: string, state: RegExp, fix: RegExp][] = [
     ['stub', /not installed/, /wsl\.exe --install/],
     ['no-wsl2', /WSL2 is not available/, /--install --no-distribution/],
