@@ -12,7 +12,7 @@ import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js
 import { makeWslSim, type WslSim } from './fixtures/wsl-sim.js';
 
 const NAME = 'hello-wsl';
-const run = promisify(execFile);
+const execFileP = promisify(execFile);
 
 /**
  * The whole app on the WSL backend: `berth serve --web` with BERTH_HOST=wsl drives the wsl.exe
@@ -38,6 +38,22 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
       .getByRole('region', { name: 'Terminal' })
       .locator('.terminal-screen:visible .xterm-rows > div')
       .evaluateAll((rows) => rows.map((r) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trim()));
+
+  /** The simulated wsl.exe, as the test's own hand on the VM. */
+  const wsl = (args: string[]) => execFileP(sim.exe, args, { env: { ...process.env, ...sim.env } });
+
+  /** The forwards the distro holds from host port numbers to containers (nft's listing). */
+  async function distroForwards(): Promise<string> {
+    return (await wsl(['-d', 'berth', '-u', 'root', '--exec', 'nft', 'list', 'map', 'ip', 'berth_ports', 'tcp_forward'])).stdout;
+  }
+
+  /** Where the container's port 80 was published on this side. */
+  async function publishedPort(name: string): Promise<[string, number]> {
+    const said = (await berth(env, ['port', name])).stdout;
+    const [, host, port] = /^80\/tcp -> ([\d.]+):(\d+)/.exec(said) ?? [];
+    if (!host) throw new Error(`berth port ${name} said: ${said}`);
+    return [host, Number(port)];
+  }
 
   async function restartServe(mode?: string): Promise<WebServe> {
     if (serve) await stopServe(serve.child);
@@ -81,12 +97,11 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
       });
     expect(serve!.output()).toMatch(/Importing the distro… 100%/);
 
-    const run = await berth(env, ['run', '-d', '--name', NAME, 'hello']);
-    expect(run).toMatchObject({ code: 0 });
-    const port = await berth(env, ['port', NAME]);
-    const [, host, hostPort] = /^80\/tcp -> ([\d.]+):(\d+)/.exec(port.stdout) ?? [];
+    expect(await berth(env, ['run', '-d', '--name', NAME, 'hello'])).toMatchObject({ code: 0 });
+    const [host, hostPort] = await publishedPort(NAME);
     // The relay on this side reaches the container inside the VM through the distro's forward.
-    expect(await httpGet(host!, Number(hostPort))).toContain('Hello from Berth');
+    expect(await httpGet(host, hostPort)).toContain('Hello from Berth');
+    expect(await distroForwards()).toMatch(new RegExp(`\\b${hostPort} : [\\d.]+ \\. 80\\b`));
     expect(await berth(env, ['exec', NAME, 'sh', '-c', 'echo "in $(hostname)"'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^in \w+/) });
 
     // An image pulled from a registry on this side: its layers are piped into the distro and unpacked there.
@@ -106,22 +121,24 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
 
     expect(await berth(env, ['rm', '-f', NAME])).toMatchObject({ code: 0 });
     // Stopped: nothing holds the host port any more.
-    expect(await isFree(host!, Number(hostPort))).toBe(true);
+    expect(await isFree(host, hostPort)).toBe(true);
+    // ...and the distro's forward for it is gone too.
+    expect(await distroForwards()).not.toMatch(new RegExp(`\\b${hostPort} :`));
   });
 
   it('upgrades an older distro on start and keeps images and containers', async () => {
     expect(await berth(env, ['run', '-d', '--name', 'keeper', 'hello'])).toMatchObject({ code: 0 });
     expect(await berth(env, ['stop', '-t', '1', 'keeper'])).toMatchObject({ code: 0 });
     // The distro the app finds is older than the one it ships.
-    await run(sim.exe, ['-d', 'berth', '-u', 'root', '--exec', 'sh', '-c', 'echo 0 > /etc/berth-distro-version'], { env: { ...process.env, ...sim.env } });
+    await wsl(['-d', 'berth', '-u', 'root', '--exec', 'sh', '-c', 'echo 0 > /etc/berth-distro-version']);
     const { url } = await restartServe();
     await page.goto(url);
     await status().getByText('WSL 2').waitFor({ timeout: 120_000 });
     expect(serve!.output()).toMatch(/Saving images and containers… 0%[\s\S]*Restoring images and containers… 100%/);
     // The image's layers and the container's bundle came through: it starts without a pull and serves.
     expect(await berth(env, ['start', 'keeper'])).toMatchObject({ code: 0 });
-    const [, host, hostPort] = /^80\/tcp -> ([\d.]+):(\d+)/.exec((await berth(env, ['port', 'keeper'])).stdout) ?? [];
-    expect(await httpGet(host!, Number(hostPort))).toContain('Hello from Berth');
+    const [host, hostPort] = await publishedPort('keeper');
+    expect(await httpGet(host, hostPort)).toContain('Hello from Berth');
     expect(await berth(env, ['rm', '-f', 'keeper'])).toMatchObject({ code: 0 });
   });
 
@@ -133,7 +150,7 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
 
   it.each(failures)('shows what is wrong and its fix when WSL is %s', async (mode, state, fix) => {
     // The imported distro is stopped, so starting it runs into what this mode lacks.
-    await run(sim.exe, ['--shutdown'], { env: { ...process.env, ...sim.env } });
+    await wsl(['--shutdown']);
     const { url } = await restartServe(mode);
     await page.goto(url);
     await status().getByText('Linux is not ready').waitFor();

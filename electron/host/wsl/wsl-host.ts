@@ -25,7 +25,7 @@ const PORT_TABLE_SCRIPT = `table ip ${PORT_TABLE} {
   }
 }
 `;
-/** The VM's own interface, the one the Windows side reaches. */
+/** The VM's own interface, the one the Windows side reaches (its address changes when WSL restarts). */
 const VM_INTERFACE = 'eth0';
 
 /** `test -e` failed: the file is not there (any other failure is a real error). */
@@ -93,40 +93,36 @@ export class WslHost implements Host {
     await execChecked(this, ['rm', '-rf', '--', path], 'INTERNAL');
   }
 
+  /**
+   * One command in the distro: forwarding on, the table made if WSL restarted since (it lives in
+   * the VM's network namespace), a forward a crashed engine left for these port numbers dropped,
+   * the new ones added, and the VM's address printed for the relay to connect to.
+   */
   async openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath> {
-    this.portTable ??= this.makePortTable().catch((err: unknown) => {
-      this.portTable = undefined;
-      throw err;
+    const keys = forwards(mappings);
+    const elements = keys.map((f) => `add element ip ${PORT_TABLE} ${f.map} { ${f.hostPort} : ${containerAddress} . ${f.guestPort} }`);
+    const script = [
+      'sysctl -qw net.ipv4.ip_forward=1 || exit 1',
+      `nft list table ip ${PORT_TABLE} >/dev/null 2>&1 || printf '%s' "$1" | nft -f - || exit 1`,
+      'shift',
+      `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done`,
+      `ip -4 -o addr show dev ${VM_INTERFACE} && exec nft -f -`,
+    ].join('\n');
+    const args = keys.flatMap(({ map, hostPort }) => [map, String(hostPort)]);
+    const result = await execChecked(this, ['sh', '-c', script, 'berth-forward', PORT_TABLE_SCRIPT, ...args], 'NETWORK_ERROR', {
+      input: `${elements.join('\n')}\n`,
     });
-    await this.portTable;
-    const elements = forwards(mappings).map((f) => `add element ip ${PORT_TABLE} ${f.map} { ${f.hostPort} : ${containerAddress} . ${f.guestPort} }`);
-    // A forward a crashed engine left for the same port number is replaced, not an error.
-    await this.closePorts(mappings);
-    await execChecked(this, ['nft', '-f', '-'], 'NETWORK_ERROR', { input: `${elements.join('\n')}\n` });
-    return { address: await this.vmAddress(), port: 'host' };
+    const address = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(result.stdout.toString())?.[1];
+    if (!address) throw new BerthError('NETWORK_ERROR', `the distro's ${VM_INTERFACE} has no IPv4 address`);
+    return { address, port: 'host' };
   }
 
   async closePorts(mappings: readonly PortMapping[]): Promise<void> {
     const keys = forwards(mappings);
     if (keys.length === 0) return;
     // One nft call per element: deleting one that is not there must not stop the others.
-    const script = 'table=$1; shift; while [ $# -gt 0 ]; do nft delete element ip "$table" "$1" "{ $2 }" 2>/dev/null; shift 2; done; exit 0';
-    await this.exec(['sh', '-c', script, 'berth-unforward', PORT_TABLE, ...keys.flatMap(({ map, hostPort }) => [map, String(hostPort)])]);
-  }
-
-  private portTable: Promise<void> | undefined;
-
-  private async makePortTable(): Promise<void> {
-    const script = `sysctl -qw net.ipv4.ip_forward=1 && { nft list table ip ${PORT_TABLE} >/dev/null 2>&1 || nft -f -; }`;
-    await execChecked(this, ['sh', '-c', script], 'NETWORK_ERROR', { input: PORT_TABLE_SCRIPT });
-  }
-
-  /** The VM's IPv4 address, which the Windows side can reach (it changes when WSL restarts). */
-  private async vmAddress(): Promise<string> {
-    const result = await execChecked(this, ['ip', '-4', '-o', 'addr', 'show', 'dev', VM_INTERFACE], 'NETWORK_ERROR');
-    const address = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(result.stdout.toString())?.[1];
-    if (!address) throw new BerthError('NETWORK_ERROR', `the distro's ${VM_INTERFACE} has no IPv4 address`);
-    return address;
+    const script = `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done; exit 0`;
+    await this.exec(['sh', '-c', script, 'berth-unforward', ...keys.flatMap(({ map, hostPort }) => [map, String(hostPort)])]);
   }
 
   /** wsl.exe passes no environment into the distro by default, so variables travel as `env K=V`. */
