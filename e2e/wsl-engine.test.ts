@@ -55,9 +55,9 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
     return [host, Number(port)];
   }
 
-  async function restartServe(mode?: string): Promise<WebServe> {
+  async function restartServe(overrides: Record<string, string> = {}): Promise<WebServe> {
     if (serve) await stopServe(serve.child);
-    serve = await startWebServe(mode ? { ...env, BERTH_WSL_SIM_MODE: mode } : env);
+    serve = await startWebServe({ ...env, ...overrides });
     return serve;
   }
 
@@ -142,16 +142,17 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
     expect(await berth(env, ['rm', '-f', 'keeper'])).toMatchObject({ code: 0 });
   });
 
-  const failures: [mode: string, state: RegExp, fix: RegExp][] = [
-    ['stub', /not installed/, /wsl\.exe --install/],
-    ['no-wsl2', /WSL2 is not available/, /--install --no-distribution/],
-    ['no-virtualization', /virtualization is turned off/, /firmware settings/],
+  const failures: [what: string, overrides: Record<string, string>, state: RegExp, fix: RegExp][] = [
+    ['missing', { BERTH_WSL_EXE: '/nonexistent/System32/wsl.exe' }, /wsl\.exe was not found/, /wsl\.exe --install/],
+    ['stub', { BERTH_WSL_SIM_MODE: 'stub' }, /not installed/, /wsl\.exe --install/],
+    ['no-wsl2', { BERTH_WSL_SIM_MODE: 'no-wsl2' }, /WSL2 is not available/, /--install --no-distribution/],
+    ['no-virtualization', { BERTH_WSL_SIM_MODE: 'no-virtualization' }, /virtualization is turned off/, /firmware settings/],
   ];
 
-  it.each(failures)('shows what is wrong and its fix when WSL is %s', async (mode, state, fix) => {
-    // The imported distro is stopped, so starting it runs into what this mode lacks.
+  it.each(failures)('shows what is wrong and its fix when WSL is %s', async (what, overrides, state, fix) => {
+    // The imported distro is stopped, so starting it runs into what this case lacks.
     await wsl(['--shutdown']);
-    const { url } = await restartServe(mode);
+    const { url } = await restartServe(overrides);
     await page.goto(url);
     await status().getByText('Linux is not ready').waitFor();
     expect(await status().textContent()).toMatch(state);
@@ -160,7 +161,7 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
     const panel = page.getByRole('region', { name: 'Linux set-up' });
     expect(await panel.textContent()).toMatch(fix);
     expect(await panel.locator('code').count()).toBeGreaterThan(0);
-    await shots.take(page, `failure-${mode}`);
+    await shots.take(page, `failure-${what}`);
     // The CLI says the same in one line, and nothing was started.
     const ps = await berth(env, ['ps']);
     expect(ps.code).not.toBe(0);

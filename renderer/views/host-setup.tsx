@@ -11,7 +11,7 @@ import { Spinner } from '../components/spinner.js';
 export function HostSetup({ host }: { host: HostStatus }) {
   const busy = host.state === 'importing';
   return (
-    <section className="host-setup" aria-label="Linux set-up">
+    <section className={`host-setup ${busy ? '' : 'needs-fix'}`} aria-label="Linux set-up">
       <EmptyState icon={busy ? <Spinner /> : <WarningIcon />} title={busy ? 'Setting up Berth’s Linux' : 'Linux is not ready'}>
         <p>{host.message}</p>
         {host.progress && <SetupProgress progress={host.progress} />}
