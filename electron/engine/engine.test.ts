@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
-import { httpGet } from '../../e2e/fixtures/ports.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
-import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { Engine } from './engine.js';
 
 
-describe('engine on Linux with runc', () => {
+describe.each(TEST_HOSTS)('engine on Linux with runc, Linux on the %s host', (host) => {
   let env: TestEngineEnv;
   let registry: TestRegistry;
   let layout: TempDir;
@@ -19,7 +18,7 @@ describe('engine on Linux with runc', () => {
   const ids: string[] = [];
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
+    env = await makeTestEngineEnv({ host });
     registry = await startRegistry();
     layout = await makeTempDir('berth-layout-');
     await buildBusyboxImage(layout.path, 'httpd', {
@@ -30,7 +29,7 @@ describe('engine on Linux with runc', () => {
     await buildBusyboxImage(layout.path, 'sh', { cmd: ['sh'] });
     httpd = await registry.push(layout.path, 'httpd', 'test/httpd');
     busybox = await registry.push(layout.path, 'sh', 'test/busybox');
-    engine = await Engine.open(env.config);
+    engine = await env.openEngine();
     call = engineCaller(engine);
   });
 
@@ -52,7 +51,7 @@ describe('engine on Linux with runc', () => {
     expect(progress).toContain('done');
     expect(container.state.status).toBe('running');
     expect(container.network.address).toMatch(/^10\./);
-    expect(await httpGet(container.network.address, 80)).toBe('served by berth test\n');
+    expect(await env.httpGetContainer(container.network.address, 80)).toBe('served by berth test\n');
 
     const started = Date.now();
     const stopped = await call('containers.stop', { id: 'web', timeout: 1 });
@@ -174,7 +173,7 @@ describe('engine on Linux with runc', () => {
   it('adopts running containers after an engine restart and can still stop them', async () => {
     const container = await call('containers.run', { image: busybox, name: 'survivor', cmd: ['sleep', '60'] });
     await engine.close();
-    engine = await Engine.open(env.config);
+    engine = await env.openEngine();
     call = engineCaller(engine);
     const adopted = await call('containers.inspect', { id: 'survivor' });
     expect(adopted.state.status).toBe('running');
@@ -188,7 +187,7 @@ describe('engine on Linux with runc', () => {
 
   it('runs the bundled hello image by name with no registry', async () => {
     const container = await call('containers.run', { image: 'hello' });
-    expect(await httpGet(container.network.address, 80)).toContain('Hello from Berth');
+    expect(await env.httpGetContainer(container.network.address, 80)).toContain('Hello from Berth');
     await call('containers.remove', { id: container.id, force: true });
   });
 
@@ -198,7 +197,7 @@ describe('engine on Linux with runc', () => {
     await call('containers.stop', { id: always.id, timeout: 0 });
     await call('containers.stop', { id: unless.id, timeout: 0 });
     await engine.close();
-    engine = await Engine.open(env.config);
+    engine = await env.openEngine();
     call = engineCaller(engine);
     expect((await call('containers.inspect', { id: always.id })).state.status).toBe('running');
     expect((await call('containers.inspect', { id: unless.id })).state.status).toBe('exited');

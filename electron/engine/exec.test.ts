@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.js';
 import { errorOf } from '../../e2e/fixtures/error-of.js';
-import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { ExecOutput } from '../../shared/terminals.js';
 import { Engine } from './engine.js';
 
-describe('containers.exec', () => {
+describe.each(TEST_HOSTS)('containers.exec, Linux on the %s host', (host) => {
   let env: TestEngineEnv;
   let engine: Engine;
   let call: ReturnType<typeof engineCaller>;
   let id: string;
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
-    engine = await Engine.open(env.config);
+    env = await makeTestEngineEnv({ host });
+    engine = await env.openEngine();
     call = engineCaller(engine);
     id = (await call('containers.run', { image: 'hello', cmd: ['sleep', '300'], autoExpose: false })).id;
   });

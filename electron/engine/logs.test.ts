@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
-import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from './engine.js';
 
@@ -14,15 +13,15 @@ function contiguous(text: string): { first: number; last: number } {
   return { first: numbers[0]!, last: numbers.at(-1)! };
 }
 
-describe('container logs', () => {
+describe.each(TEST_HOSTS)('container logs, Linux on the %s host', (host) => {
   let env: TestEngineEnv;
   let engine: Engine;
   let call: ReturnType<typeof engineCaller>;
   const maxBytes = 64 * 1024;
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
-    engine = await Engine.open({ ...env.config, logLimits: { maxBytes, keep: 2 } });
+    env = await makeTestEngineEnv({ host });
+    engine = await env.openEngine({ ...env.config, logLimits: { maxBytes, keep: 2 } });
     call = engineCaller(engine);
   });
 
@@ -53,9 +52,9 @@ describe('container logs', () => {
   it('caps the log by rotation in the writer, keeping whole, contiguous lines', async () => {
     const container = await call('containers.run', { image: 'hello', cmd: ['seq', '1', '200000'], autoExpose: false });
     await waitFor('exit', () => call('containers.inspect', { id: container.id }), (c) => c.state.status === 'exited');
-    const log = bundlePaths(env.config.dataRoot, container.id).log;
-    for (const path of [log, `${log}.1`, `${log}.2`]) expect((await stat(path)).size).toBeLessThanOrEqual(maxBytes);
-    await expect(stat(`${log}.3`)).rejects.toThrow();
+    const log = bundlePaths(env.dataRoot, container.id).log;
+    for (const path of [log, `${log}.1`, `${log}.2`]) expect(await env.linuxFileSize(path)).toBeLessThanOrEqual(maxBytes);
+    expect(await env.linuxFileSize(`${log}.3`)).toBeUndefined();
     const { last, first } = contiguous(await logsOf(container.id));
     expect(last).toBe(200000);
     expect(first).toBeGreaterThan(1);

@@ -4,10 +4,10 @@ import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.
 import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixtures/ports.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
-import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { Engine } from './engine.js';
 
-describe('publishing ports: user, auto_expose, auto_remap', () => {
+describe.each(TEST_HOSTS)('publishing ports: user, auto_expose, auto_remap, Linux on the %s host', (host) => {
   let env: TestEngineEnv;
   let registry: TestRegistry;
   let layout: TempDir;
@@ -16,7 +16,7 @@ describe('publishing ports: user, auto_expose, auto_remap', () => {
   let web: string;
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
+    env = await makeTestEngineEnv({ host });
     registry = await startRegistry();
     layout = await makeTempDir('berth-ports-layout-');
     await buildBusyboxImage(layout.path, 'web', {
@@ -25,7 +25,7 @@ describe('publishing ports: user, auto_expose, auto_remap', () => {
       files: { '/var/www/index.html': 'published page\n' },
     });
     web = await registry.push(layout.path, 'web', 'ports/web');
-    engine = await Engine.open(env.config);
+    engine = await env.openEngine();
     call = engineCaller(engine);
   });
 
@@ -129,7 +129,7 @@ describe('publishing ports: user, auto_expose, auto_remap', () => {
     // While no engine runs, someone else takes port 80 on the publish address.
     const squatter = await holdPort(env.publishIp, 80);
     try {
-      engine = await Engine.open(env.config);
+      engine = await env.openEngine();
       call = engineCaller(engine);
       const kept = await call('containers.inspect', { id: 'kept' });
       expect(kept.ports.map((p) => p.hostPort)).toEqual([user, second]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
-import { makeTestEngineEnv, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { EventPayload, StreamItem } from '../../shared/contract.js';
 import { Engine } from '../engine/engine.js';
 import { dispatch } from '../transport/dispatch.js';
@@ -17,15 +17,15 @@ interface Attached {
   result: Promise<{ exitCode: number | null }>;
 }
 
-describe('terminal sessions', () => {
+describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
   let env: TestEngineEnv;
   let engine: Engine;
   let call: ReturnType<typeof engineCaller>;
   let containerId: string;
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
-    engine = await Engine.open(env.config);
+    env = await makeTestEngineEnv({ host });
+    engine = await env.openEngine();
     call = engineCaller(engine);
     containerId = (await call('containers.run', { image: 'hello', cmd: ['sleep', '600'], autoExpose: false })).id;
   });
