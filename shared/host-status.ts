@@ -33,3 +33,8 @@ export const HostStatus = z.object({
   progress: z.object({ step: z.string(), fraction: z.number().min(0).max(1) }).optional(),
 });
 export type HostStatus = z.infer<typeof HostStatus>;
+
+/** The status as one line: what is wrong, then what to do about it. */
+export function hostStatusLine(status: HostStatus): string {
+  return status.fix ? `${status.message} ${status.fix}` : status.message;
+}

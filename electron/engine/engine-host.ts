@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BerthError } from '../../shared/berth-error.js';
-import { HostStatus } from '../../shared/host-status.js';
+import { HostStatus, hostStatusLine } from '../../shared/host-status.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { bootstrapWsl } from '../host/wsl/wsl-bootstrap.js';
@@ -34,7 +34,7 @@ export async function openEngineHost(config: EngineConfig, onStatus: (status: Ho
   const wsl = new WslExe(exe);
   const status = await bootstrapWsl({ wsl, distro, installDir, rootfs, scratchDir: join(config.home, 'wsl', 'scratch'), onStatus });
   onStatus(status);
-  if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', status.fix ? `${status.message} ${status.fix}` : status.message, status);
+  if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', hostStatusLine(status), status);
   return { host: new WslHost(wsl, distro), ptyLauncher: new WslPtyLauncher(wsl, distro), status };
 }
 

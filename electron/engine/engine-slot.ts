@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { BerthError } from '../../shared/berth-error.js';
 import { contract, type Api, type CallContext, type EventName, type EventPayload, type MethodName } from '../../shared/contract.js';
-import type { HostStatus } from '../../shared/host-status.js';
+import { hostStatusLine, type HostStatus } from '../../shared/host-status.js';
 import type { ContractHost } from '../transport/wire-session.js';
 
 type SlotEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
@@ -88,7 +88,6 @@ export class EngineSlot extends EventEmitter<SlotEvents> implements ContractHost
   }
 
   private notReady(): BerthError {
-    const { message, fix } = this.status;
-    return new BerthError('HOST_NOT_READY', fix ? `${message} ${fix}` : message, this.status);
+    return new BerthError('HOST_NOT_READY', hostStatusLine(this.status), this.status);
   }
 }
