@@ -38,3 +38,14 @@ export interface PortRelay {
   /** Stops the relay (all owners). */
   close(): Promise<void>;
 }
+
+/** Where one listener forwards to: an address and a port. */
+export interface RelayEndpoint {
+  address: string;
+  port: number;
+}
+
+/** The endpoint a listener on `hostPort` for `guestPort` forwards to, on the path the host opened. */
+export function endpointOf(path: PortPath, hostPort: number, guestPort: number): RelayEndpoint {
+  return { address: path.address, port: path.port === 'host' ? hostPort : guestPort };
+}

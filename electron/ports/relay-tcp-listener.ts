@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { PortPath } from '../host/host.js';
+import { endpointOf, type RelayEndpoint } from './port-relay.js';
 import { TcpConnection, type TcpConnectionContext } from './relay-tcp-connection.js';
 
 /**
@@ -9,8 +10,8 @@ import { TcpConnection, type TcpConnectionContext } from './relay-tcp-connection
 export class TcpListener {
   private readonly connections = new Set<TcpConnection>();
   private readonly held = new Set<TcpConnection>();
-  /** Set by activate: the address and port connections go to. */
-  private target: { address: string; port: number } | undefined;
+  /** Set by activate: where connections go. */
+  private target: RelayEndpoint | undefined;
   private closing = false;
 
   private constructor(
@@ -40,7 +41,7 @@ export class TcpListener {
   }
 
   activate(target: PortPath): void {
-    const to = { address: target.address, port: target.port === 'host' ? this.port : this.guestPort };
+    const to = endpointOf(target, this.port, this.guestPort);
     this.target = to;
     for (const connection of this.held) connection.connect(to.address, to.port);
     this.held.clear();

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { PortPath } from '../host/host.js';
+import { endpointOf, type RelayEndpoint } from './port-relay.js';
 import type { RelayLimits } from './relay-limits.js';
 import { UdpFlow } from './relay-udp-flow.js';
 
@@ -19,8 +20,8 @@ export class UdpListener {
   private readonly flows = new Map<string, UdpFlow>();
   private queued: Queued[] = [];
   private queuedBytes = 0;
-  /** Set by activate: the address and port datagrams go to. */
-  private target: { address: string; port: number } | undefined;
+  /** Set by activate: where datagrams go. */
+  private target: RelayEndpoint | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
 
@@ -58,7 +59,7 @@ export class UdpListener {
   }
 
   activate(target: PortPath): void {
-    const to = { address: target.address, port: target.port === 'host' ? this.port : this.guestPort };
+    const to = endpointOf(target, this.port, this.guestPort);
     if (this.target?.address !== to.address || this.target.port !== to.port) this.closeFlows();
     this.target = to;
     const queued = this.queued;
