@@ -16,6 +16,8 @@ export interface BerthEngine {
   readonly home: string;
   readonly client: SocketClient;
   readonly subnet: string;
+  /** Where the engine keeps its Linux-side data (bundles, socket listeners). */
+  readonly dataRoot: string;
   /** Runs the berth CLI against this engine and times it. */
   cli(args: readonly string[], timeoutMs?: number): Promise<CommandResult>;
   /** `containers.run` over the engine socket from this process: no CLI start-up. */
@@ -76,6 +78,7 @@ export async function startBerthEngine(workDir: string, log: (line: string) => v
       home: testEnv.config.home,
       client: connected,
       subnet: testEnv.config.bridge.subnet,
+      dataRoot: testEnv.dataRoot,
       cli: (args, timeoutMs) => timeCommand([process.execPath, BERTH_CLI, ...args], { env, timeoutMs }),
       async apiRun(image, cmd, name) {
         const startedAt = performance.now();

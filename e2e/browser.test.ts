@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,6 +220,36 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     expect((await berth(env.env, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+
+  it('mounts a host folder from the Run dialog\'s volume rows, and names a bad one inline', async () => {
+    const folder = await env.makeHostFolder('site');
+    await writeFile(join(folder.local, 'note.txt'), 'from a folder\n');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run a container' });
+    await dialog.getByLabel('Name', { exact: true }).fill('mounted');
+    await dialog.getByLabel('Command', { exact: true }).fill(`sh -c 'trap "exit 0" TERM; sleep 300 & wait'`);
+    await dialog.getByRole('button', { name: 'Add volume' }).click();
+    const volume = dialog.getByRole('group', { name: 'Volume 1' });
+    await volume.getByLabel('Host folder or volume name').fill('relative/site');
+    await volume.getByLabel('Path in the container').fill('/site');
+    await volume.getByLabel('Read-only').check();
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/invalid volume "relative\/site:\/site:ro": the source "relative\/site" is a relative path/i);
+    await shots.take(page, 'run-volume-error');
+
+    await volume.getByLabel('Host folder or volume name').fill(folder.path);
+    await shots.take(page, 'run-volumes');
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await row('mounted').getByText('Running', { exact: true }).waitFor();
+    expect(await berth(env.env, ['exec', 'mounted', 'cat', '/site/note.txt'])).toMatchObject({ code: 0, stdout: 'from a folder\n' });
+    expect((await berth(env.env, ['exec', 'mounted', 'touch', '/site/new'])).code).not.toBe(0);
+    await row('mounted').getByRole('button', { name: 'Stop', exact: true }).click();
+    await row('mounted').getByRole('button', { name: 'Remove', exact: true }).click();
+    await row('mounted').waitFor({ state: 'detached' });
   });
 
   it('pulls an image from a registry in the Images view, and removes it', async () => {

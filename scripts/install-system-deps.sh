@@ -21,6 +21,9 @@ if [ "${1:-}" = "--test" ]; then
   have xvfb-run || need+=(xvfb)
   # The WSL distro's root filesystem is built with debootstrap (root's tool, in sbin).
   have debootstrap || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+  # Tests build a static UNIX socket tool for containers (e2e/fixtures/usock).
+  have gcc || need+=(gcc)
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
 fi
 if [ "${#need[@]}" -eq 0 ]; then exit 0; fi
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NETWORK_MODES, RESTART_POLICIES } from './choices.js';
 import { PullPolicy } from './images.js';
+import { Mount, SocketForward } from './mounts.js';
 import { PortMapping } from './ports.js';
 
 export const RestartPolicy = z.object({
@@ -31,6 +32,12 @@ export const RunSpec = z.object({
   ports: z.array(z.string().max(256)).max(1024).default([]),
   /** Publish the image's EXPOSEd ports too (on loopback); unset follows the engine's setting. */
   autoExpose: z.boolean().optional(),
+  /** Docker `-v SRC:DST[:ro]` specs (a host folder or a named volume), parsed by the engine. */
+  volumes: z.array(z.string().max(8192)).max(256).default([]),
+  /** `--socket HOSTPATH:CONTAINERPATH` specs: the container reaches a host socket. */
+  sockets: z.array(z.string().max(8192)).max(64).default([]),
+  /** `--socket-listen CONTAINERPATH:HOSTPATH` specs: the host reaches a socket served in the container. */
+  socketListens: z.array(z.string().max(8192)).max(64).default([]),
   restart: RestartPolicy.default({ name: 'no', maxRetries: 0 }),
   pull: PullPolicy.default('missing'),
   /** Seconds `stop` waits after the stop signal before SIGKILL. */
@@ -79,6 +86,10 @@ export const Container = z.object({
   network: ContainerNetwork,
   /** Where each published port ended up; empty while the container is not running. */
   ports: z.array(PortMapping).default([]),
+  /** Folders and volumes, mounted only while the container runs. */
+  mounts: z.array(Mount).default([]),
+  /** Socket forwards, open only while the container runs. */
+  sockets: z.array(SocketForward).default([]),
 });
 export type Container = z.infer<typeof Container>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HostStatus } from './host-status.js';
 import { Container, ContainerStats, RunSpec } from './containers.js';
 import { Image, PullProgress } from './images.js';
+import { Volume } from './mounts.js';
 import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
 
 /**
@@ -44,6 +45,10 @@ export const contract = {
   'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
   'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),
   'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
+  'volumes.list': method(Empty, z.array(Volume)),
+  /** Without a name, one is generated (as `docker volume create` does). */
+  'volumes.create': method(z.object({ name: z.string().max(255).optional() }), Volume),
+  'volumes.remove': method(z.object({ name: z.string().min(1).max(255) }), z.object({ name: z.string() })),
   'containers.list': method(z.object({ all: z.boolean().default(false) }), z.array(Container)),
   'containers.inspect': method(ContainerRef, Container),
   'containers.run': method(RunSpec, Container, PullProgress),
@@ -90,6 +95,7 @@ export type StreamItem<M extends MethodName> = z.output<Contract[M]['item']>;
 export const events = {
   'containers.changed': z.object({ container: Container.optional(), removedId: z.string().optional() }),
   'images.changed': z.object({}),
+  'volumes.changed': z.object({}),
   'terminals.changed': z.object({ session: TerminalSession }),
   /** The host's state changed: a bootstrap step, its progress, ready, or what is wrong. */
   'host.changed': HostStatus,

@@ -10,6 +10,8 @@ export const ErrorCode = z.enum([
   'DIGEST_MISMATCH',
   'UNSAFE_LAYER',
   'IMAGE_IN_USE',
+  'VOLUME_NOT_FOUND',
+  'VOLUME_IN_USE',
   'CONTAINER_NOT_FOUND',
   'NAME_IN_USE',
   'CONTAINER_RUNNING',

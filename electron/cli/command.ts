@@ -14,3 +14,18 @@ export interface Command {
   summary: string;
   run(args: string[], context: CommandContext): Promise<number>;
 }
+
+/** Applies `action` to each name, printing each as Docker does; an error is reported and the rest go on. */
+export async function eachName(names: string[], context: CommandContext, action: (name: string) => Promise<unknown>): Promise<number> {
+  let status = 0;
+  for (const name of names) {
+    try {
+      await action(name);
+      context.out(name);
+    } catch (err) {
+      context.err(`Error: ${(err as Error).message}`);
+      status = 1;
+    }
+  }
+  return status;
+}

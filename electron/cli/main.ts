@@ -6,6 +6,7 @@ import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
 import { execCommands } from './commands/exec.js';
 import { imageCommands } from './commands/images.js';
+import { volumeCommands } from './commands/volumes.js';
 
 /** serve loads the whole engine; the other commands are thin clients and start without it. */
 const serveCommand: Command = {
@@ -14,7 +15,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...volumeCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);

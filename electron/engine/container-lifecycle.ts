@@ -17,6 +17,9 @@ import { KeyedLock } from './keyed-lock.js';
 import { listLeftovers } from '../network/leftovers.js';
 import { networkNames } from '../network/network-names.js';
 import type { PortPublisher } from './port-publisher.js';
+import type { SocketForwards } from '../sockets/socket-forwards.js';
+import { mountVolumes, stagingDir, unmountVolumes, type VolumeSource } from '../volumes/volume-mounts.js';
+import type { VolumeStore } from '../volumes/volume-store.js';
 import { restartBackoff, shouldRestartAfterExit } from './restart-policy.js';
 
 export interface LifecycleDeps {
@@ -26,6 +29,8 @@ export interface LifecycleDeps {
   images: ImageStore;
   network: BridgeNetwork;
   ports: PortPublisher;
+  volumes: VolumeStore;
+  sockets: SocketForwards;
   nofileLimit: number;
   logLimits: LogLimits;
   /** Called with every container whose record changed. */
@@ -59,7 +64,7 @@ export class ContainerLifecycle {
 
   /** Starts a created or exited container. Must be called under the container's lock. */
   async start(container: Container): Promise<Container> {
-    const { host, runtime, images, network, ports } = this.deps;
+    const { host, runtime, images, network, ports, sockets } = this.deps;
     if (container.state.status === 'running') return container;
     this.cancelRestart(container.id);
     const paths = this.paths(container.id);
@@ -75,6 +80,11 @@ export class ContainerLifecycle {
       const hostname = await containerHostname(host, container.spec.hostname, container.id, net.mode);
       await writeEtcFiles(host, paths, hostname, net.address, net.mode);
       const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
+      // Folders and sockets are taken at start and given back at stop: a stopped container holds none.
+      undo.push(() => unmountVolumes(host, host.dataRoot, container.id));
+      const volumePaths = await mountVolumes(host, host.dataRoot, container.id, this.volumeSources(container));
+      undo.push(() => sockets.close(container.id));
+      const socketBinds = await sockets.listenInside(container.id, container.sockets);
       const spec = buildOciSpec({
         spec: container.spec,
         image: image.config,
@@ -84,7 +94,11 @@ export class ContainerLifecycle {
         network: { mode: net.mode, netnsPath: net.netnsPath },
         cgroupsPath: `/berth/${container.id}`,
         nofileLimit: this.deps.nofileLimit,
-        etcFiles: etcBinds(paths),
+        binds: [
+          ...etcBinds(paths),
+          ...container.mounts.map((m, i) => ({ source: volumePaths[i]!, destination: m.destination, readOnly: m.readOnly })),
+          ...socketBinds,
+        ],
       });
       await host.writeFile(paths.config, JSON.stringify(spec));
       // Reserve before the container's process runs: a conflict aborts the start with nothing running.
@@ -93,6 +107,7 @@ export class ContainerLifecycle {
       const supervisor = startSupervisor(host, runtime, container.id, paths, this.deps.logLimits);
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForStart(supervisor, paths);
+      await sockets.listenOnHost(container.id, pid, container.sockets);
       if (net.mode === 'bridge') await ports.activate(container.id, net.address, mappings);
       const running: Container = {
         ...container,
@@ -167,6 +182,7 @@ export class ContainerLifecycle {
       if (!this.exits.has(container.id)) this.watchExit(container.id, this.pollExit(paths));
       const { mappings, problems } = await this.deps.ports.readopt(container);
       await this.deps.ports.activate(container.id, container.network.address, mappings);
+      problems.push(...(await this.reopenSockets(container, state.pid)));
       await this.record({ ...container, ports: mappings, state: { ...container.state, error: problems.join('; ') } });
       return 'running';
     }
@@ -190,6 +206,10 @@ export class ContainerLifecycle {
       if (names.has(netns) || names.has(vethHost)) await network.detach(container.id).catch(() => {});
       const rootfs = this.paths(container.id).rootfs;
       if (mountinfo.includes(` ${rootfs} `)) await unmountRootfs(host, this.paths(container.id)).catch(() => {});
+      if (mountinfo.includes(` ${stagingDir(host.dataRoot, container.id)}/`)) await unmountVolumes(host, host.dataRoot, container.id).catch(() => {});
+      for (const forward of container.sockets.filter((f) => f.direction === 'to-host')) {
+        await host.remove(this.deps.sockets.listenerPath(forward)).catch(() => {});
+      }
     }
   }
 
@@ -203,6 +223,34 @@ export class ContainerLifecycle {
     this.closed = true;
     for (const timer of this.restartTimers.values()) clearTimeout(timer);
     this.restartTimers.clear();
+  }
+
+  /** Each mount's folder on the Linux side: a volume's data, or the host folder as Linux sees it. */
+  private volumeSources(container: Container): VolumeSource[] {
+    return container.mounts.map((mount) => {
+      const linuxPath = mount.type === 'volume' ? this.deps.volumes.dataPath(mount.source) : this.deps.host.linuxPath(mount.source);
+      if (linuxPath === undefined) throw new BerthError('INVALID_ARGUMENT', `invalid volume: ${mount.source} is not an absolute path`);
+      return { linuxPath, readOnly: mount.readOnly, label: mount.source };
+    });
+  }
+
+  /**
+   * A new engine listens again for an adopted container's forwards. Those into the container go through
+   * a socket file the runtime bound into it at start, which died with the old engine: they come back
+   * when the container restarts.
+   */
+  private async reopenSockets(container: Container, pid: number): Promise<string[]> {
+    const { sockets } = this.deps;
+    const problems: string[] = [];
+    try {
+      await sockets.listenInside(container.id, container.sockets);
+      await sockets.listenOnHost(container.id, pid, container.sockets);
+    } catch (err) {
+      problems.push(BerthError.from(err).message);
+    }
+    const stale = container.sockets.filter((f) => f.direction === 'to-host').map((f) => f.containerPath);
+    if (stale.length > 0) problems.push(`restart the container to reconnect ${stale.join(', ')}: the engine restarted`);
+    return problems;
   }
 
   private async attachNetwork(container: Container): Promise<ContainerNetwork> {
@@ -293,12 +341,14 @@ export class ContainerLifecycle {
     if (!this.closed && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
   }
 
-  /** Gives back what a container holds while it runs: host ports, runtime state, rootfs mount, network. */
+  /** Gives back what a container holds while it runs: host ports, sockets, runtime state, volumes, rootfs mount, network. */
   private async release(container: Container, bestEffort: boolean): Promise<void> {
-    const { host, runtime, ports, network } = this.deps;
+    const { host, runtime, ports, network, sockets } = this.deps;
     const steps = [
       () => ports.release(container.id),
+      () => sockets.close(container.id),
       () => runtime.delete(container.id),
+      () => unmountVolumes(host, host.dataRoot, container.id),
       () => unmountRootfs(host, this.paths(container.id)),
       // Detach is idempotent; for host and none networking there is nothing to detach.
       () => (container.network.mode === 'bridge' || !bestEffort ? network.detach(container.id) : Promise.resolve()),

@@ -26,6 +26,10 @@ import { execInContainer } from './container-exec.js';
 import { LocalPtyLauncher } from '../terminal/local-pty-launcher.js';
 import type { PtyLauncher } from '../terminal/pty-launcher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
+import { SocketForwards } from '../sockets/socket-forwards.js';
+import { VolumeStore } from '../volumes/volume-store.js';
+import { KeyedLock } from './keyed-lock.js';
+import { resolveRunMounts } from './run-mounts.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -35,6 +39,8 @@ type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>]
 export class Engine extends EventEmitter<EngineEvents> {
   readonly api: Api;
   private readonly names = new Set<string>();
+  /** Volume create and remove, and a run between making its volumes and recording its container. */
+  private readonly volumeLock = new KeyedLock();
 
   private constructor(
     readonly config: EngineConfig,
@@ -46,6 +52,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly logs: ContainerLogs,
     private readonly stats: ContainerStatsSampler,
     private readonly relay: PortRelay,
+    private readonly volumes: VolumeStore,
+    private readonly sockets: SocketForwards,
     readonly terminals: TerminalSessions,
     readonly warnings: string[],
   ) {
@@ -68,13 +76,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     const warnings = await network.setUp();
     const relay = await WorkerPortRelay.start();
     const ports = new PortPublisher(relay, host, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
+    const volumes = new VolumeStore(host);
+    const sockets = new SocketForwards(host);
     let engine: Engine | undefined;
     const terminals = new TerminalSessions({
       host, runtime, launcher: ptyLauncher,
       changed: (session) => engine?.emitEvent('terminals.changed', { session }),
     });
     const lifecycle = new ContainerLifecycle({
-      host, runtime, store, images, network, ports, nofileLimit, logLimits: config.logLimits,
+      host, runtime, store, images, network, ports, volumes, sockets, nofileLimit, logLimits: config.logLimits,
       changed: (container) => {
         // A container that is no longer running takes its shells with it.
         if (container.state.status !== 'running') void terminals.endContainer(container.id);
@@ -83,7 +93,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     const logs = new ContainerLogs(host, config.logLimits, (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
-    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, terminals, warnings);
+    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, terminals, warnings);
     await engine.reconcile(network);
     return engine;
   }
@@ -96,7 +106,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lifecycle.close();
     await this.terminals.closeAll();
     this.removeAllListeners();
+    await this.sockets.closeAll();
     await this.relay.close();
+    await this.host.close();
   }
 
   emitEvent<E extends EventName>(name: E, payload: EventPayload<E>): void {
@@ -149,6 +161,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private async run(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
     parsePublishSpecs({ spec });
+    const id = randomBytes(32).toString('hex');
+    const { mounts, sockets } = await resolveRunMounts(this.host, spec, id);
     const name = spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n));
     if (this.names.has(name)) {
       const holder = this.store.list().find((c) => c.name === name);
@@ -157,6 +171,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // Held from here, so two runs racing for one name cannot both get it.
     this.names.add(name);
     let created: Container | undefined;
+    const madeVolumes: string[] = [];
     try {
       let fetched = false;
       const image = await this.images.ensure(spec.image, spec.pull, (progress) => {
@@ -166,7 +181,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (fetched) this.emitEvent('images.changed', {});
       const command = resolveCommand(spec, image.config);
       const container: Container = {
-        id: randomBytes(32).toString('hex'),
+        id,
         name,
         image: spec.image,
         imageId: image.id,
@@ -176,12 +191,25 @@ export class Engine extends EventEmitter<EngineEvents> {
         state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', restartCount: 0, stoppedByUser: false },
         network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
         ports: [],
+        mounts,
+        sockets,
       };
-      created = await this.lifecycle.record(container);
+      // Named volumes are made as the run uses them (as Docker does), and the record that uses them is
+      // saved before a remove of the volume can look.
+      created = await this.volumeLock.run('volumes', async () => {
+        for (const mount of mounts.filter((m) => m.type === 'volume')) {
+          if (await this.volumes.exists(mount.source)) continue;
+          await this.volumes.create(mount.source);
+          madeVolumes.push(mount.source);
+        }
+        return this.lifecycle.record(container);
+      });
+      if (mounts.some((m) => m.type === 'volume')) this.emitEvent('volumes.changed', {});
       return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));
     } catch (err) {
       // A run that fails leaves nothing behind: no record, no bundle, no name.
       if (created) await this.lifecycle.lock.run(created.id, () => this.removeContainer(created!, true)).catch(() => {});
+      if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
       this.names.delete(name);
       throw err;
     }
@@ -192,6 +220,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.terminals.endContainer(container.id);
     this.names.delete(container.name);
     this.emitEvent('containers.changed', { removedId: container.id });
+    if (container.mounts.some((m) => m.type === 'volume')) this.emitEvent('volumes.changed', {});
+  }
+
+  /** Volumes a failed run made for itself: they go with it, unless another container took them meanwhile. */
+  private removeUnusedVolumes(names: string[]): Promise<void> {
+    return this.volumeLock.run('volumes', async () => {
+      for (const name of names) if (this.volumeUsers(name).length === 0) await this.volumes.remove(name);
+      this.emitEvent('volumes.changed', {});
+    });
   }
 
   /** The container, which must be running (exec and terminals need its process). */
@@ -199,6 +236,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const container = this.find(idOrName);
     if (container.state.status !== 'running') throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
     return container;
+  }
+
+  /** Names of the containers (running or not) that mount the volume: it cannot be removed under them. */
+  private volumeUsers(name: string): string[] {
+    return this.store
+      .list()
+      .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.source === name))
+      .map((c) => c.name);
   }
 
   private info(): SystemInfo {
@@ -236,6 +281,23 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.emitEvent('images.changed', {});
         return removed;
       },
+      'volumes.list': () => this.volumes.list((name) => this.volumeUsers(name)),
+      'volumes.create': ({ name }) =>
+        this.volumeLock.run('volumes', async () => {
+          const created = await this.volumes.create(name);
+          this.emitEvent('volumes.changed', {});
+          const volume = (await this.volumes.list((n) => this.volumeUsers(n))).find((v) => v.name === created.name);
+          if (!volume) throw new BerthError('INTERNAL', `volume ${created.name} was not made`);
+          return volume;
+        }),
+      'volumes.remove': ({ name }) =>
+        this.volumeLock.run('volumes', async () => {
+          const users = this.volumeUsers(name);
+          if (users.length > 0) throw new BerthError('VOLUME_IN_USE', `volume ${name} is used by ${users.join(', ')}: remove those containers first`);
+          await this.volumes.remove(name);
+          this.emitEvent('volumes.changed', {});
+          return { name };
+        }),
       'containers.list': async ({ all }) =>
         this.store
           .list()

@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { PortMapping } from '../../shared/ports.js';
 
 /** Result of a command that ran to completion. */
@@ -52,6 +52,11 @@ export interface PortPath {
   port: 'guest' | 'host';
 }
 
+/** A UNIX socket listening on the Linux side; closing it removes its socket file. */
+export interface UnixListener {
+  close(): Promise<void>;
+}
+
 /**
  * Where Linux runs. The only seam that knows a local Linux host from a WSL2 distro:
  * everything above it speaks in Linux argv and Linux paths.
@@ -66,6 +71,11 @@ export interface Host {
   spawn(argv: string[], options?: SpawnOptions): HostProcess;
   /** Stream bytes into argv's stdin (e.g. a layer into tar) and wait for it to finish. */
   pipeIn(argv: string[], input: Readable, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Where a folder the user names (a `-v` source) is on the Linux side: itself on Linux; in WSL a
+   * Windows path C:\Users\me becomes /mnt/c/Users/me. Undefined when the path is not absolute.
+   */
+  linuxPath(path: string): string | undefined;
   readFile(path: string): Promise<Buffer>;
   /** Writes atomically: readers see the old content or the new one, never a torn file. */
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
@@ -83,4 +93,13 @@ export interface Host {
   openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath>;
   /** Undoes openPorts for these mappings; idempotent. */
   closePorts(mappings: readonly PortMapping[]): Promise<void>;
+  /**
+   * Listens on a UNIX socket at a Linux path (made with `mode`); each connection arrives as a
+   * stream that supports half-close. Fails if the path exists.
+   */
+  listenUnix(path: string, mode: number, onConnection: (stream: Duplex) => void): Promise<UnixListener>;
+  /** Connects to a UNIX socket at a Linux path (which may lead into a container through /proc/PID/root). */
+  connectUnix(path: string): Promise<Duplex>;
+  /** Ends what the host keeps running for the engine (not the containers). */
+  close(): Promise<void>;
 }

@@ -50,7 +50,7 @@ describe('buildOciSpec', () => {
     hostname: 'abc',
     cgroupsPath: '/berth/abc',
     nofileLimit: 20_000,
-    etcFiles: [{ destination: '/etc/hosts', source: '/data/abc/hosts' }],
+    binds: [{ destination: '/etc/hosts', source: '/data/abc/hosts' }],
   };
 
   it('joins the engine-made network namespace for bridge networking', () => {
@@ -60,6 +60,19 @@ describe('buildOciSpec', () => {
     expect(spec.process.user).toEqual({ uid: 1000, gid: 1000, additionalGids: [] });
     expect(spec.process.rlimits).toEqual([{ type: 'RLIMIT_NOFILE', hard: 20_000, soft: 20_000 }]);
     expect(spec.mounts).toContainEqual({ destination: '/etc/hosts', type: 'bind', source: '/data/abc/hosts', options: ['rbind', 'rprivate'] });
+  });
+
+  it('binds a parent folder before what is mounted inside it, read-only where asked', () => {
+    const binds = [
+      { destination: '/data/cache', source: '/m/1' },
+      { destination: '/data', source: '/m/0', readOnly: true },
+    ];
+    const spec = buildOciSpec({ ...base, binds, spec: RunSpec.parse({ image: 'x' }), network: { mode: 'none', netnsPath: '' } });
+    const user = spec.mounts.filter((m) => m.source.startsWith('/m/'));
+    expect(user).toEqual([
+      { destination: '/data', type: 'bind', source: '/m/0', options: ['rbind', 'rprivate', 'ro'] },
+      { destination: '/data/cache', type: 'bind', source: '/m/1', options: ['rbind', 'rprivate'] },
+    ]);
   });
 
   it('shares the host network for host mode and makes an empty one for none', () => {

@@ -48,8 +48,31 @@ export interface SpecInput {
   cgroupsPath: string;
   /** The open-files limit the runtime's own process may grant (its hard limit). */
   nofileLimit: number;
-  /** Files the engine writes per container and binds over the image's (resolv.conf, hosts, hostname). */
-  etcFiles: { destination: string; source: string }[];
+  /**
+   * Linux-side files and folders bound into the container, in order: the engine's own (resolv.conf,
+   * hosts, hostname), then the user's volumes and socket forwards.
+   */
+  binds: Bind[];
+}
+
+export interface Bind {
+  source: string;
+  destination: string;
+  readOnly?: boolean;
+}
+
+/** Bind mounts in mount order: a parent folder before what is mounted inside it, as Docker orders them. */
+function bindMounts(binds: readonly Bind[]): OciSpec['mounts'] {
+  const depth = (path: string) => path.split('/').length;
+  return [...binds]
+    .map((bind, index) => ({ bind, index }))
+    .sort((a, b) => depth(a.bind.destination) - depth(b.bind.destination) || a.index - b.index)
+    .map(({ bind }) => ({
+      destination: bind.destination,
+      type: 'bind',
+      source: bind.source,
+      options: ['rbind', 'rprivate', ...(bind.readOnly ? ['ro'] : [])],
+    }));
 }
 
 /** The argv a container runs: Docker's rules for combining entrypoint and cmd with run options. */
@@ -112,7 +135,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
-      ...input.etcFiles.map((f) => ({ destination: f.destination, type: 'bind', source: f.source, options: ['rbind', 'rprivate'] })),
+      ...bindMounts(input.binds),
     ],
     linux: {
       namespaces,

@@ -20,6 +20,8 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   DIGEST_MISMATCH: { title: 'A download did not match its checksum.', fix: 'Pull again; if it repeats, the registry serves damaged data.' },
   UNSAFE_LAYER: { title: 'The image holds an unsafe layer, so it was not unpacked.', fix: 'Use an image from a source you trust.' },
   IMAGE_IN_USE: { title: 'A container still uses this image.', fix: 'Remove the containers that use it, then remove the image.' },
+  VOLUME_NOT_FOUND: { title: 'That volume does not exist.', fix: 'Check the name; berth volume ls lists the volumes.' },
+  VOLUME_IN_USE: { title: 'A container still uses this volume.', fix: 'Remove the containers that mount it, then remove the volume.' },
   CONTAINER_NOT_FOUND: { title: 'That container no longer exists.', fix: 'It was removed elsewhere; the list is already up to date.' },
   NAME_IN_USE: { title: 'That container name is already taken.', fix: 'Choose another name, or remove the container that has it.' },
   CONTAINER_RUNNING: { title: 'The container is running.', fix: 'Stop it first.' },

@@ -6,6 +6,7 @@ import { Button } from '../components/button.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { PlayIcon } from '../components/icons.js';
 import { mergeProgress, ProgressList } from '../components/progress-list.js';
+import { volumeSpecs, VolumeRows, type VolumeRow } from '../components/volume-rows.js';
 import { splitCommandLine, splitList } from '../format/command-line.js';
 import { runContainer } from '../store/container-commands.js';
 import { useEngine } from '../store/engine-store.js';
@@ -19,6 +20,8 @@ interface Fields {
   env: string;
   command: string;
   autoExpose: boolean;
+  volumes: VolumeRow[];
+  sockets: string;
 }
 
 function toSpec(fields: Fields): RunSpecInput {
@@ -29,6 +32,8 @@ function toSpec(fields: Fields): RunSpecInput {
     ports: splitList(fields.ports, /,/),
     env: splitList(fields.env, /\n/),
     cmd: splitCommandLine(fields.command),
+    volumes: volumeSpecs(fields.volumes),
+    sockets: splitList(fields.sockets, /,/),
     autoExpose: fields.autoExpose,
   };
 }
@@ -44,7 +49,7 @@ export function RunDialog({ image }: { image: string }) {
   const running = useRef(false);
   // The toggle starts where the engine's setting stands (BERTH_AUTO_EXPOSE).
   const autoExpose = useEngine((s) => s.info?.ports.autoExpose ?? true);
-  const [fields, setFields] = useState<Fields>({ image, name: '', ports: '', env: '', command: '', autoExpose });
+  const [fields, setFields] = useState<Fields>({ image, name: '', ports: '', env: '', command: '', autoExpose, volumes: [], sockets: '' });
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<PullProgress[]>([]);
   const [error, setError] = useState<ErrorText>();
@@ -101,6 +106,14 @@ export function RunDialog({ image }: { image: string }) {
           <input id="run-ports" aria-describedby="run-ports-help" placeholder="8080:80, 127.0.0.1:5432:5432" value={fields.ports} onChange={(e) => field('ports')(e.target.value)} spellCheck={false} autoComplete="off" />
           <span id="run-ports-help" className="field-help">
             Docker <code>-p</code> specs, separated by commas. These are never moved: a busy port fails the run.
+          </span>
+        </div>
+        <VolumeRows rows={fields.volumes} onChange={field('volumes')} />
+        <div className="field">
+          <label htmlFor="run-sockets">Sockets</label>
+          <input id="run-sockets" aria-describedby="run-sockets-help" placeholder="/run/user/1000/ssh-agent.sock:/run/ssh-agent.sock" value={fields.sockets} onChange={(e) => field('sockets')(e.target.value)} spellCheck={false} autoComplete="off" />
+          <span id="run-sockets-help" className="field-help">
+            <code>HOST_SOCKET:CONTAINER_PATH</code>, separated by commas: the container reaches the host’s socket at that path.
           </span>
         </div>
         <div className="field">

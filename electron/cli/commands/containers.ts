@@ -1,5 +1,5 @@
 import type { Container } from '../../../shared/containers.js';
-import type { Command, CommandContext } from '../command.js';
+import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
 import { flagInt, flagSet, flagValue, parseFlags } from '../parse-flags.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
@@ -8,25 +8,6 @@ import { progressPrinter } from './images.js';
 function needOne(args: string[], usage: string, context: CommandContext): string | undefined {
   if (args.length === 0) context.err(`"${usage.split(' ')[0]}" needs at least one container: berth ${usage}`);
   return args[0];
-}
-
-/** Applies `action` to each named container, printing each name as Docker does; errors don't stop the rest. */
-async function eachContainer(
-  names: string[],
-  context: CommandContext,
-  action: (name: string) => Promise<unknown>,
-): Promise<number> {
-  let status = 0;
-  for (const name of names) {
-    try {
-      await action(name);
-      context.out(name);
-    } catch (err) {
-      context.err(`Error: ${(err as Error).message}`);
-      status = 1;
-    }
-  }
-  return status;
 }
 
 async function followUntilExit(container: Container, context: CommandContext): Promise<number> {
@@ -115,7 +96,7 @@ export const containerCommands: Record<string, Command> = {
     async run(args, context) {
       if (!needOne(args, this.usage, context)) return 2;
       const api = await context.client();
-      return eachContainer(args, context, (id) => api.call('containers.start', { id }));
+      return eachName(args, context, (id) => api.call('containers.start', { id }));
     },
   },
   stop: {
@@ -126,7 +107,7 @@ export const containerCommands: Record<string, Command> = {
       if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const timeout = flagInt(parsed, 'time');
       const api = await context.client();
-      return eachContainer(parsed.positionals, context, (id) => api.call('containers.stop', { id, timeout }));
+      return eachName(parsed.positionals, context, (id) => api.call('containers.stop', { id, timeout }));
     },
   },
   restart: {
@@ -137,7 +118,7 @@ export const containerCommands: Record<string, Command> = {
       if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const timeout = flagInt(parsed, 'time');
       const api = await context.client();
-      return eachContainer(parsed.positionals, context, (id) => api.call('containers.restart', { id, timeout }));
+      return eachName(parsed.positionals, context, (id) => api.call('containers.restart', { id, timeout }));
     },
   },
   kill: {
@@ -148,7 +129,7 @@ export const containerCommands: Record<string, Command> = {
       if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const signal = flagValue(parsed, 'signal') ?? 'KILL';
       const api = await context.client();
-      return eachContainer(parsed.positionals, context, (id) => api.call('containers.kill', { id, signal }));
+      return eachName(parsed.positionals, context, (id) => api.call('containers.kill', { id, signal }));
     },
   },
   rm: {
@@ -159,7 +140,7 @@ export const containerCommands: Record<string, Command> = {
       if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const force = flagSet(parsed, 'force');
       const api = await context.client();
-      return eachContainer(parsed.positionals, context, (id) => api.call('containers.remove', { id, force }));
+      return eachName(parsed.positionals, context, (id) => api.call('containers.remove', { id, force }));
     },
   },
   logs: {

@@ -1,9 +1,10 @@
 import { mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { dirname, basename, join, posix } from 'node:path';
+import type { Duplex, Readable } from 'node:stream';
 import type { PortMapping } from '../../../shared/ports.js';
-import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions } from '../host.js';
+import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions, UnixListener } from '../host.js';
 import { pipeIntoProcess, runProcess, spawnProcess } from './local-process.js';
+import { connectUnixSocket, listenUnixSocket } from './unix-socket.js';
 
 /** Linux itself: argv runs directly and paths are this machine's. */
 export class LocalHost implements Host {
@@ -21,6 +22,10 @@ export class LocalHost implements Host {
 
   pipeIn(argv: string[], input: Readable, options: ExecOptions = {}): Promise<ExecResult> {
     return pipeIntoProcess(argv, input, options);
+  }
+
+  linuxPath(path: string): string | undefined {
+    return path.startsWith('/') ? posix.normalize(path) : undefined;
   }
 
   readFile(path: string): Promise<Buffer> {
@@ -72,4 +77,14 @@ export class LocalHost implements Host {
   }
 
   async closePorts(_mappings: readonly PortMapping[]): Promise<void> {}
+
+  listenUnix(path: string, mode: number, onConnection: (stream: Duplex) => void): Promise<UnixListener> {
+    return listenUnixSocket(path, mode, onConnection);
+  }
+
+  connectUnix(path: string): Promise<Duplex> {
+    return connectUnixSocket(path);
+  }
+
+  async close(): Promise<void> {}
 }

@@ -1,10 +1,13 @@
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { PortMapping } from '../../../shared/ports.js';
 import { execChecked } from '../exec-checked.js';
-import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions } from '../host.js';
+import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions, UnixListener } from '../host.js';
 import { pipeIntoProcess, runProcess, spawnProcess } from '../local/local-process.js';
+import { DistroSockets } from './distro-sockets.js';
+import { SOCKET_AGENT_SCRIPT } from './socket-agent-script.js';
 import type { WslExe } from './wsl-exe.js';
+import { wslLinuxPath } from './wsl-paths.js';
 
 /** Where the engine keeps its Linux-side data inside the distro. */
 export const WSL_DATA_ROOT = '/var/lib/berth';
@@ -38,6 +41,9 @@ const MISSING = 44;
  */
 export class WslHost implements Host {
   readonly kind = 'wsl' as const;
+  /** The engine cannot open sockets in the VM itself: an agent in the distro does, over its stdio. */
+  private readonly sockets = new DistroSockets(() => this.spawn(['perl', this.agentPath]));
+  private agentWritten: Promise<void> | undefined;
 
   constructor(
     private readonly wsl: WslExe,
@@ -55,6 +61,10 @@ export class WslHost implements Host {
 
   pipeIn(argv: string[], input: Readable, options: ExecOptions = {}): Promise<ExecResult> {
     return pipeIntoProcess(this.argv(argv, options.env), input, { timeoutMs: options.timeoutMs });
+  }
+
+  linuxPath(path: string): string | undefined {
+    return wslLinuxPath(path);
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -123,6 +133,33 @@ export class WslHost implements Host {
     // One nft call per element: deleting one that is not there must not stop the others.
     const script = `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done; exit 0`;
     await this.exec(['sh', '-c', script, 'berth-unforward', ...keys.flatMap(({ map, hostPort }) => [map, String(hostPort)])]);
+  }
+
+  async listenUnix(path: string, mode: number, onConnection: (stream: Duplex) => void): Promise<UnixListener> {
+    await this.writeAgent();
+    return this.sockets.listenUnix(path, mode, onConnection);
+  }
+
+  async connectUnix(path: string): Promise<Duplex> {
+    await this.writeAgent();
+    return this.sockets.connectUnix(path);
+  }
+
+  close(): Promise<void> {
+    return this.sockets.close();
+  }
+
+  private get agentPath(): string {
+    return `${this.dataRoot}/socket-agent.pl`;
+  }
+
+  /** Written on first use by each engine, so the agent always matches the app. */
+  private writeAgent(): Promise<void> {
+    this.agentWritten ??= this.writeFile(this.agentPath, SOCKET_AGENT_SCRIPT, 0o644).catch((err: unknown) => {
+      this.agentWritten = undefined;
+      throw err;
+    });
+    return this.agentWritten;
   }
 
   /** wsl.exe passes no environment into the distro by default, so variables travel as `env K=V`. */

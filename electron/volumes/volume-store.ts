@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { BerthError } from '../../shared/berth-error.js';
+import { VOLUME_NAME, type Volume } from '../../shared/mounts.js';
+import { execChecked } from '../host/exec-checked.js';
+import type { Host } from '../host/host.js';
+
+/** `volume ls` in one command: each volume's name and when it was made. */
+const LIST_SCRIPT = 'cd "$1" 2>/dev/null || exit 0; for v in *; do [ -f "$v/created" ] && printf "%s %s\\n" "$v" "$(cat "$v/created")"; done; exit 0';
+/**
+ * Made beside its final place and renamed in, so a volume is either whole or absent. A name that
+ * exists already is kept as it is, as `docker volume create` does.
+ */
+const CREATE_SCRIPT = [
+  'v="$1/$2"; [ -d "$v" ] && exit 0',
+  't="$1/.$2.$$.tmp"; mkdir -p "$t/_data" && printf "%s" "$3" >"$t/created" && mv -T "$t" "$v" && exit 0',
+  'rm -rf "$t"; [ -d "$v" ]',
+].join('\n');
+
+/** Named volumes: folders under the engine's Linux-side data, each with its data in _data (as Docker keeps them). */
+export class VolumeStore {
+  constructor(private readonly host: Host) {}
+
+  private get root(): string {
+    return `${this.host.dataRoot}/volumes`;
+  }
+
+  /** Where a volume's data is on the Linux side. */
+  dataPath(name: string): string {
+    return `${this.root}/${name}/_data`;
+  }
+
+  async list(usedBy: (name: string) => string[]): Promise<Volume[]> {
+    const result = await execChecked(this.host, ['sh', '-c', LIST_SCRIPT, 'berth-volumes', this.root], 'INTERNAL');
+    return result.stdout
+      .toString()
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [name = '', created = ''] = line.split(' ');
+        return { name, created, mountpoint: this.dataPath(name), usedBy: usedBy(name) };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Makes the volume unless it exists; without a name, a random one (as Docker does). Call under the name's lock. */
+  async create(name: string = randomBytes(32).toString('hex')): Promise<{ name: string }> {
+    if (!VOLUME_NAME.test(name) || name.length > 255) {
+      throw new BerthError('INVALID_ARGUMENT', `invalid volume name "${name}": use letters, digits, _ . - and start with a letter or digit`);
+    }
+    await this.host.mkdir(this.root);
+    await execChecked(this.host, ['sh', '-c', CREATE_SCRIPT, 'berth-volume-create', this.root, name, new Date().toISOString()], 'INTERNAL');
+    return { name };
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return (await this.host.stat(`${this.root}/${name}/created`)) !== undefined;
+  }
+
+  /** Deletes the volume and its data. The caller has checked that no container uses it; call under the name's lock. */
+  async remove(name: string): Promise<void> {
+    if (!VOLUME_NAME.test(name) || !(await this.exists(name))) throw new BerthError('VOLUME_NOT_FOUND', `no such volume: ${name}`);
+    // Never across a mount: a folder that somehow ended up mounted inside is not the volume's to delete.
+    await execChecked(this.host, ['rm', '-rf', '--one-file-system', '--', `${this.root}/${name}`], 'INTERNAL');
+  }
+}
