@@ -252,6 +252,26 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     await row('mounted').waitFor({ state: 'detached' });
   });
 
+  it('creates a volume in the Volumes view, shows who uses it, and removes it', async () => {
+    await page.getByRole('button', { name: /^Volumes/ }).click();
+    await page.getByRole('heading', { name: 'No volumes yet' }).waitFor();
+    await page.getByLabel('Volume name').fill('notes');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const notes = page.getByRole('row').filter({ has: page.getByText('notes', { exact: true }) });
+    await notes.getByText('Unused').waitFor();
+
+    expect(await berth(env.env, ['run', '-d', '--name', 'writer', '-v', 'notes:/notes', '--no-auto-expose', 'hello'])).toMatchObject({ code: 0 });
+    await notes.getByText('writer', { exact: true }).waitFor();
+    expect(await notes.getByRole('button', { name: 'Remove' }).getAttribute('aria-disabled')).toBe('true');
+    await shots.take(page, 'volumes');
+
+    expect(await berth(env.env, ['rm', '-f', 'writer'])).toMatchObject({ code: 0 });
+    await notes.getByText('Unused').waitFor();
+    await notes.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('heading', { name: 'No volumes yet' }).waitFor();
+    await page.getByRole('button', { name: /^Containers/ }).click();
+  });
+
   it('pulls an image from a registry in the Images view, and removes it', async () => {
     const registry = await startRegistry();
     const layout = await makeTempDir('berth-browser-layout-');

@@ -18,7 +18,9 @@ const ARCH = 'amd64';
 /** What the engine runs on the distro's Linux side; the build fails when one is missing. */
 const ENGINE_COMMANDS: readonly string[] = [
   'sh', 'tar', 'ip', 'mount', 'umount', 'mountpoint', 'stat', 'tail', 'head', 'stdbuf',
-  'mv', 'rm', 'mkdir', 'kill', 'id', 'hostname', 'runc', 'nft', 'iptables', 'sysctl', 'env', 'cat', 'readlink',
+  'mv', 'rm', 'rmdir', 'mkdir', 'chmod', 'kill', 'id', 'hostname', 'runc', 'nft', 'iptables', 'sysctl', 'env', 'cat', 'readlink',
+  // The socket agent (electron/host/wsl/socket-agent-script.ts) runs on perl-base.
+  'perl',
 ];
 
 const WSL_CONF = `# Berth's own distro, driven only by \`wsl.exe -d berth -u root --exec\`.

@@ -5,6 +5,33 @@ import { useContainers } from './containers-store.js';
 import { useEngine } from './engine-store.js';
 import { useImages } from './images-store.js';
 import { useStats } from './stats-store.js';
+import { useVolumes } from './volumes-store.js';
+
+/**
+ * A list reload that never overlaps itself: a call while one runs asks for exactly one more after it,
+ * so a burst of change events costs two loads, and the last one sees the last change.
+ */
+function reloader(load: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  let again = false;
+  const reload = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = load()
+      .catch(() => {})
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          void reload();
+        }
+      });
+    return running;
+  };
+  return reload;
+}
 
 /**
  * The only place engine state enters the page. Events push every change (the page never polls);
@@ -14,27 +41,8 @@ export function startEngineSync(client: WireClient): void {
   // Events that arrive while the first lists load are replayed on top of them, in order: the last
   // event for a container is never older than the list, so the result is the latest state.
   let pending: EngineEvent[] | undefined;
-  let imagesLoading: Promise<void> | undefined;
-  let imagesStale = false;
-
-  const refreshImages = (): Promise<void> => {
-    if (imagesLoading) {
-      imagesStale = true;
-      return imagesLoading;
-    }
-    imagesLoading = client
-      .call('images.list', {})
-      .then((images) => useImages.getState().replaceAll(images))
-      .catch(() => {})
-      .finally(() => {
-        imagesLoading = undefined;
-        if (imagesStale) {
-          imagesStale = false;
-          void refreshImages();
-        }
-      });
-    return imagesLoading;
-  };
+  const refreshImages = reloader(async () => useImages.getState().replaceAll(await client.call('images.list', {})));
+  const refreshVolumes = reloader(async () => useVolumes.getState().replaceAll(await client.call('volumes.list', {})));
 
   const apply = (event: EngineEvent) => {
     if (event.name === 'containers.changed') {
@@ -48,6 +56,8 @@ export function startEngineSync(client: WireClient): void {
       if (removedId) useContainers.getState().remove(removedId);
     } else if (event.name === 'images.changed') {
       void refreshImages();
+    } else if (event.name === 'volumes.changed') {
+      void refreshVolumes();
     }
   };
 
@@ -67,7 +77,7 @@ export function startEngineSync(client: WireClient): void {
   const load = async () => {
     pending = [];
     try {
-      const [containers, info] = await Promise.all([client.call('containers.list', { all: true }), client.call('system.info', {}), refreshImages()]);
+      const [containers, info] = await Promise.all([client.call('containers.list', { all: true }), client.call('system.info', {}), refreshImages(), refreshVolumes()]);
       useContainers.getState().replaceAll(containers);
       for (const event of pending) apply(event);
       useEngine.getState().set({ info, problem: undefined });

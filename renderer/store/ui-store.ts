@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type View = 'containers' | 'images';
+export type View = 'containers' | 'images' | 'volumes';
 
 interface UiState {
   view: View;

@@ -7,9 +7,12 @@ import { ImagesView } from './images-view.js';
 import { RunDialog } from './run-dialog.js';
 import { Sidebar } from './sidebar.js';
 import { StatusLine } from './status-line.js';
+import { VolumesView } from './volumes-view.js';
+
+const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView };
 
 export function App() {
-  const view = useUi((s) => s.view);
+  const View = VIEWS[useUi((s) => s.view)];
   const run = useUi((s) => s.run);
   // Once the engine is gone, what is on screen is the last known state: say so, and hold it still.
   const closed = useEngine((s) => s.link === 'closed');
@@ -25,7 +28,7 @@ export function App() {
             Lost the connection to the engine. Showing the last known state until it is back.
           </p>
         )}
-        {host ? <HostSetup host={host} /> : view === 'containers' ? <ContainersView /> : <ImagesView />}
+        {host ? <HostSetup host={host} /> : <View />}
       </main>
       <StatusLine />
       {run && <RunDialog image={run.image} />}

@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
-import { BerthMark, BoxIcon, LayersIcon } from '../components/icons.js';
+import { BerthMark, BoxIcon, DiskIcon, LayersIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
 import { useUi, type View } from '../store/ui-store.js';
+import { useVolumes } from '../store/volumes-store.js';
 
 function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; label: string; count: number }) {
   const current = useUi((s) => s.view === view);
@@ -18,6 +19,7 @@ function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; la
 export function Sidebar() {
   const containers = useContainers((s) => s.order.length);
   const images = useImages((s) => s.images.length);
+  const volumes = useVolumes((s) => s.volumes.length);
   return (
     <nav className="sidebar" aria-label="Sections">
       <div className="brand">
@@ -26,6 +28,7 @@ export function Sidebar() {
       </div>
       <NavItem view="containers" icon={<BoxIcon />} label="Containers" count={containers} />
       <NavItem view="images" icon={<LayersIcon />} label="Images" count={images} />
+      <NavItem view="volumes" icon={<DiskIcon />} label="Volumes" count={volumes} />
     </nav>
   );
 }

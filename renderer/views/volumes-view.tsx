@@ -1,0 +1,129 @@
+import { useRef, useState, type FormEvent } from 'react';
+import type { Volume } from '../../shared/mounts.js';
+import { client } from '../api/client.js';
+import { describeError, type ErrorText } from '../api/error-text.js';
+import { Button } from '../components/button.js';
+import { EmptyState } from '../components/empty-state.js';
+import { ErrorMessage } from '../components/error-message.js';
+import { IconButton } from '../components/icon-button.js';
+import { DiskIcon, PlusIcon, TrashIcon } from '../components/icons.js';
+import { formatAge } from '../format/duration.js';
+import { useNotices } from '../store/notices-store.js';
+import { useVolumes } from '../store/volumes-store.js';
+import { Notices } from './notices.js';
+
+function CreateForm() {
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorText>();
+  const creating = useRef(false);
+
+  const create = (event: FormEvent) => {
+    event.preventDefault();
+    if (creating.current) return;
+    creating.current = true;
+    setBusy(true);
+    setError(undefined);
+    const wanted = name.trim();
+    client
+      .call('volumes.create', wanted ? { name: wanted } : {})
+      .then(() => setName(''))
+      .catch((failure: unknown) => setError(describeError(failure)))
+      .finally(() => {
+        creating.current = false;
+        setBusy(false);
+      });
+  };
+
+  return (
+    <div className="pull-area">
+      <form className="pull-form" onSubmit={create}>
+        <input aria-label="Volume name" placeholder="A name, or empty for a generated one" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoComplete="off" />
+        <Button kind="primary" type="submit" busy={busy} icon={<PlusIcon />}>
+          Create
+        </Button>
+      </form>
+      {error && <ErrorMessage error={error} onDismiss={() => setError(undefined)} />}
+    </div>
+  );
+}
+
+function VolumeRow({ volume }: { volume: Volume }) {
+  return (
+    <tr>
+      <td className="cell-name">
+        <span className="container-name mono">{volume.name}</span>
+        <span className="container-id mono">{volume.mountpoint}</span>
+      </td>
+      <td>{formatAge(volume.created, Date.now())}</td>
+      <td>{volume.usedBy.length === 0 ? <span className="muted">Unused</span> : volume.usedBy.join(', ')}</td>
+      <td className="cell-actions">
+        <div className="row-actions" role="group" aria-label={`Actions for ${volume.name}`}>
+          <IconButton
+            label="Remove"
+            tone="danger"
+            icon={<TrashIcon />}
+            onAction={() => client.call('volumes.remove', { name: volume.name })}
+            onError={(error) => useNotices.getState().report(`Remove ${volume.name}`, error)}
+            unavailable={volume.usedBy.length > 0 ? 'remove the containers that use it first' : undefined}
+          />
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+/** Named volumes: folders the engine keeps, mounted with `-v NAME:/path` and outliving their containers. */
+export function VolumesView() {
+  const { loaded, volumes } = useVolumes();
+  return (
+    <section className="view" aria-labelledby="volumes-title">
+      <header className="view-header">
+        <div className="view-title">
+          <h1 id="volumes-title">Volumes</h1>
+          <span className="view-summary">
+            {volumes.length} {volumes.length === 1 ? 'volume' : 'volumes'}
+          </span>
+        </div>
+      </header>
+      <CreateForm />
+      <Notices />
+      <div className="view-body">
+        {loaded && volumes.length === 0 ? (
+          <EmptyState icon={<DiskIcon />} title="No volumes yet">
+            <p>
+              Create one above, or give a name instead of a folder in a run’s volumes (<code>-v data:/data</code>): it is made then, and
+              keeps its files when the container goes.
+            </p>
+          </EmptyState>
+        ) : (
+          <div className="table-scroll">
+            <table className="table volumes-table">
+              <colgroup>
+                <col className="col-name" />
+                <col className="col-created" />
+                <col className="col-used" />
+                <col className="col-volume-actions" />
+              </colgroup>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Used by</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {volumes.map((volume) => (
+                  <VolumeRow key={volume.name} volume={volume} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
