@@ -94,6 +94,32 @@ describe.each(TEST_HOSTS)('UNIX socket forwarding, Linux on the %s host', (host)
     expect(existsSync(paths.b)).toBe(false);
   });
 
+  it('listens again for a running container after an engine restart, and says which forwards need its restart', async () => {
+    const path = join(hostDir, 'restart.sock');
+    // A server removes the socket file its last run left, as real ones do.
+    const serve = ['sh', '-c', 'mkdir -p /sock && rm -f /sock/echo.sock && exec /opt/tools/usock serve /sock/echo.sock r:'];
+    const container = await call('containers.run', {
+      image: 'hello', cmd: serve, autoExpose: false, volumes: [tools],
+      socketListens: [`/sock/echo.sock:${path}`], sockets: [`${join(hostDir, 'echo.sock')}:/run/host.sock`],
+    });
+    expect(await waitFor('the server in the container', () => talk(path, 'before').catch(() => ''), (a) => a !== '')).toBe('r:before');
+
+    await engine.close();
+    expect(existsSync(path)).toBe(false);
+    engine = await env.openEngine();
+    call = engineCaller(engine);
+    const adopted = await call('containers.inspect', { id: container.id });
+    expect(adopted.state.status).toBe('running');
+    expect(adopted.state.error).toMatch(/restart the container to reconnect \/run\/host.sock/);
+    expect(await talk(path, 'after')).toBe('r:after');
+
+    const restarted = await call('containers.restart', { id: container.id, timeout: 1 });
+    expect(restarted.state).toMatchObject({ status: 'running', error: '' });
+    expect((await exec(container.id, ['/opt/tools/usock', 'connect', '/run/host.sock'], 'back')).output).toBe('host:back');
+    await call('containers.remove', { id: container.id, force: true });
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('refuses bad socket forwards with one line naming the bad part, and makes nothing', async () => {
     const taken = join(hostDir, 'taken');
     await writeFile(taken, 'a file, not a socket');

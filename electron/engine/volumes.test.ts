@@ -58,6 +58,19 @@ describe.each(TEST_HOSTS)('volumes, Linux on the %s host', (host) => {
     expect(await readFile(`${folder.local}/hello.txt`, 'utf8')).toBe('from the host\n');
   });
 
+  it('releases the folder of a container that exited while no engine ran', async () => {
+    const container = await run([`${folder.path}:/data`]);
+    expect(await env.linuxMounts()).toContain(mountPoint(container.id));
+    await engine.close();
+    await engine.runtime.kill(container.id, 9, true);
+    engine = await env.openEngine();
+    call = engineCaller(engine);
+    expect((await call('containers.inspect', { id: container.id })).state.status).toBe('exited');
+    expect(await env.linuxMounts()).not.toContain(mountPoint(container.id));
+    expect(await readFile(`${folder.local}/hello.txt`, 'utf8')).toBe('from the host\n');
+    await call('containers.remove', { id: container.id });
+  });
+
   it('mounts read-only with :ro', async () => {
     const container = await run([`${folder.path}:/data:ro`]);
     const write = await exec(container.id, ['sh', '-c', 'echo x >/data/nope.txt']);
