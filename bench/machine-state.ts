@@ -99,3 +99,10 @@ export function machineChanges(before: MachineState, after: MachineState): strin
   if (before.ipForward !== after.ipForward) changes.push(`ip_forward ${before.ipForward} -> ${after.ipForward}`);
   return changes;
 }
+
+/** Puts back what a benchmark left (see restoreMachineState), then says whatever still differs. */
+export async function leaveMachineAsFound(before: MachineState, cgroupNames: readonly string[], log: (line: string) => void): Promise<void> {
+  await restoreMachineState(before, cgroupNames);
+  const changes = machineChanges(before, await captureMachineState());
+  if (changes.length > 0) log(`the machine differs from before the benchmark:\n  ${changes.join('\n  ')}`);
+}

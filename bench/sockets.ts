@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installUsock } from '../e2e/fixtures/usock/usock.js';
 import { startBerthEngine, type BerthEngine } from './berth-engine.js';
-import { captureMachineState, machineChanges, restoreMachineState } from './machine-state.js';
+import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
 import { stopChild, waitUntil } from './process-control.js';
 import { ensureCommands } from './system-packages.js';
 
@@ -209,9 +209,7 @@ async function main(): Promise<number> {
     if (hostEcho) await stopChild(hostEcho, 5_000);
     if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
     await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await restoreMachineState(before, ['berth']);
-    const changes = machineChanges(before, await captureMachineState());
-    if (changes.length > 0) log(`the machine differs from before the benchmark:\n  ${changes.join('\n  ')}`);
+    await leaveMachineAsFound(before, ['berth'], log);
   }
 }
 

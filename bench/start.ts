@@ -19,7 +19,7 @@ import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
-import { captureMachineState, machineChanges, restoreMachineState } from './machine-state.js';
+import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked, type CommandResult } from './timed-command.js';
 
@@ -331,11 +331,7 @@ async function main(): Promise<number> {
     if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
     if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
     await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await restoreMachineState(before, docker ? ['berth', docker.cgroupParent] : ['berth']);
-    const changes = machineChanges(before, await captureMachineState());
-    if (changes.length > 0) {
-      log(`the machine differs from before the benchmark:\n  ${changes.join('\n  ')}`);
-    }
+    await leaveMachineAsFound(before, docker ? ['berth', docker.cgroupParent] : ['berth'], log);
   }
   return exitCode;
 }

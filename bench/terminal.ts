@@ -20,7 +20,7 @@ import { spawn as spawnPty } from 'node-pty';
 import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
-import { captureMachineState, machineChanges, restoreMachineState } from './machine-state.js';
+import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked } from './timed-command.js';
 
@@ -285,9 +285,7 @@ async function main(): Promise<number> {
     if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
     if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
     await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await restoreMachineState(before, docker ? ['berth', docker.cgroupParent] : ['berth']);
-    const changes = machineChanges(before, await captureMachineState());
-    if (changes.length > 0) log(`the machine differs from before the benchmark:\n  ${changes.join('\n  ')}`);
+    await leaveMachineAsFound(before, docker ? ['berth', docker.cgroupParent] : ['berth'], log);
   }
 }
 

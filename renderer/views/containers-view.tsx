@@ -1,6 +1,7 @@
 import { lazy, Suspense, useMemo } from 'react';
 import { Button } from '../components/button.js';
 import { EmptyState } from '../components/empty-state.js';
+import { ListTable, type Column } from '../components/list-table.js';
 import { BoxIcon, PlayIcon, SearchIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useUi } from '../store/ui-store.js';
@@ -13,6 +14,16 @@ import { useTerminals } from '../store/terminals-store.js';
 const TerminalPanel = lazy(() => import('./terminal-panel.js').then((module) => ({ default: module.TerminalPanel })));
 
 /** The ids to show: all of them, or those whose name, image or id matches the filter. */
+const COLUMNS: Column[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'image', label: 'Image' },
+  { key: 'state', label: 'State' },
+  { key: 'cpu', label: 'CPU', numeric: true },
+  { key: 'memory', label: 'Memory', numeric: true },
+  { key: 'ports', label: 'Ports' },
+  { key: 'actions', label: 'Actions', hidden: true },
+];
+
 function useVisibleIds(filter: string): string[] {
   const order = useContainers((s) => s.order);
   // Only a filtered list needs the records; unfiltered, a change inside a row leaves this alone.
@@ -41,7 +52,7 @@ function SkeletonRows() {
     <>
       {[0, 1, 2].map((i) => (
         <tr key={i} className="skeleton-row" aria-hidden="true">
-          <td colSpan={7}>
+          <td colSpan={COLUMNS.length}>
             <span className="skeleton" />
           </td>
         </tr>
@@ -97,46 +108,16 @@ export function ContainersView() {
             </p>
           </EmptyState>
         ) : (
-          <div className="table-scroll">
-            <table className="table containers-table">
-              <colgroup>
-                <col className="col-name" />
-                <col className="col-image" />
-                <col className="col-state" />
-                <col className="col-cpu" />
-                <col className="col-memory" />
-                <col className="col-ports" />
-                <col className="col-actions" />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Image</th>
-                  <th scope="col">State</th>
-                  <th scope="col" className="cell-num">
-                    CPU
-                  </th>
-                  <th scope="col" className="cell-num">
-                    Memory
-                  </th>
-                  <th scope="col">Ports</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {!loaded ? <SkeletonRows /> : ids.map((id) => <ContainerRow key={id} id={id} />)}
-                {loaded && ids.length === 0 && (
-                  <tr>
-                    <td colSpan={7} className="no-match">
-                      No container matches “{filter}”.
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
-          </div>
+          <ListTable className="containers-table" columns={COLUMNS}>
+            {!loaded ? <SkeletonRows /> : ids.map((id) => <ContainerRow key={id} id={id} />)}
+            {loaded && ids.length === 0 && (
+              <tr>
+                <td colSpan={COLUMNS.length} className="no-match">
+                  No container matches “{filter}”.
+                </td>
+              </tr>
+            )}
+          </ListTable>
         )}
         {logsOf && <LogsPanel key={logsOf} id={logsOf} />}
         {terminals && (

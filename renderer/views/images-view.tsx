@@ -1,10 +1,11 @@
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useMemo, useState } from 'react';
 import type { Image, PullProgress } from '../../shared/images.js';
 import { client } from '../api/client.js';
-import { describeError, type ErrorText } from '../api/error-text.js';
 import { Button } from '../components/button.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { ListTable, type Column } from '../components/list-table.js';
+import { useFormRequest } from '../components/use-form-request.js';
 import { IconButton } from '../components/icon-button.js';
 import { DownloadIcon, LayersIcon, PlayIcon, TrashIcon } from '../components/icons.js';
 import { mergeProgress, ProgressList } from '../components/progress-list.js';
@@ -16,37 +17,30 @@ import { useNotices } from '../store/notices-store.js';
 import { useUi } from '../store/ui-store.js';
 import { Notices } from './notices.js';
 
+const COLUMNS: Column[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'id', label: 'Image ID' },
+  { key: 'size', label: 'Size', numeric: true },
+  { key: 'created', label: 'Created' },
+  { key: 'used', label: 'Used by' },
+  { key: 'image-actions', label: 'Actions', hidden: true },
+];
+
 function PullForm() {
   const [reference, setReference] = useState('');
-  const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<PullProgress[]>([]);
-  const [error, setError] = useState<ErrorText>();
-  const pulling = useRef(false);
-
-  const pull = (event: FormEvent) => {
-    event.preventDefault();
+  const { busy, error, submit, dismiss } = useFormRequest(async () => {
     const wanted = reference.trim();
-    if (!wanted || pulling.current) return;
-    pulling.current = true;
-    setBusy(true);
-    setError(undefined);
+    if (!wanted) return;
     setProgress([]);
-    client
-      .call('images.pull', { reference: wanted }, { onItem: (p) => setProgress((old) => mergeProgress(old, p)) })
-      .then(() => {
-        setReference('');
-        setProgress([]);
-      })
-      .catch((failure: unknown) => setError(describeError(failure)))
-      .finally(() => {
-        pulling.current = false;
-        setBusy(false);
-      });
-  };
+    await client.call('images.pull', { reference: wanted }, { onItem: (p) => setProgress((old) => mergeProgress(old, p)) });
+    setReference('');
+    setProgress([]);
+  });
 
   return (
     <div className="pull-area">
-      <form className="pull-form" onSubmit={pull}>
+      <form className="pull-form" onSubmit={submit}>
         <input
           aria-label="Image reference"
           placeholder="busybox:1.36, or 127.0.0.1:5000/team/app:1.0"
@@ -60,7 +54,7 @@ function PullForm() {
         </Button>
       </form>
       <ProgressList progress={progress} label="Pull progress" />
-      {error && <ErrorMessage error={error} onDismiss={() => setError(undefined)} />}
+      {error && <ErrorMessage error={error} onDismiss={dismiss} />}
     </div>
   );
 }
@@ -123,37 +117,11 @@ export function ImagesView() {
             <p>Pull one above from any OCI registry, or run the bundled <code>hello</code> image: it needs no download.</p>
           </EmptyState>
         ) : (
-          <div className="table-scroll">
-            <table className="table images-table">
-              <colgroup>
-                <col className="col-name" />
-                <col className="col-id" />
-                <col className="col-size" />
-                <col className="col-created" />
-                <col className="col-used" />
-                <col className="col-image-actions" />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Image ID</th>
-                  <th scope="col" className="cell-num">
-                    Size
-                  </th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Used by</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {images.map((image) => (
-                  <ImageRow key={image.id} image={image} usedBy={usage.get(image.id) ?? 0} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable className="images-table" columns={COLUMNS}>
+            {images.map((image) => (
+              <ImageRow key={image.id} image={image} usedBy={usage.get(image.id) ?? 0} />
+            ))}
+          </ListTable>
         )}
       </div>
     </section>

@@ -1,10 +1,11 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Volume } from '../../shared/mounts.js';
 import { client } from '../api/client.js';
-import { describeError, type ErrorText } from '../api/error-text.js';
 import { Button } from '../components/button.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorMessage } from '../components/error-message.js';
+import { ListTable, type Column } from '../components/list-table.js';
+import { useFormRequest } from '../components/use-form-request.js';
 import { IconButton } from '../components/icon-button.js';
 import { DiskIcon, PlusIcon, TrashIcon } from '../components/icons.js';
 import { formatAge } from '../format/duration.js';
@@ -12,38 +13,30 @@ import { useNotices } from '../store/notices-store.js';
 import { useVolumes } from '../store/volumes-store.js';
 import { Notices } from './notices.js';
 
+const COLUMNS: Column[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'created', label: 'Created' },
+  { key: 'used', label: 'Used by' },
+  { key: 'volume-actions', label: 'Actions', hidden: true },
+];
+
 function CreateForm() {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ErrorText>();
-  const creating = useRef(false);
-
-  const create = (event: FormEvent) => {
-    event.preventDefault();
-    if (creating.current) return;
-    creating.current = true;
-    setBusy(true);
-    setError(undefined);
+  const { busy, error, submit, dismiss } = useFormRequest(async () => {
     const wanted = name.trim();
-    client
-      .call('volumes.create', wanted ? { name: wanted } : {})
-      .then(() => setName(''))
-      .catch((failure: unknown) => setError(describeError(failure)))
-      .finally(() => {
-        creating.current = false;
-        setBusy(false);
-      });
-  };
+    await client.call('volumes.create', wanted ? { name: wanted } : {});
+    setName('');
+  });
 
   return (
     <div className="pull-area">
-      <form className="pull-form" onSubmit={create}>
+      <form className="pull-form" onSubmit={submit}>
         <input aria-label="Volume name" placeholder="A name, or empty for a generated one" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoComplete="off" />
         <Button kind="primary" type="submit" busy={busy} icon={<PlusIcon />}>
           Create
         </Button>
       </form>
-      {error && <ErrorMessage error={error} onDismiss={() => setError(undefined)} />}
+      {error && <ErrorMessage error={error} onDismiss={dismiss} />}
     </div>
   );
 }
@@ -97,31 +90,11 @@ export function VolumesView() {
             </p>
           </EmptyState>
         ) : (
-          <div className="table-scroll">
-            <table className="table volumes-table">
-              <colgroup>
-                <col className="col-name" />
-                <col className="col-created" />
-                <col className="col-used" />
-                <col className="col-volume-actions" />
-              </colgroup>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Used by</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {volumes.map((volume) => (
-                  <VolumeRow key={volume.name} volume={volume} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ListTable className="volumes-table" columns={COLUMNS}>
+            {volumes.map((volume) => (
+              <VolumeRow key={volume.name} volume={volume} />
+            ))}
+          </ListTable>
         )}
       </div>
     </section>
