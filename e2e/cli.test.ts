@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../build/oci-image.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
@@ -107,5 +109,22 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
     expect(missing.code).toBe(125);
     expect(missing.stderr).toMatch(/cli\/nope:v9/);
     expect((await berth(env.env, ['ps', '-a', '-q'])).stdout).toBe('');
+  });
+});
+
+describe('berth serve on a first start', () => {
+  it('makes a BERTH_HOME that does not exist yet, owner-only, and serves from it', async () => {
+    const env = await makeTestEngineEnv();
+    const home = join(env.config.home, 'first', 'start');
+    const fresh = { ...env.env, BERTH_HOME: home };
+    let serve: ChildProcess | undefined;
+    try {
+      serve = await startServe(fresh);
+      expect((await stat(home)).mode & 0o777).toBe(0o700);
+      expect(await berth(fresh, ['ps'])).toMatchObject({ code: 0 });
+    } finally {
+      if (serve) await stopServe(serve);
+      await env.cleanup();
+    }
   });
 });

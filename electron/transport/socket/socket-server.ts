@@ -1,4 +1,5 @@
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { ServerMessage } from '../../../shared/wire.js';
@@ -17,6 +18,8 @@ export interface SocketServer {
 }
 
 export async function serveSocket(engine: ContractHost, path: string): Promise<SocketServer> {
+  // The home of a first start does not exist yet: the socket is served before the engine makes it.
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await rm(path, { force: true });
   const connections = new Set<Socket>();
   const server = createServer((socket) => {
