@@ -94,12 +94,12 @@ async function main(): Promise<void> {
     event.preventDefault();
     closed = true;
     stopIpc();
-    // Containers keep running; the next engine (app or `berth serve`) adopts them.
+    // Containers stop and give back their ports, unless BERTH_KEEP_RUNNING leaves them to the next engine.
     slot.detach();
     void socket
       .close()
       .then(() => opening)
-      .then((engine) => engine?.close())
+      .then((engine) => engine?.quit())
       .finally(() => app.quit());
   });
 }

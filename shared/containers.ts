@@ -60,6 +60,8 @@ export const ContainerState = z.object({
   restartCount: z.number().int().nonnegative().default(0),
   /** Set by an explicit stop, so unless-stopped and always know the user's intent. */
   stoppedByUser: z.boolean().default(false),
+  /** Stopped because the app quit: always and unless-stopped bring it back when the engine starts again. */
+  stoppedByQuit: z.boolean().default(false),
 });
 export type ContainerState = z.infer<typeof ContainerState>;
 

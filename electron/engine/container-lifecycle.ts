@@ -55,6 +55,8 @@ export class ContainerLifecycle {
   private readonly quickExits = new Map<string, number>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   private closed = false;
+  /** The app is quitting: exits are recorded, but restart policies wait for the next engine. */
+  private quitting = false;
 
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -113,7 +115,7 @@ export class ContainerLifecycle {
         ...container,
         network: net,
         ports: mappings,
-        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', stoppedByUser: false },
+        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
       this.watchExit(running.id, supervisor.exited);
@@ -129,6 +131,25 @@ export class ContainerLifecycle {
   /** Stop signal, up to `timeoutSec` for the process to exit, then SIGKILL. Under the lock. */
   async stop(container: Container, timeoutSec: number): Promise<Container> {
     await this.markStoppedByUser(container);
+    return this.stopProcess(container, timeoutSec);
+  }
+
+  /** Stops every running container at once, each as `stop` would with its own timeout. */
+  async stopAllForQuit(): Promise<void> {
+    this.quitting = true;
+    for (const id of [...this.restartTimers.keys()]) this.cancelRestart(id);
+    const running = this.deps.store.list().filter((c) => c.state.status === 'running');
+    await Promise.all(
+      running.map((c) =>
+        this.lock.run(c.id, async () => {
+          const marked = await this.update(c.id, (current) => ({ ...current, state: { ...current.state, stoppedByQuit: true } }));
+          await this.stopProcess(marked, marked.spec.stopTimeout);
+        }),
+      ),
+    );
+  }
+
+  private async stopProcess(container: Container, timeoutSec: number): Promise<Container> {
     if (container.state.status !== 'running') return this.current(container.id);
     const image = await this.deps.images.resolve(container.imageId);
     const signal = parseSignal(image?.config.stopSignal || 'TERM');
@@ -338,7 +359,7 @@ export class ContainerLifecycle {
       this.exits.delete(id);
       pending?.resolve();
     }
-    if (!this.closed && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
+    if (!this.closed && !this.quitting && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
   }
 
   /** Gives back what a container holds while it runs: host ports, sockets, runtime state, volumes, rootfs mount, network. */

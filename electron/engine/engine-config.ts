@@ -31,6 +31,8 @@ export interface EngineConfig {
   bundledImages: Record<string, string>;
   logLimits: LogLimits;
   ports: PortSettings;
+  /** Quitting leaves containers running for the next engine to adopt, rather than stopping them. */
+  keepRunning: boolean;
 }
 
 export interface PortSettings {
@@ -97,6 +99,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     runtimePath: env.BERTH_RUNTIME || undefined,
     bundledImages: { 'docker.io/library/hello:latest': join(resources, 'hello.oci.tar') },
     logLimits: DEFAULT_LOG_LIMITS,
+    keepRunning: env.BERTH_KEEP_RUNNING === '1' || env.BERTH_KEEP_RUNNING === 'true',
     ports: {
       autoExpose: env.BERTH_AUTO_EXPOSE !== '0' && env.BERTH_AUTO_EXPOSE !== 'false',
       implicitHostIp: env.BERTH_PUBLISH_IP || '127.0.0.1',

@@ -99,6 +99,15 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
+   * What quitting the app does: running containers stop gracefully and give back their ports, unless
+   * the keep-running setting (BERTH_KEEP_RUNNING) leaves them for the next engine to adopt.
+   */
+  async quit(): Promise<void> {
+    if (!this.config.keepRunning) await this.lifecycle.stopAllForQuit();
+    await this.close();
+  }
+
+  /**
    * Stops the engine's own work. Containers keep running; their host ports close with the relay, and
    * the next engine adopts the containers and takes their ports back.
    */
@@ -188,7 +197,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         created: new Date().toISOString(),
         command,
         spec,
-        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', restartCount: 0, stoppedByUser: false },
+        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', restartCount: 0, stoppedByUser: false, stoppedByQuit: false },
         network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
         ports: [],
         mounts,

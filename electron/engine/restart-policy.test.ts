@@ -41,6 +41,17 @@ describe('restart policy', () => {
     expect(shouldStartWithEngine(container('no', 0, 1))).toBe(false);
   });
 
+  it('after a quit, brings back only always and unless-stopped: the quit was no failure', () => {
+    const quit = (restart: string, exitCode: number) => {
+      const c = container(restart, 0, exitCode);
+      return { ...c, state: { ...c.state, stoppedByQuit: true } };
+    };
+    expect(shouldStartWithEngine(quit('always', 143))).toBe(true);
+    expect(shouldStartWithEngine(quit('unless-stopped', 143))).toBe(true);
+    expect(shouldStartWithEngine(quit('on-failure', 143))).toBe(false);
+    expect(shouldStartWithEngine(quit('no', 0))).toBe(false);
+  });
+
   it('backs off exponentially with a ceiling, and a healthy run resets it', () => {
     expect(restartBackoff(0, 50)).toEqual({ delayMs: 100, quickExits: 1 });
     expect(restartBackoff(3, 50)).toEqual({ delayMs: 800, quickExits: 4 });

@@ -21,7 +21,10 @@ export function shouldRestartAfterExit(container: Container): boolean {
  * a user stop (as Docker's daemon does), the others as if the container had just exited.
  */
 export function shouldStartWithEngine(container: Container): boolean {
-  return container.spec.restart.name === 'always' || shouldRestartAfterExit(container);
+  const { restart } = container.spec;
+  // A quit is neither a failure nor the user's stop: only the policies that outlive stops apply.
+  if (container.state.stoppedByQuit) return restart.name === 'always' || (restart.name === 'unless-stopped' && !container.state.stoppedByUser);
+  return restart.name === 'always' || shouldRestartAfterExit(container);
 }
 
 /** A run at least this long counts as healthy and resets the back-off. */

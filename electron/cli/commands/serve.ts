@@ -45,11 +45,11 @@ export const serveCommand: Pick<Command, 'run'> = {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    // Containers keep running; the next engine adopts them.
+    // Containers stop and give back their ports, unless BERTH_KEEP_RUNNING leaves them to the next engine.
     slot.detach();
     await ui?.close();
     await server.close();
-    await engine?.close();
+    await engine?.quit();
     return 0;
   },
 };

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.js';
+import { httpGet, isFree } from '../../e2e/fixtures/ports.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { Engine } from './engine.js';
+
+/** Exits on TERM at once, as a well-behaved service does. */
+const SERVICE = ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'];
+
+describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (host) => {
+  let env: TestEngineEnv;
+  let engine: Engine;
+  let call: ReturnType<typeof engineCaller>;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv({ host });
+  });
+
+  afterAll(async () => {
+    if (engine) await closeTestEngine(engine);
+    await env?.cleanup();
+  });
+
+  async function open(keepRunning = false): Promise<void> {
+    engine = await env.openEngine({ ...env.config, keepRunning });
+    call = engineCaller(engine);
+  }
+
+  it('stops containers gracefully on quit, gives back their ports, and brings back those whose policy says so', async () => {
+    await open();
+    const web = await call('containers.run', { image: 'hello', name: 'web' });
+    expect(web.ports).toEqual([expect.objectContaining({ hostIp: env.publishIp, hostPort: 80, source: 'auto_expose' })]);
+    const always = await call('containers.run', { image: 'hello', name: 'always', cmd: SERVICE, autoExpose: false, restart: { name: 'always' } });
+    const once = await call('containers.run', { image: 'hello', name: 'once', cmd: SERVICE, autoExpose: false, restart: { name: 'on-failure' } });
+
+    await engine.quit();
+    expect(await isFree(env.publishIp, 80)).toBe(true);
+    expect(await env.leftovers([web.id, always.id, once.id])).toEqual([]);
+
+    await open();
+    const after = await call('containers.list', { all: true });
+    expect(after.map((c) => c.name).sort()).toEqual(['always', 'once', 'web']);
+    const byName = Object.fromEntries(after.map((c) => [c.name, c]));
+    // The graceful stop let each exit by itself: code 0, not a kill.
+    expect(byName.web!.state).toMatchObject({ status: 'exited', exitCode: 0, stoppedByQuit: true, stoppedByUser: false });
+    expect(byName.once!.state).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(byName.always!.state).toMatchObject({ status: 'running', stoppedByQuit: false });
+
+    const restarted = await call('containers.start', { id: 'web' });
+    expect(restarted.ports).toEqual([expect.objectContaining({ hostPort: 80, source: 'auto_expose' })]);
+    expect(await httpGet(env.publishIp, 80)).toContain('Hello from Berth');
+    for (const c of after) await call('containers.remove', { id: c.id, force: true });
+  });
+
+  it('leaves containers running on quit with the keep-running setting, and takes their ports back', async () => {
+    await open(true);
+    const web = await call('containers.run', { image: 'hello', name: 'kept' });
+    await engine.quit();
+    expect(await engine.runtime.state(web.id)).toMatchObject({ status: 'running' });
+
+    await open(true);
+    const adopted = await call('containers.inspect', { id: 'kept' });
+    expect(adopted.state).toMatchObject({ status: 'running', pid: web.state.pid, error: '' });
+    expect(adopted.ports).toEqual(web.ports);
+    expect(await httpGet(env.publishIp, 80)).toContain('Hello from Berth');
+    expect(await call('containers.list', { all: true })).toHaveLength(1);
+    await call('containers.remove', { id: web.id, force: true });
+  });
+});
