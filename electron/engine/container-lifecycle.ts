@@ -213,7 +213,7 @@ export class ContainerLifecycle {
 
   /**
    * Releases what a crashed engine left for containers that are not running: their namespaces,
-   * veths and rootfs mounts. Only this engine's own containers are touched, since other engines
+   * veths, rootfs and volume mounts and socket files. Only this engine's own containers are touched, since other engines
    * may share the machine.
    */
   async cleanUpStopped(containers: Container[]): Promise<void> {
@@ -228,9 +228,7 @@ export class ContainerLifecycle {
       const rootfs = this.paths(container.id).rootfs;
       if (mountinfo.includes(` ${rootfs} `)) await unmountRootfs(host, this.paths(container.id)).catch(() => {});
       if (mountinfo.includes(` ${stagingDir(host.dataRoot, container.id)}/`)) await unmountVolumes(host, host.dataRoot, container.id).catch(() => {});
-      for (const forward of container.sockets.filter((f) => f.direction === 'to-host')) {
-        await host.remove(this.deps.sockets.listenerPath(forward)).catch(() => {});
-      }
+      await this.deps.sockets.removeLeftovers(container.sockets).catch(() => {});
     }
   }
 

@@ -131,9 +131,14 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.names.add(container.name);
       if (container.state.status === 'running') network.adopt(container.id, container.network.address);
     }
-    const known = new Set(records.map((c) => c.id));
+    // The runtime's containers that no record shows running: a start cut off by a crash (the record
+    // never saw it run) or one whose record is gone. The user never got them: they go.
+    const running = new Set(records.filter((c) => c.state.status === 'running').map((c) => c.id));
     for (const id of await this.runtime.list()) {
-      if (!known.has(id)) await this.runtime.delete(id);
+      if (!running.has(id)) await this.runtime.delete(id);
+    }
+    for (const container of records.filter((c) => c.state.status === 'created' && c.state.startedAt === '' && c.state.error === '')) {
+      await this.lifecycle.record({ ...container, state: { ...container.state, error: 'the engine stopped while starting it: start it again' } });
     }
     await this.lifecycle.cleanUpStopped(records.filter((c) => c.state.status !== 'running'));
     for (const file of this.store.damaged) this.warnings.push(`container record ${file} is damaged and was skipped`);

@@ -22,6 +22,8 @@ export interface ImageStoreOptions {
   insecureRegistries?: string[];
   /** Platform picked from multi-platform images; defaults to Linux on this machine's architecture. */
   platform?: Platform;
+  /** Most bytes one layer may decompress to; defaults to DEFAULT_MAX_LAYER_BYTES. */
+  maxLayerBytes?: number;
 }
 
 type Listener = (progress: PullProgress) => void;
@@ -46,7 +48,7 @@ export class ImageStore {
 
   constructor(private readonly options: ImageStoreOptions) {
     this.content = new ContentStore(options.home);
-    this.layers = new LayerStore(options.host);
+    this.layers = new LayerStore(options.host, { maxLayerBytes: options.maxLayerBytes });
     this.records = new ImageRecords(options.home);
     for (const [reference, path] of Object.entries(options.bundled ?? {})) this.bundled.set(formatReference(parseReference(reference)), path);
     this.context = {
@@ -56,6 +58,7 @@ export class ImageStore {
       platform: options.platform ?? defaultPlatform(),
       // Replaced per pull or load by pinned().
       pin: () => undefined,
+      discard: (digest) => this.discard(digest),
     };
   }
 
@@ -276,6 +279,16 @@ export class ImageStore {
         else this.pins.set(digest, count);
       }
     }
+  }
+
+  /** Drops a blob whose layer was refused, unless a recorded image or another pull holds it. */
+  private discard(digest: string): Promise<void> {
+    return this.exclusive(async () => {
+      // The pull that refused it holds one pin.
+      if ((this.pins.get(digest) ?? 0) > 1) return;
+      for (const image of await this.records.all()) if ((await this.blobsOf(image)).includes(digest)) return;
+      await this.content.remove(digest);
+    });
   }
 
   /** Record changes and collection run one at a time. */

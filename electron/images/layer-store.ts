@@ -13,6 +13,11 @@ export interface EnsureLayerOptions {
   onBytes?: (consumed: number) => void;
 }
 
+export interface LayerStoreOptions {
+  /** Most bytes one layer may decompress to; DEFAULT_MAX_LAYER_BYTES when not given. */
+  maxLayerBytes?: number;
+}
+
 /**
  * Unpacked layers on the host, one directory per diff id under `${dataRoot}/layers`, each the
  * lower dir of an overlay. A directory only appears under its final name once fully unpacked.
@@ -22,7 +27,10 @@ export class LayerStore {
   private readonly tmpRoot: string;
   private readonly inFlight = new Map<string, Promise<'unpacked' | 'cached'>>();
 
-  constructor(private readonly host: Host) {
+  constructor(
+    private readonly host: Host,
+    private readonly options: LayerStoreOptions = {},
+  ) {
     // Host paths are Linux paths even when the engine runs on Windows.
     this.root = posix.join(host.dataRoot, 'layers');
     this.tmpRoot = posix.join(this.root, 'tmp');
@@ -62,7 +70,15 @@ export class LayerStore {
     await this.host.mkdir(tmp);
     try {
       const blob = await options.open();
-      await unpackLayer({ host: this.host, blob, dir: tmp, expectedDiffId: diffId, what: options.what, onBytes: options.onBytes });
+      await unpackLayer({
+        host: this.host,
+        blob,
+        dir: tmp,
+        expectedDiffId: diffId,
+        what: options.what,
+        onBytes: options.onBytes,
+        maxBytes: this.options.maxLayerBytes,
+      });
       // -T: never move into an existing directory; another engine may have won the race.
       const moved = await this.host.exec(['mv', '-T', tmp, target]);
       if (moved.code !== 0) {

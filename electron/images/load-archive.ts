@@ -1,13 +1,15 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
 import type { ContentStore } from './content-store.js';
-import { decompress, detectCompression } from './decompress.js';
+import { decompress, detectCompression, EXPANSION_RATIO_FLOOR_BYTES, MAX_EXPANSION_RATIO, type ExpansionLimits } from './decompress.js';
 import {
   checkConfigType,
   checkLayers,
   ImageIndex,
+  MAX_DOCUMENT_BYTES,
   MediaType,
   parseConfig,
   parseManifest,
@@ -43,6 +45,13 @@ const CONTAINERD_NAME = 'io.containerd.image.name';
 const TAG_ONLY = /^[\w][\w.-]{0,127}$/;
 
 type ArchiveFiles = Map<string, { digest: string; size: number }>;
+
+// A compressed archive can be of any size, but no bigger than its compression makes plausible.
+const ARCHIVE_LIMITS: ExpansionLimits = {
+  maxBytes: Number.POSITIVE_INFINITY,
+  maxRatio: MAX_EXPANSION_RATIO,
+  ratioFloorBytes: EXPANSION_RATIO_FLOOR_BYTES,
+};
 
 /**
  * Loads an OCI archive (oci-layout + index.json) or a `docker save` archive (manifest.json):
@@ -95,7 +104,7 @@ async function readArchive(
 ): Promise<void> {
   let source;
   try {
-    source = await decompress(createReadStream(archivePath), what);
+    source = await decompress(createReadStream(archivePath), what, ARCHIVE_LIMITS);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BerthError('INVALID_ARGUMENT', `${what} does not exist: ${archivePath}`);
     throw err;
@@ -126,7 +135,7 @@ async function readArchive(
 async function ociImages(ctx: Omit<PullContext, 'client'>, files: ArchiveFiles, what: string, options: LoadOptions): Promise<LoadedImage[]> {
   const indexFile = files.get('index.json');
   if (!indexFile) return [];
-  const parsedIndex = ImageIndex.safeParse(parseJson(await ctx.content.read(indexFile.digest), `${what}: index.json`));
+  const parsedIndex = ImageIndex.safeParse(parseJson(await document(ctx.content, indexFile.digest, `${what}: index.json`), `${what}: index.json`));
   if (!parsedIndex.success) throw new BerthError('INVALID_ARGUMENT', `${what}: index.json is not an OCI image index`);
 
   const byManifest = new Map<string, LoadedImage>();
@@ -134,12 +143,12 @@ async function ociImages(ctx: Omit<PullContext, 'client'>, files: ArchiveFiles, 
     const names = namesOf(entry, options.repository, what);
     let indexDigest: string | undefined;
     let manifestDigest = entry.digest;
-    let parsed = parseManifest(await blob(ctx.content, entry.digest, what), entry.mediaType, what);
+    let parsed = parseManifest(await document(ctx.content, entry.digest, what), entry.mediaType, what);
     if (parsed.kind === 'index') {
       indexDigest = entry.digest;
       const chosen = selectPlatform(parsed.index, ctx.platform, what);
       manifestDigest = chosen.digest;
-      parsed = parseManifest(await blob(ctx.content, chosen.digest, what), chosen.mediaType, what);
+      parsed = parseManifest(await document(ctx.content, chosen.digest, what), chosen.mediaType, what);
       if (parsed.kind !== 'manifest') throw new BerthError('INVALID_ARGUMENT', `${what}: an index points at another index`);
     }
     const known = byManifest.get(manifestDigest);
@@ -157,7 +166,7 @@ async function ociImages(ctx: Omit<PullContext, 'client'>, files: ArchiveFiles, 
 async function dockerImages(content: ContentStore, files: ArchiveFiles, what: string): Promise<LoadedImage[]> {
   const manifestFile = files.get('manifest.json');
   if (!manifestFile) return [];
-  const parsed = DockerManifest.safeParse(parseJson(await content.read(manifestFile.digest), `${what}: manifest.json`));
+  const parsed = DockerManifest.safeParse(parseJson(await document(content, manifestFile.digest, `${what}: manifest.json`), `${what}: manifest.json`));
   if (!parsed.success) throw new BerthError('INVALID_ARGUMENT', `${what}: manifest.json is not a docker save manifest`);
   const images: LoadedImage[] = [];
   for (const entry of parsed.data) {
@@ -186,7 +195,7 @@ async function dockerImages(content: ContentStore, files: ArchiveFiles, what: st
 
 async function assemble(content: ContentStore, manifest: ImageManifest, manifestDigest: string, names: string[], what: string): Promise<LoadedImage> {
   checkConfigType(manifest, what);
-  const config = parseConfig(await blob(content, manifest.config.digest, what), what);
+  const config = parseConfig(await document(content, manifest.config.digest, what), what);
   const size = manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
   return { manifestDigest, configDigest: manifest.config.digest, config, layers: manifest.layers, size, names };
 }
@@ -202,8 +211,13 @@ function namesOf(entry: Descriptor, repository: string | undefined, what: string
   return repository ? [normaliseReference(`${repository}:${ref}`)] : [];
 }
 
-async function blob(content: ContentStore, digest: string, what: string): Promise<Buffer> {
+/** An index, manifest or config of the archive: read whole, so refused above the size real ones have. */
+async function document(content: ContentStore, digest: string, what: string): Promise<Buffer> {
   if (!(await content.has(digest))) throw new BerthError('INVALID_ARGUMENT', `${what} lacks blob ${digest}`);
+  const { size } = await stat(content.path(digest));
+  if (size > MAX_DOCUMENT_BYTES) {
+    throw new BerthError('INVALID_ARGUMENT', `${what}: ${digest} is larger than the ${MAX_DOCUMENT_BYTES} bytes allowed for a manifest or config`);
+  }
   return content.read(digest);
 }
 

@@ -5,6 +5,7 @@ import type { LayerStore } from './layer-store.js';
 import {
   checkConfigType,
   checkLayers,
+  MAX_DOCUMENT_BYTES,
   parseConfig,
   parseManifest,
   selectPlatform,
@@ -26,6 +27,8 @@ export interface PullContext {
    * until the caller has recorded the image.
    */
   pin(digests: readonly string[]): void;
+  /** Drops a pinned blob whose layer was refused, unless something else still uses it. */
+  discard(digest: string): Promise<void>;
 }
 
 /** What a pull or a load produced, ready to be recorded. */
@@ -63,6 +66,10 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
   }
   const manifest: ImageManifest = parsed.manifest;
   checkConfigType(manifest, what);
+  // Refused before asking: the registry would only send what the digest check then throws away.
+  if (manifest.config.size > MAX_DOCUMENT_BYTES) {
+    throw new BerthError('REGISTRY_ERROR', `config of ${what} is larger than the ${MAX_DOCUMENT_BYTES} bytes allowed (its descriptor says ${manifest.config.size})`);
+  }
 
   const configBytes = (await ctx.content.has(manifest.config.digest))
     ? await ctx.content.read(manifest.config.digest)
@@ -88,11 +95,17 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
     }
     await download(ctx, client, repository, layer, layerWhat, (n) => report(layer, 'downloading', n));
     report(layer, 'unpacking', 0);
-    const outcome = await ctx.layers.ensure(diffId, {
-      open: async () => ctx.content.open(layer.digest),
-      what: layerWhat,
-      onBytes: (n) => report(layer, 'unpacking', n),
-    });
+    const outcome = await ctx.layers
+      .ensure(diffId, {
+        open: async () => ctx.content.open(layer.digest),
+        what: layerWhat,
+        onBytes: (n) => report(layer, 'unpacking', n),
+      })
+      .catch(async (err: unknown) => {
+        // A refused layer's blob is of no use to a retry: keeping it would only take disk.
+        if (err instanceof BerthError && (err.code === 'UNSAFE_LAYER' || err.code === 'DIGEST_MISMATCH')) await ctx.discard(layer.digest);
+        throw err;
+      });
     report(layer, outcome === 'cached' ? 'cached' : 'done', layer.size);
   });
 

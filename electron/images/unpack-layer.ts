@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
-import { decompress } from './decompress.js';
+import { decompress, DEFAULT_MAX_LAYER_BYTES, EXPANSION_RATIO_FLOOR_BYTES, MAX_EXPANSION_RATIO } from './decompress.js';
 import { sanitiseLayer } from './sanitise-layer.js';
 
 /**
@@ -35,6 +35,8 @@ export interface UnpackOptions {
   what: string;
   /** Called with the count of blob bytes consumed so far. */
   onBytes?: (consumed: number) => void;
+  /** Most bytes the layer may decompress to; DEFAULT_MAX_LAYER_BYTES when not given. */
+  maxBytes?: number;
 }
 
 /** Decompresses, hashes, sanitises and extracts one layer into `dir` through the host's tar. */
@@ -42,7 +44,11 @@ export async function unpackLayer(options: UnpackOptions): Promise<UnpackResult>
   const { host, dir, what } = options;
   const counted = options.blob.pipe(new ByteCounter(options.onBytes));
   options.blob.on('error', (err) => counted.destroy(err));
-  const uncompressed = await decompress(counted, what);
+  const uncompressed = await decompress(counted, what, {
+    maxBytes: options.maxBytes ?? DEFAULT_MAX_LAYER_BYTES,
+    maxRatio: MAX_EXPANSION_RATIO,
+    ratioFloorBytes: EXPANSION_RATIO_FLOOR_BYTES,
+  });
   const digester = new Digester();
   uncompressed.on('error', (err) => digester.destroy(err));
   const clean = sanitiseLayer(uncompressed.pipe(digester), what);

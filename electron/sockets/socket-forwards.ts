@@ -75,6 +75,14 @@ export class SocketForwards {
     for (const close of open.closers.reverse()) await close().catch(() => {});
   }
 
+  /** Removes the socket files a crashed engine left for a container that no longer runs. */
+  async removeLeftovers(forwards: readonly SocketForward[]): Promise<void> {
+    for (const forward of forwards) {
+      if (forward.direction === 'to-host') await this.host.remove(this.listenerPath(forward));
+      else if ((await lstat(forward.hostPath).catch(() => undefined))?.isSocket()) await rm(forward.hostPath, { force: true });
+    }
+  }
+
   async closeAll(): Promise<void> {
     for (const id of [...this.open.keys()]) await this.close(id);
   }
