@@ -98,7 +98,7 @@ describe('kill -9 of the engine, and what the next start makes of it', { timeout
     if (serve) await stopServe(serve);
     serve = await startServe({ ...env.env, BERTH_RUNTIME: wrapper });
     await writeFile(pidFile, String(serve.pid));
-    const cut = await berth(env.env, ['run', '-d', '--name', 'cut', '-p', '18080:80', 'hello']);
+    const cut = await berth(env.env, ['run', '-d', '--name', 'cut', '-p', `${env.publishIp}:18080:80`, 'hello']);
     expect(cut.code).not.toBe(0);
     await waitFor('the engine to die', async () => serve!.signalCode, (signal) => signal === 'SIGKILL');
     const records = (await files(join(env.config.home, 'containers'))).filter((f) => f.endsWith('.json'));
@@ -113,7 +113,7 @@ describe('kill -9 of the engine, and what the next start makes of it', { timeout
     expect((await run('runc', ['--root', join(env.dataRoot, 'runtime'), 'list', '-q'])).stdout.trim()).toBe('');
     // Started again, it runs with the port it asked for.
     expect(await berth(env.env, ['start', 'cut'])).toMatchObject({ code: 0 });
-    expect(await httpGet('127.0.0.1', 18080)).toContain('Hello from Berth');
+    expect(await httpGet(env.publishIp, 18080)).toContain('Hello from Berth');
     expect(await berth(env.env, ['rm', '-f', 'cut'])).toMatchObject({ code: 0 });
   });
 

@@ -602,6 +602,12 @@ describe('the API under malformed requests, over every transport', () => {
     };
   }
 
+  async function openSocket(options: { allowHalfOpen?: boolean } = {}): Promise<SocketChannel> {
+    const channel = await SocketChannel.open(apiSocket, options);
+    channels.add(channel);
+    return channel;
+  }
+
   async function open(transport: Transport): Promise<Channel> {
     const channel =
       transport === 'socket' ? await SocketChannel.open(apiSocket) : transport === 'web' ? await WebChannel.open(webUrl, webServer.origin) : new IpcChannel(ipcMain);
@@ -715,7 +721,7 @@ describe('the API under malformed requests, over every transport', () => {
 
   it('socket: garbage bytes, invalid UTF-8, truncated JSON, deep nesting and split writes get errors', async () => {
     const rng = rngFor('socket raw');
-    const channel = await open('socket');
+    const channel = await openSocket();
     const lines: Buffer[] = [
       Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc0, 0xaf]),
       Buffer.from('{"id": 5, "method": "system.in'),
@@ -765,15 +771,14 @@ describe('the API under malformed requests, over every transport', () => {
   });
 
   it('socket: a message over 4 MiB is refused, the connection closed, and nothing after it runs', async () => {
-    const channel = await open('socket');
+    const channel = await openSocket();
     // A well-behaved client pipelines: the call after the oversized line is already on its way.
     const after = { id: 2, method: 'volumes.create', params: { name: 'fuzz-after-refusal' } };
     await channel.write(Buffer.concat([Buffer.alloc(MAX_MESSAGE_BYTES + 256 * 1024, 'x'), Buffer.from(`\n${JSON.stringify(after)}\n`)]));
     await channel.until('the refusal and the close', () => channel.closed);
     expect(channel.received).toEqual([{ id: 0, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('longer than') } }]);
     // A client that keeps its side open and keeps sending is cut off too.
-    const halfOpen = await SocketChannel.open(apiSocket, { allowHalfOpen: true });
-    channels.add(halfOpen);
+    const halfOpen = await openSocket({ allowHalfOpen: true });
     await halfOpen.write(Buffer.alloc(MAX_MESSAGE_BYTES + 64 * 1024, 'x'));
     await halfOpen.until('the refusal', () => halfOpen.received.length > 0);
     for (let i = 0; i < 8 && !halfOpen.socket.destroyed && halfOpen.socket.writable; i++) await halfOpen.write(Buffer.alloc(1024 * 1024, 'y'));
