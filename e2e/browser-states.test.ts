@@ -25,7 +25,9 @@ function container(name: string, imageName: string, running: boolean, minutesAgo
     created: at,
     command: ['app'],
     spec: { image: imageName },
-    state: running ? { status: 'running', startedAt: at } : { status: 'exited', exitCode: 1, finishedAt: at },
+    state: running
+      ? { status: 'running', startedAt: at }
+      : { status: 'exited', exitCode: 1, finishedAt: at, lastOutput: 'applying 0007_users.sql\nerror: relation "users" already exists' },
     network: { mode: 'bridge' },
     ports: running ? [{ hostIp: '0.0.0.0', hostPort: 8080, guestPort: 80, protocol: 'tcp', source: 'user' }] : [],
   });
@@ -111,6 +113,17 @@ describe('renderer states (Chromium, built renderer, fake engine)', { timeout: 6
     await page.getByRole('row').filter({ hasText: APP }).waitFor();
     await expect.poll(() => bars.count()).toBe(0);
     await shots.take(page, 'images');
+  });
+
+  it('shows a failed container’s last output beside its exit code', async () => {
+    await page.getByRole('button', { name: /^Containers/ }).click();
+    const row = page.getByRole('row').filter({ hasText: 'migrate' });
+    await row.getByText('Exited (1)').waitFor();
+    const last = row.getByText('error: relation "users" already exists', { exact: true });
+    await last.hover();
+    await page.getByRole('tooltip').filter({ hasText: 'applying 0007_users.sql' }).waitFor();
+    await shots.take(page, 'failed-last-output');
+    await page.mouse.move(0, 0);
   });
 
   it('shows the run’s image download in the dialog, and the new row after it', async () => {

@@ -66,7 +66,7 @@ describe('kill -9 of the engine, and what the next start makes of it', { timeout
     const [keptId, diedId] = [kept.stdout.trim(), died.stdout.trim()];
     const keptPorts = (await ps()).find((c) => c.id === keptId)!.ports;
 
-    await crash(serve);
+    await crash(serve!);
     // The container dies too while no engine watches.
     const runc = (args: string[]) => run('runc', ['--root', join(env.dataRoot, 'runtime'), ...args]).then((r) => r.stdout);
     await runc(['kill', diedId, 'KILL']);

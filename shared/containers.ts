@@ -57,6 +57,8 @@ export const ContainerState = z.object({
   exitCode: z.number().int().default(0),
   /** Why the last start failed, or why the engine gave up on it. */
   error: z.string().default(''),
+  /** The last lines the container wrote before it exited, so a crash says why without opening its logs. */
+  lastOutput: z.string().default(''),
   restartCount: z.number().int().nonnegative().default(0),
   /** Set by an explicit stop, so unless-stopped and always know the user's intent. */
   stoppedByUser: z.boolean().default(false),

@@ -3,7 +3,7 @@ import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
 import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
-import type { LogLimits } from '../runtime/container-log.js';
+import { lastOutput, type LogLimits } from '../runtime/container-log.js';
 import type { ContainerStore } from '../runtime/container-store.js';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { resolveUser } from '../runtime/resolve-user.js';
@@ -115,7 +115,7 @@ export class ContainerLifecycle {
         ...container,
         network: net,
         ports: mappings,
-        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', stoppedByUser: false, stoppedByQuit: false },
+        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
       this.watchExit(running.id, supervisor.exited);
@@ -346,10 +346,11 @@ export class ContainerLifecycle {
     let exited: Container;
     try {
       await this.release(container, true);
+      const output = await lastOutput(this.deps.host, this.paths(id).log).catch(() => '');
       exited = await this.update(id, (c) => ({
         ...c,
         ports: [],
-        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() },
+        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output },
       }));
     } finally {
       // Waiters are released only once everything the container held is released.

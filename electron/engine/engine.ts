@@ -202,7 +202,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         created: new Date().toISOString(),
         command,
         spec,
-        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', restartCount: 0, stoppedByUser: false, stoppedByQuit: false },
+        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, stoppedByUser: false, stoppedByQuit: false },
         network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
         ports: [],
         mounts,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { httpGet, isFree } from '../../e2e/fixtures/ports.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { Engine } from './engine.js';
@@ -50,6 +50,27 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     expect(restarted.ports).toEqual([expect.objectContaining({ hostPort: 80, source: 'auto_expose' })]);
     expect(await httpGet(env.publishIp, 80)).toContain('Hello from Berth');
     for (const c of after) await call('containers.remove', { id: c.id, force: true });
+  });
+
+  it('shows a container that exits at once, or crash-loops, with its exit code and last lines, holding no port', async () => {
+    await open();
+    const failing = ['sh', '-c', 'echo starting; echo "fatal: no config" >&2; exit 3'];
+    const spec = { image: 'hello', cmd: failing, autoExpose: false, ports: [`${env.publishIp}::80`] };
+    const once = await call('containers.run', { ...spec, name: 'once-off' });
+    const looping = await call('containers.run', { ...spec, name: 'looping', restart: { name: 'on-failure', maxRetries: 3 } });
+    const settled = (id: string, restarts: number) =>
+      waitFor(`${id} to settle`, () => call('containers.inspect', { id }), (c) => c.state.status === 'exited' && c.state.restartCount === restarts);
+    for (const [started, restarts] of [[once, 0], [looping, 3]] as const) {
+      const exited = await settled(started.id, restarts);
+      // Each run's lines add to the same log: the last ones are the last run's.
+      expect(exited.state.exitCode).toBe(3);
+      expect(exited.state.lastOutput).toMatch(/(^|\n)starting\nfatal: no config$/);
+      expect(exited.ports).toEqual([]);
+      expect(await isFree(env.publishIp, started.ports[0]!.hostPort)).toBe(true);
+      await call('containers.remove', { id: started.id });
+    }
+    expect(await env.leftovers([once.id, looping.id])).toEqual([]);
+    await engine.close();
   });
 
   it('leaves containers running on quit with the keep-running setting, and takes their ports back', async () => {

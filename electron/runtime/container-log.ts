@@ -21,6 +21,20 @@ export async function readLog(host: Host, path: string, limits: LogLimits, tail?
   return result.stdout;
 }
 
+/** At most this much of a container's last output is kept on its record when it exits. */
+const LAST_OUTPUT_LINES = 5;
+const LAST_OUTPUT_CHARS = 1000;
+
+/**
+ * The last few lines a container wrote, as text for its record: from the end of the live file only
+ * (bounded, whatever the log's size), with terminal control characters dropped.
+ */
+export async function lastOutput(host: Host, path: string): Promise<string> {
+  const result = await host.exec(['sh', '-c', `tail -c 8192 "$1" 2>/dev/null | tail -n ${LAST_OUTPUT_LINES}`, 'last-output', path]);
+  const text = result.stdout.toString('utf8').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd();
+  return text.length > LAST_OUTPUT_CHARS ? text.slice(-LAST_OUTPUT_CHARS) : text;
+}
+
 /**
  * The log so far (or the last `tail` lines of the live file) and then whatever is written next, in
  * one command, so nothing written between reading and following is lost. `tail -F` follows by name,

@@ -35,9 +35,10 @@ function StateTime({ state }: { state: ContainerState }) {
   return <span className="state-time">{text}</span>;
 }
 
-/** A container's state in colour and in words (never colour alone). */
+/** A container's state in colour and in words (never colour alone); a failed exit says its last words. */
 export function StatePill({ state }: { state: ContainerState }) {
   const { tone, label } = describe(state);
+  const lastLine = tone === 'bad' ? state.lastOutput.split('\n').at(-1) : undefined;
   return (
     <span className="state-cell">
       <span className={`state state-${tone}`}>
@@ -45,6 +46,12 @@ export function StatePill({ state }: { state: ContainerState }) {
         {label}
       </span>
       <StateTime state={state} />
+      {lastLine && (
+        <Tooltip text={state.lastOutput} className="state-output">
+          <span className="state-output-line mono">{lastLine}</span>
+          <span className="sr-only">: its last output</span>
+        </Tooltip>
+      )}
       {state.error && (
         <Tooltip text={state.error} className="state-warning">
           <WarningIcon />
