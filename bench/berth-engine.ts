@@ -18,6 +18,10 @@ export interface BerthEngine {
   readonly subnet: string;
   /** Where the engine keeps its Linux-side data (bundles, socket listeners). */
   readonly dataRoot: string;
+  /** The `berth serve` process. */
+  readonly pid: number;
+  /** The loopback address its implicit ports bind, its own so parallel engines never collide. */
+  readonly publishIp: string;
   /** Runs the berth CLI against this engine and times it. */
   cli(args: readonly string[], timeoutMs?: number): Promise<CommandResult>;
   /** `containers.run` over the engine socket from this process: no CLI start-up. */
@@ -79,6 +83,8 @@ export async function startBerthEngine(workDir: string, log: (line: string) => v
       client: connected,
       subnet: testEnv.config.bridge.subnet,
       dataRoot: testEnv.dataRoot,
+      pid: started.pid!,
+      publishIp: testEnv.publishIp,
       cli: (args, timeoutMs) => timeCommand([process.execPath, BERTH_CLI, ...args], { env, timeoutMs }),
       async apiRun(image, cmd, name) {
         const startedAt = performance.now();

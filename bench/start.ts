@@ -15,13 +15,13 @@
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
+import { buildImageArchives, loadIntoBerth } from './bench-image.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
 import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
-import { runChecked, type CommandResult } from './timed-command.js';
+import type { CommandResult } from './timed-command.js';
 
 const IMAGE = 'berth-bench/busybox:latest';
 const LAYOUT_TAG = 'bench';
@@ -135,33 +135,6 @@ function berthMeasures(berth: BerthEngine, image: string): Measure[] {
   ];
 }
 
-/** Builds the benchmark image once and writes it as a docker-save archive both engines load. */
-async function buildImageArchives(workDir: string): Promise<{ layout: string; dockerArchive: string }> {
-  const layout = join(workDir, 'image-layout');
-  await buildBusyboxImage(layout, LAYOUT_TAG, { cmd: COMMAND });
-  const dockerArchive = join(workDir, 'busybox.docker.tar');
-  await runChecked(
-    ['skopeo', 'copy', '--insecure-policy', '--quiet', `oci:${layout}:${LAYOUT_TAG}`, `docker-archive:${dockerArchive}:${IMAGE}`],
-    { timeoutMs: 120_000 },
-  );
-  return { layout, dockerArchive };
-}
-
-/** Loads the archive into Berth (the OCI archive of the same image if the docker-save one is refused); returns the name to run. */
-async function loadIntoBerth(berth: BerthEngine, workDir: string, archives: { layout: string; dockerArchive: string }): Promise<string> {
-  const loadedName = (result: CommandResult) => /Loaded image: (\S+)/.exec(result.stdout)?.[1];
-  const first = await berth.cli(['load', '-i', archives.dockerArchive], 120_000);
-  const name = first.code === 0 ? loadedName(first) : undefined;
-  if (name) return name;
-  log(`berth load of the docker-save archive failed (${first.stderr.trim() || first.stdout.trim()}); loading the OCI archive of the same image`);
-  const ociArchive = join(workDir, 'busybox.oci.tar');
-  await exportOciArchive(archives.layout, LAYOUT_TAG, ociArchive);
-  const second = await berth.cli(['load', '-i', ociArchive], 120_000);
-  const ociName = second.code === 0 ? loadedName(second) : undefined;
-  if (!ociName) throw new Error(`berth load -i failed: exit ${second.code}: ${second.stderr.trim() || second.stdout.trim()}`);
-  return ociName;
-}
-
 interface MeasureResult {
   samples: number[];
   notRunning: number;
@@ -241,7 +214,7 @@ async function main(): Promise<number> {
   let exitCode = 0;
   try {
     log('building the benchmark image');
-    const archives = await buildImageArchives(workDir);
+    const archives = await buildImageArchives(workDir, LAYOUT_TAG, IMAGE, { cmd: COMMAND });
 
     log('starting a dockerd of its own');
     docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
@@ -255,7 +228,7 @@ async function main(): Promise<number> {
       });
       log('starting a Berth engine of its own');
       berth = await startBerthEngine(workDir, log);
-      berthImage = await loadIntoBerth(berth, workDir, archives);
+      berthImage = await loadIntoBerth(berth, workDir, archives, LAYOUT_TAG, log);
       // One untimed start proves the engine can run the image before it is measured.
       const probe = await berth.cli(['run', '-d', '--name', 'bench-probe', berthImage, ...COMMAND], RUN_TIMEOUT_MS);
       const probeId = containerId(probe, 'berth run -d');

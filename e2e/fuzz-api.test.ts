@@ -11,6 +11,7 @@ import type { Engine } from '../electron/engine/engine.js';
 import { socketPath } from '../electron/engine/engine-config.js';
 import { serveIpc, type IpcEvent, type IpcMainLike, type IpcSender } from '../electron/transport/ipc/ipc-server.js';
 import { LineFramer } from '../electron/transport/line-framer.js';
+import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { serveSocket, type SocketServer } from '../electron/transport/socket/socket-server.js';
 import { serveWeb, type WebServer } from '../electron/transport/web/web-server.js';
 import { Container } from '../shared/containers.js';
@@ -178,8 +179,7 @@ function randomJson(rng: Rng, depth: number): unknown {
       return Array.from({ length: rng.int(5) }, () => randomJson(rng, depth - 1));
     default: {
       const object: Record<string, unknown> = {};
-      // defineProperty: "__proto__" must arrive as a key, not set the prototype.
-      for (let i = rng.int(5); i > 0; i--) Object.defineProperty(object, rng.pick(KEYS), { value: randomJson(rng, depth - 1), enumerable: true, writable: true, configurable: true });
+      for (let i = rng.int(5); i > 0; i--) defineKey(object, rng.pick(KEYS), randomJson(rng, depth - 1));
       return object;
     }
   }
@@ -211,6 +211,7 @@ function oversized(rng: Rng, type: FieldType): unknown {
   return huge(undefined);
 }
 
+/** Sets a key as data: "__proto__" arrives as a key, as JSON.parse would make it, not as the prototype. */
 function defineKey(object: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
@@ -301,7 +302,13 @@ function expectedFor(message: unknown): Expected {
 }
 
 const brief = (value: unknown): string => {
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    // A cycle (only the IPC values have them).
+    text = Object.prototype.toString.call(value);
+  }
   return text.length > 200 ? `${text.slice(0, 200)}… (${text.length} chars)` : text;
 };
 
@@ -771,21 +778,39 @@ describe('the API under malformed requests, over every transport', () => {
   });
 
   it('socket: a message over 4 MiB is refused, the connection closed, and nothing after it runs', async () => {
-    const channel = await openSocket();
-    // A well-behaved client pipelines: the call after the oversized line is already on its way.
-    const after = { id: 2, method: 'volumes.create', params: { name: 'fuzz-after-refusal' } };
-    await channel.write(Buffer.concat([Buffer.alloc(MAX_MESSAGE_BYTES + 256 * 1024, 'x'), Buffer.from(`\n${JSON.stringify(after)}\n`)]));
-    await channel.until('the refusal and the close', () => channel.closed);
-    expect(channel.received).toEqual([{ id: 0, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('longer than') } }]);
-    // A client that keeps its side open and keeps sending is cut off too.
+    const after = (id: number, name: string) => JSON.stringify({ id, method: 'volumes.create', params: { name } });
+    // A line one byte over the limit, in one write: refused, whatever chunks it arrives in.
+    const justOver = await openSocket();
+    await justOver.write(Buffer.concat([Buffer.alloc(MAX_MESSAGE_BYTES + 1, 'x'), Buffer.from(`\n${after(2, 'fuzz-after-refusal-1')}\n`)]));
+    await justOver.until('the refusal and the close', () => justOver.closed);
+    expect(justOver.received).toEqual([{ id: 0, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('longer than') } }]);
+
+    // A client that keeps its side open and sends on after the refusal: what it sends is not run.
     const halfOpen = await openSocket({ allowHalfOpen: true });
     await halfOpen.write(Buffer.alloc(MAX_MESSAGE_BYTES + 64 * 1024, 'x'));
     await halfOpen.until('the refusal', () => halfOpen.received.length > 0);
-    for (let i = 0; i < 8 && !halfOpen.socket.destroyed && halfOpen.socket.writable; i++) await halfOpen.write(Buffer.alloc(1024 * 1024, 'y'));
-    if (!halfOpen.socket.destroyed && halfOpen.socket.writable) await halfOpen.write(`\n${JSON.stringify(after)}\n`);
+    expect(halfOpen.received).toEqual([{ id: 0, error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining('longer than') } }]);
+    if (halfOpen.socket.writable) await halfOpen.write(`\n${after(3, 'fuzz-after-refusal-2')}\n`);
     await halfOpen.until('the close', () => halfOpen.closed);
-    await halfOpen.close();
-    expect((await engineCaller(engine)('volumes.list', {})).map((v) => v.name)).not.toContain('fuzz-after-refusal');
+    expect(halfOpen.received).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await engineCaller(engine)('volumes.list', {})).map((v) => v.name)).toEqual([]);
+    await expectAllServing();
+  });
+
+  it('socket: a client that sends on but never reads is dropped, not buffered without end', async () => {
+    const channel = await openSocket();
+    // An invalid label value: refused before any handler, with an error naming the (1 MiB) label.
+    const key = 'k'.repeat(1024 * 1024);
+    const request = (id: number) => ({ id, method: 'containers.run', params: { image: 'x', labels: { [key]: 1 } } });
+    expect(contract['containers.run'].request.safeParse(request(1).params).success).toBe(false);
+    channel.send(request(1));
+    await channel.until('the first answer', () => !!channel.answerTo(1));
+    expect(channel.answerTo(1)).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringContaining(key) } });
+    // Now it stops reading: 80 more such answers are over the 64 MiB a client may fall behind.
+    channel.socket.pause();
+    for (let id = 2; id < 82 && !channel.closed && channel.socket.writable; id++) channel.send(request(id));
+    await channel.until('the close', () => channel.closed);
     await expectAllServing();
   });
 
@@ -942,6 +967,13 @@ describe('the API under malformed requests, over every transport', () => {
     channels.clear();
     await expectAllServing();
     expect(await state()).toEqual(baseline);
+    // The CLI's own client too.
+    const cli = await SocketClient.connect(apiSocket);
+    try {
+      expect(await cli.call('containers.list', { all: true })).toEqual(baseline.containers);
+    } finally {
+      cli.close();
+    }
     // Every session the fuzz opened (and subscribed) has let go of the engine's events.
     expect(engine.listenerCount('event')).toBe(0);
   });

@@ -16,17 +16,17 @@ export type NetworkMode = z.infer<typeof NetworkMode>;
 
 /** What the user asked for with `berth run` or the Run dialog. */
 export const RunSpec = z.object({
-  image: z.string().min(1),
-  name: z.string().optional(),
+  image: z.string().min(1).max(1024),
+  name: z.string().max(256).optional(),
   /** Overrides the image's Cmd when non-empty. */
-  cmd: z.array(z.string()).default([]),
+  cmd: z.array(z.string().max(64 * 1024)).max(1024).default([]),
   /** Overrides the image's Entrypoint when set (Docker's --entrypoint; '' clears it). */
-  entrypoint: z.string().optional(),
-  env: z.array(z.string()).default([]),
-  workdir: z.string().optional(),
-  user: z.string().optional(),
-  hostname: z.string().optional(),
-  labels: z.record(z.string(), z.string()).default({}),
+  entrypoint: z.string().max(4096).optional(),
+  env: z.array(z.string().max(64 * 1024)).max(4096).default([]),
+  workdir: z.string().max(4096).optional(),
+  user: z.string().max(256).optional(),
+  hostname: z.string().max(253).optional(),
+  labels: z.record(z.string().max(1024), z.string().max(64 * 1024)).default({}),
   network: NetworkMode.default('bridge'),
   /** Docker `-p` specs, parsed by the engine so a bad one is named in its error. */
   ports: z.array(z.string().max(256)).max(1024).default([]),

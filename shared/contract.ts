@@ -63,13 +63,13 @@ export const contract = {
     LogChunk,
   ),
   'containers.stats': method(
-    z.object({ ids: z.array(z.string()).default([]), stream: z.boolean().default(false) }),
+    z.object({ ids: z.array(z.string().max(256)).max(10_000).default([]), stream: z.boolean().default(false) }),
     z.array(ContainerStats),
     z.array(ContainerStats),
   ),
   /** Runs a command in a running container without a terminal; streams its output, answers its exit code. */
   'containers.exec': method(
-    ContainerRef.extend({ command: z.array(z.string().max(64 * 1024)).min(1).max(1024), env: z.array(z.string()).default([]), stdin: z.string().optional() }),
+    ContainerRef.extend({ command: z.array(z.string().max(64 * 1024)).min(1).max(1024), env: z.array(z.string().max(64 * 1024)).max(4096).default([]), stdin: z.string().max(2 * 1024 * 1024).optional() }),
     z.object({ exitCode: z.number().int() }),
     ExecOutput,
   ),

@@ -6,8 +6,8 @@ import { ErrorInfo } from './errors.js';
  * object per message. Calls are matched to their answers by id; events carry no id.
  */
 export const ClientMessage = z.union([
-  z.object({ id: z.number().int().nonnegative(), method: z.string().max(128), params: z.unknown().optional() }),
-  z.object({ id: z.number().int().nonnegative(), cancel: z.literal(true) }),
+  z.object({ id: z.number().int().positive(), method: z.string().max(128), params: z.unknown().optional() }),
+  z.object({ id: z.number().int().positive(), cancel: z.literal(true) }),
   z.object({ subscribe: z.literal(true) }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

@@ -136,7 +136,7 @@ class ExpansionGuard extends Transform {
       callback(
         new BerthError(
           'UNSAFE_LAYER',
-          `${this.what} is a decompression bomb: ${sizeText(this.consumed())} expanded past ${sizeText(ratioFloorBytes)}, more than ${maxRatio} times its size`,
+          `${this.what} is a decompression bomb: ${sizeText(this.consumed())} of it expanded past ${sizeText(ratioFloorBytes)}, more than ${maxRatio} times as much`,
         ),
       );
       return;

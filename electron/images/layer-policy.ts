@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Header } from 'tar-stream';
 import { BerthError } from '../../shared/berth-error.js';
+import { quoted } from './untrusted-text.js';
 
 /** A tar header as Berth re-emits it; `pax` carries records GNU tar reads (xattrs, big ids). */
 export interface CleanHeader {
@@ -94,8 +95,8 @@ export class LayerPolicy {
           return { keep: false, why: `hard link to dropped ${target}` };
         }
         const kind = this.kinds.get(target);
-        if (kind === undefined) throw this.unsafe(raw, `hard link target "${header.linkname ?? ''}" is not an earlier entry of the layer`);
-        if (kind === 'directory') throw this.unsafe(raw, `hard link target "${header.linkname ?? ''}" is a directory`);
+        if (kind === undefined) throw this.unsafe(raw, `hard link target ${quoted(header.linkname ?? '')} is not an earlier entry of the layer`);
+        if (kind === 'directory') throw this.unsafe(raw, `hard link target ${quoted(header.linkname ?? '')} is a directory`);
         this.record(name, kind);
         if (kind === 'symlink') this.symlinks.add(name);
         return { keep: true, header: withPax({ ...common, type: 'link', linkname: target }, pax) };
@@ -161,13 +162,13 @@ export class LayerPolicy {
     if (linkname === '') throw this.unsafe(raw, 'hard link has no target');
     const relative = linkname.replace(/^\/+/, '');
     const normal = posix.normalize(relative === '' ? '.' : relative).replace(/\/+$/, '');
-    if (normal === '..' || normal.startsWith('../')) throw this.unsafe(raw, `hard link target "${linkname}" escapes the layer`);
+    if (normal === '..' || normal.startsWith('../')) throw this.unsafe(raw, `hard link target ${quoted(linkname)} escapes the layer`);
     return normal;
   }
 
   private refuseThroughSymlink(raw: string, name: string): void {
     for (let dir = posix.dirname(name); dir !== '.'; dir = posix.dirname(dir)) {
-      if (this.symlinks.has(dir)) throw this.unsafe(raw, `path goes through the symlink "${dir}" of the same layer`);
+      if (this.symlinks.has(dir)) throw this.unsafe(raw, `path goes through the symlink ${quoted(dir)} of the same layer`);
     }
   }
 
@@ -186,7 +187,7 @@ export class LayerPolicy {
   }
 
   private unsafe(raw: string, why: string): BerthError {
-    return new BerthError('UNSAFE_LAYER', `unsafe entry "${raw}" in ${this.what}: ${why}`);
+    return new BerthError('UNSAFE_LAYER', `unsafe entry ${quoted(raw)} in ${this.what}: ${why}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
 import { ImageConfig } from '../../shared/images.js';
+import { oneLine, quoted } from './untrusted-text.js';
 
 export const MediaType = {
   dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -28,6 +29,8 @@ export const MANIFEST_ACCEPT = [
 
 /** Manifests and configs are small documents; anything bigger is refused before it is parsed. */
 export const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
+
+const MAX_PLATFORMS_SHOWN = 8;
 
 const Digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be a sha256 digest');
 
@@ -142,10 +145,12 @@ export function selectPlatform(index: ImageIndex, platform: Platform, what: stri
   const exact = matching.find((entry) => (entry.platform?.variant ?? undefined) === platform.variant);
   const chosen = exact ?? matching[0];
   if (chosen) return chosen;
-  const available = images.map((entry) => (entry.platform ? platformName(entry.platform) : 'unknown platform'));
+  const available = images.map((entry) => (entry.platform ? oneLine(platformName(entry.platform), 40) : 'unknown platform'));
+  // An index may list thousands of entries: the message names a few.
+  const shown = available.length > MAX_PLATFORMS_SHOWN ? [...available.slice(0, MAX_PLATFORMS_SHOWN), `${available.length - MAX_PLATFORMS_SHOWN} more`] : available;
   throw new BerthError(
     'IMAGE_NOT_FOUND',
-    `${what} has no image for ${platformName(platform)} (available: ${available.length > 0 ? available.join(', ') : 'none'})`,
+    `${what} has no image for ${platformName(platform)} (available: ${shown.length > 0 ? shown.join(', ') : 'none'})`,
   );
 }
 
@@ -184,7 +189,7 @@ export function toImageConfig(config: OciConfig): ImageConfig {
 export function checkConfigType(manifest: ImageManifest, what: string): void {
   const type = manifest.config.mediaType;
   if (type !== MediaType.ociConfig && type !== MediaType.dockerConfig) {
-    throw new BerthError('IMAGE_NOT_FOUND', `${what} is not a container image (its config is ${type})`);
+    throw new BerthError('IMAGE_NOT_FOUND', `${what} is not a container image (its config is ${quoted(type)})`);
   }
 }
 
@@ -211,5 +216,5 @@ function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'unknown problem';
   const path = issue.path.join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
+  return oneLine(path ? `${path}: ${issue.message}` : issue.message);
 }

@@ -7,6 +7,7 @@ import { MANIFEST_ACCEPT, MAX_DOCUMENT_BYTES } from './manifest.js';
 import { hostOf, isLoopbackRegistry, registryHost } from './reference.js';
 import type { RegistryCredentials } from '../../shared/images.js';
 import { basicAuthorization, parseChallenges, pullScope, type Challenge } from './registry-auth.js';
+import { oneLine } from './untrusted-text.js';
 
 export interface RegistryClientOptions {
   /** Registry as references name it: `docker.io`, `localhost:5000`. */
@@ -289,7 +290,7 @@ async function registryErrors(response: HttpResponse): Promise<string | undefine
     const parsed = RegistryErrors.safeParse(JSON.parse(body.toString('utf8')));
     if (!parsed.success) return undefined;
     const first = parsed.data.errors?.[0];
-    return first ? [first.code, first.message].filter((part) => part).join(' ') : undefined;
+    return first ? oneLine([first.code, first.message].filter((part) => part).join(' ')) : undefined;
   } catch {
     return undefined;
   }

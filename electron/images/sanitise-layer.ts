@@ -60,6 +60,9 @@ function writeEntry(pack: tar.Pack, header: CleanHeader, body: AsyncIterable<unk
       },
       (err) => (err ? reject(err) : resolve()),
     );
+    // A refusal mid-body destroys the pack and with it this entry: its error is the refusal's, and
+    // unheard it would be an uncaught exception that takes the engine down.
+    sink.on('error', reject);
     if (header.type !== 'file' || body === undefined) {
       sink.end(undefined);
       if (body !== undefined) skipEntry(body).catch(reject);

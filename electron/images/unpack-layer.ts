@@ -61,7 +61,9 @@ export async function unpackLayer(options: UnpackOptions): Promise<UnpackResult>
     refusal ??= err;
     return undefined;
   });
-  if (refusal !== undefined) throw refusal instanceof BerthError ? refusal : new BerthError('UNSAFE_LAYER', `${what} could not be read: ${String(refusal)}`);
+  if (refusal !== undefined) {
+    throw refusal instanceof BerthError ? refusal : new BerthError('UNSAFE_LAYER', `${what} could not be read: ${refusal instanceof Error ? refusal.message : String(refusal)}`);
+  }
   if (!result || result.code !== 0) {
     const said = result ? result.stderr.toString().trim().split('\n').pop() ?? '' : 'no result';
     throw new BerthError('INTERNAL', `unpacking ${what} failed: ${said}`, { exitCode: result?.code });

@@ -7,6 +7,8 @@ import { openWireSession, type ContractHost } from '../wire-session.js';
 import { LineFramer } from '../line-framer.js';
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** A client this far behind (it sends but stopped reading) is dropped, as in browser mode, not held in memory. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /**
  * The API on a UNIX socket for the `berth` command: JSON lines carrying the shared contract.
@@ -43,8 +45,17 @@ export async function serveSocket(engine: ContractHost, path: string): Promise<S
 
 function serveConnection(engine: ContractHost, socket: Socket): void {
   const framer = new LineFramer(MAX_MESSAGE_BYTES);
+  // Answers and events are written whatever the back-pressure (only streams wait for it), so the backlog is capped.
+  const write = (text: string): boolean => {
+    if (!socket.writable) return true;
+    if (socket.writableLength > MAX_BUFFERED_BYTES) {
+      socket.destroy();
+      return true;
+    }
+    return socket.write(text);
+  };
   const session = openWireSession(engine, {
-    send: (message: ServerMessage) => !socket.writable || socket.write(`${JSON.stringify(message)}\n`),
+    send: (message: ServerMessage) => write(`${JSON.stringify(message)}\n`),
     drained: () =>
       socket.writableNeedDrain && socket.writable
         ? new Promise((resolve) => {
@@ -58,16 +69,20 @@ function serveConnection(engine: ContractHost, socket: Socket): void {
           })
         : Promise.resolve(),
   });
-  const refuse = (text: string) =>
-    socket.write(`${JSON.stringify({ id: 0, error: new BerthError('INVALID_ARGUMENT', text).toInfo() })}\n`);
+  const refusal = (text: string) => `${JSON.stringify({ id: 0, error: new BerthError('INVALID_ARGUMENT', text).toInfo() })}\n`;
+  let dropped = false;
 
   socket.on('data', (chunk: Buffer) => {
+    if (dropped) return;
     let lines: string[];
     try {
       lines = framer.push(chunk);
     } catch (err) {
-      refuse((err as Error).message);
-      socket.end();
+      // The stream is out of step: nothing more from this client is read or run (end() alone would
+      // leave a half-open client sending on), and once the refusal is out the connection goes.
+      dropped = true;
+      session.close();
+      socket.end(refusal((err as Error).message), () => socket.destroy());
       return;
     }
     for (const line of lines) {
@@ -75,7 +90,7 @@ function serveConnection(engine: ContractHost, socket: Socket): void {
       try {
         message = JSON.parse(line);
       } catch {
-        refuse('malformed message: expected one JSON object per line');
+        write(refusal('malformed message: expected one JSON object per line'));
         continue;
       }
       session.receive(message);

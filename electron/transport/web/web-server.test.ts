@@ -122,6 +122,34 @@ describe('browser-mode server', () => {
     expect(await connect(apiUrl, {})).toBe(403);
   });
 
+  it('refuses the API socket to a rebound Host, without a token, with a near-miss token or a null Origin, and off /api', async () => {
+    const base = server.origin.replace('http:', 'ws:');
+    const almost = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    // DNS rebinding: the right token and Origin, but the page was reached under another name.
+    expect(await connect(apiUrl, { origin: server.origin, headers: { Host: 'evil.example:80' } })).toBe(403);
+    expect(await connect(`${base}/api`, { origin: server.origin })).toBe(403);
+    expect(await connect(`${base}/api?token=${almost}`, { origin: server.origin })).toBe(403);
+    expect(await connect(`${base}/api?token=${token}x`, { origin: server.origin })).toBe(403);
+    expect(await connect(apiUrl, { origin: 'null' })).toBe(403);
+    expect(await connect(`${base}/other?token=${token}`, { origin: server.origin })).toBe(404);
+  });
+
+  it('refuses other HTTP methods and the page under its other name without the token', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${server.origin}/?token=${token}`, { method, timeout: 5_000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(status).toBe(405);
+    }
+    expect((await get(server.origin, '/index.html')).status).toBe(403);
+    expect((await get(server.origin, `/index.html?token=${token}`)).status).toBe(200);
+  });
+
   it('answers malformed messages with errors and keeps serving', async () => {
     const ws = await connect(apiUrl, { origin: server.origin });
     if (typeof ws === 'number') throw new Error(`refused with ${ws}`);

@@ -1,0 +1,47 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  rssKb: number;
+  cmdline: string;
+  cgroup: string;
+}
+
+/** Every live process's parent, resident memory, command line and cgroups (bounded: one pass over /proc). */
+export async function processTable(): Promise<ProcessInfo[]> {
+  const table: ProcessInfo[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const [stat, status, cmdline, cgroup] = await Promise.all(
+        ['stat', 'status', 'cmdline', 'cgroup'].map((file) => readFile(`/proc/${entry}/${file}`, 'utf8')),
+      );
+      const ppid = Number(stat!.slice(stat!.lastIndexOf(')') + 2).split(' ')[1]);
+      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status!)?.[1] ?? 0);
+      table.push({ pid: Number(entry), ppid, rssKb, cmdline: cmdline!.replaceAll('\0', ' '), cgroup: cgroup! });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return table;
+}
+
+/** The processes at and below `roots`, by parent links. */
+export function descendants(table: readonly ProcessInfo[], roots: readonly number[]): ProcessInfo[] {
+  const found = new Set(roots);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) {
+      if (!found.has(p.pid) && found.has(p.ppid)) {
+        found.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return table.filter((p) => found.has(p.pid));
+}
+
+export function totalRssMb(processes: readonly ProcessInfo[]): number {
+  return Math.round(processes.reduce((sum, p) => sum + p.rssKb, 0) / 1024);
+}

@@ -1,0 +1,268 @@
+/**
+ * Scale benchmark (npm run bench:scale): N containers (default 100) running at once with two
+ * published ports each, Berth and Docker side by side on one machine and one image. Measures the
+ * start of each container, API latency while they all run (listing all, inspecting one, and on
+ * Berth with a stats stream open as the app's window keeps one), the resident memory of what each
+ * engine runs besides the containers (Berth: `berth serve` with its supervisors and runtimes; Docker:
+ * dockerd, containerd, shims and docker-proxy), that every published port answers, and removal.
+ *
+ * Options: --containers N (default 100), --requests N (API calls per kind, default 500).
+ * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
+ * Ports bind the engine's own loopback address; traffic stays on 127.0.0.0/8. Leaves the machine as it found it.
+ */
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { httpGet } from '../e2e/fixtures/ports.js';
+import { socketPath } from '../electron/engine/engine-config.js';
+import { SocketClient } from '../electron/transport/socket/socket-client.js';
+import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
+import { buildImageArchives, loadIntoBerth } from './bench-image.js';
+import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
+import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
+import { descendants, processTable, totalRssMb } from './process-memory.js';
+import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
+
+const IMAGE = 'berth-bench/web:latest';
+const LAYOUT_TAG = 'scale';
+/** A web server that stops at once on TERM, so removing a hundred takes no stop timeouts. */
+const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; httpd -f -p 80 -h /var/www & wait'];
+const GUEST_PORTS = [80, 8080];
+const MAX_CONTAINERS = 300;
+
+interface Options {
+  containers: number;
+  requests: number;
+}
+
+/** One engine, seen the same way for both. */
+interface Side {
+  label: string;
+  run(index: number): Promise<{ id: string; ports: { guest: number; host: number }[] }>;
+  list(): Promise<number>;
+  inspect(id: string): Promise<void>;
+  /** Resident memory of what the engine runs besides the containers' own processes, in MB. */
+  overheadMb(): Promise<number>;
+  remove(id: string): Promise<void>;
+  /** Opens what the app's window keeps open (Berth: the stats stream); returns how to close it. */
+  watch(): Promise<() => void>;
+}
+
+interface SideResult {
+  label: string;
+  startP50: number;
+  startP99: number;
+  listP50: number;
+  listP99: number;
+  inspectP50: number;
+  inspectP99: number;
+  overheadMb: number;
+  answered: number;
+  removeMs: number;
+}
+
+function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = { containers: 100, requests: 500 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const value = Number(argv[i + 1]);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${argv[i]} needs a positive whole number`);
+    if (argv[i] === '--containers') options.containers = Math.min(value, MAX_CONTAINERS);
+    else if (argv[i] === '--requests') options.requests = Math.min(value, 10_000);
+    else throw new Error(`unknown option ${argv[i]} (use --containers N, --requests N)`);
+  }
+  return options;
+}
+
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const value = sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? 0;
+  return Math.round(value * 10) / 10;
+}
+
+async function timed(task: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await task();
+  return performance.now() - started;
+}
+
+function berthSide(berth: BerthEngine, image: string): Side {
+  const client = berth.client;
+  return {
+    label: 'Berth',
+    async run(index) {
+      const container = await client.call('containers.run', {
+        image, name: `scale-${index}`, cmd: COMMAND, autoExpose: false,
+        ports: GUEST_PORTS.map((port) => `${berth.publishIp}::${port}`),
+      });
+      return { id: container.id, ports: container.ports.map((m) => ({ guest: m.guestPort, host: m.hostPort })) };
+    },
+    list: async () => (await client.call('containers.list', { all: true })).length,
+    inspect: async (id) => void (await client.call('containers.inspect', { id })),
+    async overheadMb() {
+      // The engine, its relay thread, and per container its supervisor and the runtime: not the container's own processes.
+      return totalRssMb(descendants(await processTable(), [berth.pid]).filter((p) => !p.cgroup.includes('/berth/')));
+    },
+    remove: (id) => berth.remove(id),
+    async watch() {
+      // A connection of its own, as the window's: closing it ends the stream.
+      const window = await SocketClient.connect(socketPath(berth.home));
+      void window.call('containers.stats', { stream: true }, () => {}).catch(() => {});
+      return () => window.close();
+    },
+  };
+}
+
+function dockerSide(docker: DockerDaemon, workDir: string, publishIp: string): Side {
+  const json = async (method: string, path: string, body?: unknown) => {
+    const answer = await docker.api(method, path, body);
+    if (answer.status >= 300) throw new Error(`docker ${method} ${path}: ${answer.status} ${answer.body.trim()}`);
+    return answer.body;
+  };
+  return {
+    label: 'Docker',
+    async run(index) {
+      const bindings = Object.fromEntries(GUEST_PORTS.map((port) => [`${port}/tcp`, [{ HostIp: publishIp, HostPort: '' }]]));
+      const created = JSON.parse(
+        await json('POST', `/containers/create?name=scale-${index}`, {
+          Image: IMAGE, Cmd: COMMAND,
+          ExposedPorts: Object.fromEntries(GUEST_PORTS.map((port) => [`${port}/tcp`, {}])),
+          HostConfig: { PortBindings: bindings },
+        }),
+      ) as { Id: string };
+      await json('POST', `/containers/${created.Id}/start`);
+      const inspected = JSON.parse(await json('GET', `/containers/${created.Id}/json`)) as {
+        NetworkSettings: { Ports: Record<string, { HostPort: string }[] | null> };
+      };
+      const ports = GUEST_PORTS.map((guest) => ({ guest, host: Number(inspected.NetworkSettings.Ports[`${guest}/tcp`]?.[0]?.HostPort ?? 0) }));
+      return { id: created.Id, ports };
+    },
+    list: async () => (JSON.parse(await json('GET', '/containers/json?all=1')) as unknown[]).length,
+    inspect: async (id) => void (await json('GET', `/containers/${id}/json`)),
+    async overheadMb() {
+      const table = await processTable();
+      const dockerd = Number((await readFile(join(workDir, 'docker', 'docker.pid'), 'utf8')).trim());
+      // dockerd with its docker-proxy children, and containerd with the shims (whose command lines name its socket).
+      const ours = table.filter((p) => p.cmdline.includes(join(workDir, 'docker')));
+      const tree = descendants(table, [dockerd, ...ours.map((p) => p.pid)]).filter((p) => !p.cgroup.includes('/docker') || p.cmdline.includes('containerd-shim'));
+      return totalRssMb(tree.filter((p) => !/^(sh|httpd) /.test(p.cmdline)));
+    },
+    remove: (id) => docker.remove(id),
+    watch: async () => () => {},
+  };
+}
+
+async function measure(side: Side, options: Options, publishIp: string): Promise<SideResult> {
+  const started: { id: string; ports: { guest: number; host: number }[] }[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < options.containers; i++) {
+    const at = performance.now();
+    started.push(await side.run(i));
+    starts.push(performance.now() - at);
+  }
+  log(`${side.label}: ${started.length} containers running with ${GUEST_PORTS.length} ports each`);
+  const stopWatching = await side.watch();
+  const lists: number[] = [];
+  const inspects: number[] = [];
+  try {
+    for (let i = 0; i < options.requests; i++) {
+      lists.push(await timed(() => side.list()));
+      inspects.push(await timed(() => side.inspect(started[i % started.length]!.id)));
+    }
+  } finally {
+    stopWatching();
+  }
+  const overheadMb = await side.overheadMb();
+  let answered = 0;
+  for (const container of started) {
+    const web = container.ports.find((p) => p.guest === 80);
+    if (web && (await httpGet(publishIp, web.host).then((body) => body.includes('scale'), () => false))) answered++;
+  }
+  const removeMs = await timed(async () => {
+    for (const container of started) await side.remove(container.id);
+  });
+  return {
+    label: side.label,
+    startP50: percentile(starts, 50), startP99: percentile(starts, 99),
+    listP50: percentile(lists, 50), listP99: percentile(lists, 99),
+    inspectP50: percentile(inspects, 50), inspectP99: percentile(inspects, 99),
+    overheadMb, answered, removeMs: Math.round(removeMs),
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  await ensureCommands(DOCKER_BENCH_COMMANDS, log);
+  const dockerdPath = (await findCommand('dockerd'))!;
+  const dockerCli = (await findCommand('docker'))!;
+  await access(BERTH_CLI);
+  const before = await captureMachineState();
+  const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
+  let docker: DockerDaemon | undefined;
+  let berth: BerthEngine | undefined;
+  try {
+    log('building the benchmark image');
+    const archives = await buildImageArchives(workDir, LAYOUT_TAG, IMAGE, { cmd: COMMAND, files: { '/var/www/index.html': 'scale\n' } });
+    log('starting a Berth engine of its own');
+    berth = await startBerthEngine(workDir, log);
+    const berthImage = await loadIntoBerth(berth, workDir, archives, LAYOUT_TAG, log);
+    const results: SideResult[] = [await measure(berthSide(berth, berthImage), options, berth.publishIp)];
+    await berth.stop();
+    berth = undefined;
+
+    log('starting a dockerd of its own');
+    docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
+    await docker.load(archives.dockerArchive);
+    const dockerIp = '127.0.0.1';
+    results.push(await measure(dockerSide(docker, workDir, dockerIp), options, dockerIp));
+
+    const [b, d] = results as [SideResult, SideResult];
+    const ratio = (x: number, y: number) => (y > 0 ? Math.round((x / y) * 100) / 100 : undefined);
+    const row = (r: SideResult) =>
+      `${r.label.padEnd(7)} ${String(r.startP50).padStart(8)} ${String(r.startP99).padStart(8)} ${String(r.listP50).padStart(8)} ${String(r.listP99).padStart(8)} ${String(r.inspectP50).padStart(8)} ${String(r.inspectP99).padStart(8)} ${String(r.overheadMb).padStart(8)} ${`${r.answered}/${options.containers}`.padStart(8)} ${String(r.removeMs).padStart(9)}`;
+    const ratios = {
+      start_p50: ratio(b.startP50, d.startP50),
+      list_p99: ratio(b.listP99, d.listP99),
+      inspect_p99: ratio(b.inspectP99, d.inspectP99),
+      overhead_mb: ratio(b.overheadMb, d.overheadMb),
+      remove: ratio(b.removeMs, d.removeMs),
+    };
+    process.stdout.write(
+      [
+        '',
+        `${options.containers} containers with ${GUEST_PORTS.length} published ports each, ${options.requests} API calls of each kind while all run; ${cpus().length} CPUs, node ${process.version}, ${docker.version}`,
+        '',
+        `${''.padEnd(7)} ${'start50'.padStart(8)} ${'start99'.padStart(8)} ${'list50'.padStart(8)} ${'list99'.padStart(8)} ${'insp50'.padStart(8)} ${'insp99'.padStart(8)} ${'MB'.padStart(8)} ${'answered'.padStart(8)} ${'remove ms'.padStart(9)}`,
+        row(b),
+        row(d),
+        '(times in ms; MB = resident memory of the engine and its helpers, not of the containers)',
+        '',
+        `Berth/Docker: start p50 ${ratios.start_p50}×, list p99 ${ratios.list_p99}×, inspect p99 ${ratios.inspect_p99}×, memory ${ratios.overhead_mb}×, removal ${ratios.remove}×`,
+        '',
+        JSON.stringify({ benchmark: 'scale', date: new Date().toISOString(), options, results, ratios }, null, 2),
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    log('cleaning up');
+    if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
+    if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
+    await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
+    await leaveMachineAsFound(before, docker ? ['berth', docker.cgroupParent] : ['berth'], log);
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = 1;
+  },
+);
