@@ -44,6 +44,8 @@ interface Side {
   inspect(id: string): Promise<void>;
   /** Resident memory of what the engine runs besides the containers' own processes, in MB. */
   overheadMb(): Promise<number>;
+  /** Resident memory of the engine's own process (berth serve; dockerd), in MB. */
+  engineMb(): Promise<number>;
   remove(id: string): Promise<void>;
   /** Opens what the app's window keeps open (Berth: the stats stream); returns how to close it. */
   watch(): Promise<() => void>;
@@ -58,6 +60,7 @@ interface SideResult {
   inspectP50: number;
   inspectP99: number;
   overheadMb: number;
+  engineMb: number;
   answered: number;
   removeMs: number;
 }
@@ -107,6 +110,7 @@ function berthSide(berth: BerthEngine, image: string): Side {
       // The engine, its relay thread, and per container its supervisor and the runtime: not the container's own processes.
       return totalRssMb(descendants(await processTable(), [berth.pid]).filter((p) => !p.cgroup.includes('/berth/')));
     },
+    engineMb: async () => totalRssMb((await processTable()).filter((p) => p.pid === berth.pid)),
     remove: (id) => berth.remove(id),
     async watch() {
       // A connection of its own, as the window's: closing it ends the stream.
@@ -151,6 +155,10 @@ function dockerSide(docker: DockerDaemon, workDir: string, publishIp: string): S
       const tree = descendants(table, [dockerd, ...ours.map((p) => p.pid)]).filter((p) => !p.cgroup.includes('/docker') || p.cmdline.includes('containerd-shim'));
       return totalRssMb(tree.filter((p) => !/^(sh|httpd) /.test(p.cmdline)));
     },
+    async engineMb() {
+      const dockerd = Number((await readFile(join(workDir, 'docker', 'docker.pid'), 'utf8')).trim());
+      return totalRssMb((await processTable()).filter((p) => p.pid === dockerd));
+    },
     remove: (id) => docker.remove(id),
     watch: async () => () => {},
   };
@@ -177,6 +185,7 @@ async function measure(side: Side, options: Options, publishIp: string): Promise
     stopWatching();
   }
   const overheadMb = await side.overheadMb();
+  const engineMb = await side.engineMb();
   let answered = 0;
   for (const container of started) {
     const web = container.ports.find((p) => p.guest === 80);
@@ -190,7 +199,7 @@ async function measure(side: Side, options: Options, publishIp: string): Promise
     startP50: percentile(starts, 50), startP99: percentile(starts, 99),
     listP50: percentile(lists, 50), listP99: percentile(lists, 99),
     inspectP50: percentile(inspects, 50), inspectP99: percentile(inspects, 99),
-    overheadMb, answered, removeMs: Math.round(removeMs),
+    overheadMb, engineMb, answered, removeMs: Math.round(removeMs),
   };
 }
 
@@ -223,7 +232,7 @@ async function main(): Promise<number> {
     const [b, d] = results as [SideResult, SideResult];
     const ratio = (x: number, y: number) => (y > 0 ? Math.round((x / y) * 100) / 100 : undefined);
     const row = (r: SideResult) =>
-      `${r.label.padEnd(7)} ${String(r.startP50).padStart(8)} ${String(r.startP99).padStart(8)} ${String(r.listP50).padStart(8)} ${String(r.listP99).padStart(8)} ${String(r.inspectP50).padStart(8)} ${String(r.inspectP99).padStart(8)} ${String(r.overheadMb).padStart(8)} ${`${r.answered}/${options.containers}`.padStart(8)} ${String(r.removeMs).padStart(9)}`;
+      `${r.label.padEnd(7)} ${String(r.startP50).padStart(8)} ${String(r.startP99).padStart(8)} ${String(r.listP50).padStart(8)} ${String(r.listP99).padStart(8)} ${String(r.inspectP50).padStart(8)} ${String(r.inspectP99).padStart(8)} ${String(r.engineMb).padStart(8)} ${String(r.overheadMb).padStart(8)} ${`${r.answered}/${options.containers}`.padStart(8)} ${String(r.removeMs).padStart(9)}`;
     const ratios = {
       start_p50: ratio(b.startP50, d.startP50),
       list_p99: ratio(b.listP99, d.listP99),
@@ -236,10 +245,10 @@ async function main(): Promise<number> {
         '',
         `${options.containers} containers with ${GUEST_PORTS.length} published ports each, ${options.requests} API calls of each kind while all run; ${cpus().length} CPUs, node ${process.version}, ${docker.version}`,
         '',
-        `${''.padEnd(7)} ${'start50'.padStart(8)} ${'start99'.padStart(8)} ${'list50'.padStart(8)} ${'list99'.padStart(8)} ${'insp50'.padStart(8)} ${'insp99'.padStart(8)} ${'MB'.padStart(8)} ${'answered'.padStart(8)} ${'remove ms'.padStart(9)}`,
+        `${''.padEnd(7)} ${'start50'.padStart(8)} ${'start99'.padStart(8)} ${'list50'.padStart(8)} ${'list99'.padStart(8)} ${'insp50'.padStart(8)} ${'insp99'.padStart(8)} ${'engineMB'.padStart(8)} ${'allMB'.padStart(8)} ${'answered'.padStart(8)} ${'remove ms'.padStart(9)}`,
         row(b),
         row(d),
-        '(times in ms; MB = resident memory of the engine and its helpers, not of the containers)',
+        '(times in ms; engineMB = berth serve or dockerd alone; allMB = with supervisors, runtimes, shims and proxies, not the containers)',
         '',
         `Berth/Docker: start p50 ${ratios.start_p50}×, list p99 ${ratios.list_p99}×, inspect p99 ${ratios.inspect_p99}×, memory ${ratios.overhead_mb}×, removal ${ratios.remove}×`,
         '',
