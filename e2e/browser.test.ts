@@ -272,6 +272,22 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     await page.getByRole('button', { name: /^Containers/ }).click();
   });
 
+  it('keeps the keep-running setting across a reload, from the Settings view', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const keep = page.getByRole('switch', { name: /Keep containers running when Berth quits/ });
+    expect(await keep.isChecked()).toBe(false);
+    await page.getByText('Keep containers running when Berth quits').click();
+    await expect.poll(() => keep.getAttribute('aria-busy')).toBe('false');
+    await shots.take(page, 'settings');
+    await page.reload();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    expect(await keep.isChecked()).toBe(true);
+    await page.getByText('Keep containers running when Berth quits').click();
+    await expect.poll(() => keep.isChecked()).toBe(false);
+    await expect.poll(() => keep.getAttribute('aria-busy')).toBe('false');
+    await page.getByRole('button', { name: /^Containers/ }).click();
+  });
+
   it('pulls an image from a registry in the Images view, and removes it', async () => {
     const registry = await startRegistry();
     const layout = await makeTempDir('berth-browser-layout-');

@@ -3,6 +3,7 @@ import { HostStatus } from './host-status.js';
 import { Container, ContainerStats, RunSpec } from './containers.js';
 import { Image, PullProgress } from './images.js';
 import { Volume } from './mounts.js';
+import { Settings, SettingsChange } from './settings.js';
 import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
 
 /**
@@ -41,6 +42,9 @@ export const contract = {
   /** Whether Linux is ready (answered even while the WSL distro is being set up). */
   'system.status': method(Empty, HostStatus),
   'system.info': method(Empty, SystemInfo),
+  'settings.get': method(Empty, Settings),
+  /** Changes the settings given, keeps the rest; answers them all. */
+  'settings.set': method(SettingsChange, Settings),
   'images.list': method(Empty, z.array(Image)),
   'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
   'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),
@@ -96,6 +100,7 @@ export const events = {
   'containers.changed': z.object({ container: Container.optional(), removedId: z.string().optional() }),
   'images.changed': z.object({}),
   'volumes.changed': z.object({}),
+  'settings.changed': Settings,
   'terminals.changed': z.object({ session: TerminalSession }),
   /** The host's state changed: a bootstrap step, its progress, ready, or what is wrong. */
   'host.changed': HostStatus,

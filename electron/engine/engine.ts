@@ -30,6 +30,7 @@ import { SocketForwards } from '../sockets/socket-forwards.js';
 import { VolumeStore } from '../volumes/volume-store.js';
 import { KeyedLock } from './keyed-lock.js';
 import { resolveRunMounts } from './run-mounts.js';
+import { SettingsStore } from './settings-store.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
@@ -54,6 +55,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly relay: PortRelay,
     private readonly volumes: VolumeStore,
     private readonly sockets: SocketForwards,
+    private readonly settings: SettingsStore,
     readonly terminals: TerminalSessions,
     readonly warnings: string[],
   ) {
@@ -78,6 +80,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const ports = new PortPublisher(relay, host, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
     const volumes = new VolumeStore(host);
     const sockets = new SocketForwards(host);
+    const settings = new SettingsStore(config.home);
+    await settings.load();
     let engine: Engine | undefined;
     const terminals = new TerminalSessions({
       host, runtime, launcher: ptyLauncher,
@@ -93,17 +97,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     const logs = new ContainerLogs(host, config.logLimits, (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
-    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, terminals, warnings);
+    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, warnings);
     await engine.reconcile(network);
     return engine;
   }
 
   /**
    * What quitting the app does: running containers stop gracefully and give back their ports, unless
-   * the keep-running setting (BERTH_KEEP_RUNNING) leaves them for the next engine to adopt.
+   * the keep-running setting (or BERTH_KEEP_RUNNING) leaves them for the next engine to adopt.
    */
   async quit(): Promise<void> {
-    if (!this.config.keepRunning) await this.lifecycle.stopAllForQuit();
+    if (!this.config.keepRunning && !this.settings.get().keepRunningOnQuit) await this.lifecycle.stopAllForQuit();
     await this.close();
   }
 
@@ -279,6 +283,12 @@ export class Engine extends EventEmitter<EngineEvents> {
       // An engine exists only on a host that was made ready.
       'system.status': async () => ({ kind: this.host.kind, state: 'ready', message: this.host.kind === 'wsl' ? 'WSL 2 distro ready' : 'Local Linux host' }),
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
+      'settings.get': async () => this.settings.get(),
+      'settings.set': async (change) => {
+        const settings = await this.settings.set(change);
+        this.emitEvent('settings.changed', settings);
+        return settings;
+      },
       'images.list': () => this.images.list(),
       'images.pull': async ({ reference }, { emit }) => {
         const image = await this.images.pull(reference, emit);

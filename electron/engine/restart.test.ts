@@ -74,17 +74,32 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
   });
 
   it('leaves containers running on quit with the keep-running setting, and takes their ports back', async () => {
-    await open(true);
+    await open();
+    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false });
+    expect(await call('settings.set', { keepRunningOnQuit: true })).toEqual({ keepRunningOnQuit: true });
     const web = await call('containers.run', { image: 'hello', name: 'kept' });
     await engine.quit();
     expect(await engine.runtime.state(web.id)).toMatchObject({ status: 'running' });
 
-    await open(true);
+    await open();
+    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: true });
     const adopted = await call('containers.inspect', { id: 'kept' });
     expect(adopted.state).toMatchObject({ status: 'running', pid: web.state.pid, error: '' });
     expect(adopted.ports).toEqual(web.ports);
     expect(await httpGet(env.publishIp, 80)).toContain('Hello from Berth');
     expect(await call('containers.list', { all: true })).toHaveLength(1);
+    await call('containers.remove', { id: web.id, force: true });
+    // A change that names no setting keeps them all.
+    expect(await call('settings.set', {})).toEqual({ keepRunningOnQuit: true });
+    expect(await call('settings.set', { keepRunningOnQuit: false })).toEqual({ keepRunningOnQuit: false });
+  });
+
+  it('keeps containers running on quit when BERTH_KEEP_RUNNING says so, whatever the setting', async () => {
+    await open(true);
+    const web = await call('containers.run', { image: 'hello', name: 'by-env', cmd: SERVICE, autoExpose: false });
+    await engine.quit();
+    expect(await engine.runtime.state(web.id)).toMatchObject({ status: 'running' });
+    await open();
     await call('containers.remove', { id: web.id, force: true });
   });
 });

@@ -22,6 +22,7 @@ export const ExternalIcon = () => <Icon size={12}><path d="M14 5h5v5M19 5l-8 8M1
 export const BoxIcon = () => <Icon><path d="M12 3 20 7.5v9L12 21l-8-4.5v-9z" /><path d="M4 7.5 12 12l8-4.5M12 12v9" /></Icon>;
 export const LayersIcon = () => <Icon><path d="M12 4 3 8.5l9 4.5 9-4.5z" /><path d="M3 12.5 12 17l9-4.5M3 16.5 12 21l9-4.5" /></Icon>;
 export const DiskIcon = () => <Icon><ellipse cx="12" cy="6" rx="7.5" ry="2.5" /><path d="M4.5 6v12c0 1.4 3.4 2.5 7.5 2.5s7.5-1.1 7.5-2.5V6M4.5 12c0 1.4 3.4 2.5 7.5 2.5s7.5-1.1 7.5-2.5" /></Icon>;
+export const GearIcon = () => <Icon><circle cx="12" cy="12" r="3" /><path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1" /></Icon>;
 export const WarningIcon = () => <Icon size={14}><path d="M12 4 2.5 20h19z" /><path d="M12 10v4.5M12 17.5v.01" /></Icon>;
 export const SearchIcon = () => <Icon size={14}><circle cx="11" cy="11" r="6.5" /><path d="m16 16 4 4" /></Icon>;
 

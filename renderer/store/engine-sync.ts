@@ -5,6 +5,7 @@ import { useContainers } from './containers-store.js';
 import { useEngine } from './engine-store.js';
 import { useImages } from './images-store.js';
 import { useStats } from './stats-store.js';
+import { useSettings } from './settings-store.js';
 import { useVolumes } from './volumes-store.js';
 
 /**
@@ -58,6 +59,8 @@ export function startEngineSync(client: WireClient): void {
       void refreshImages();
     } else if (event.name === 'volumes.changed') {
       void refreshVolumes();
+    } else if (event.name === 'settings.changed') {
+      useSettings.getState().replace(event.payload);
     }
   };
 
@@ -77,8 +80,15 @@ export function startEngineSync(client: WireClient): void {
   const load = async () => {
     pending = [];
     try {
-      const [containers, info] = await Promise.all([client.call('containers.list', { all: true }), client.call('system.info', {}), refreshImages(), refreshVolumes()]);
+      const [containers, info, settings] = await Promise.all([
+        client.call('containers.list', { all: true }),
+        client.call('system.info', {}),
+        client.call('settings.get', {}),
+        refreshImages(),
+        refreshVolumes(),
+      ]);
       useContainers.getState().replaceAll(containers);
+      useSettings.getState().replace(settings);
       for (const event of pending) apply(event);
       useEngine.getState().set({ info, problem: undefined });
       streamStats();

@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type View = 'containers' | 'images' | 'volumes';
+export type View = 'containers' | 'images' | 'volumes' | 'settings';
 
 interface UiState {
   view: View;

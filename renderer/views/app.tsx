@@ -7,9 +7,10 @@ import { ImagesView } from './images-view.js';
 import { RunDialog } from './run-dialog.js';
 import { Sidebar } from './sidebar.js';
 import { StatusLine } from './status-line.js';
+import { SettingsView } from './settings-view.js';
 import { VolumesView } from './volumes-view.js';
 
-const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView };
+const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView, settings: SettingsView };
 
 export function App() {
   const View = VIEWS[useUi((s) => s.view)];

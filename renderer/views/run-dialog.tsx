@@ -5,6 +5,7 @@ import { describeError, type ErrorText } from '../api/error-text.js';
 import { Button } from '../components/button.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { PlayIcon } from '../components/icons.js';
+import { SwitchField } from '../components/switch-field.js';
 import { mergeProgress, ProgressList } from '../components/progress-list.js';
 import { volumeSpecs, VolumeRows, type VolumeRow } from '../components/volume-rows.js';
 import { splitCommandLine, splitList } from '../format/command-line.js';
@@ -124,16 +125,12 @@ export function RunDialog({ image }: { image: string }) {
           <label htmlFor="run-command">Command</label>
           <input id="run-command" placeholder="The image’s default" value={fields.command} onChange={(e) => field('command')(e.target.value)} spellCheck={false} autoComplete="off" />
         </div>
-        <label className="switch-field">
-          <input type="checkbox" role="switch" checked={fields.autoExpose} onChange={(e) => field('autoExpose')(e.target.checked)} aria-describedby="run-auto-help" />
-          <span className="switch" aria-hidden="true" />
-          <span className="switch-text">
-            <span>Publish exposed ports</span>
-            <span id="run-auto-help" className="field-help">
-              Ports the image exposes get a host port on loopback; a busy one moves to a free port.
-            </span>
-          </span>
-        </label>
+        <SwitchField
+          label="Publish exposed ports"
+          help="Ports the image exposes get a host port on loopback; a busy one moves to a free port."
+          checked={fields.autoExpose}
+          onChange={field('autoExpose')}
+        />
         <ProgressList progress={progress} label="Image download" />
         {error && <ErrorMessage error={error} />}
         <footer className="dialog-footer">

@@ -1,17 +1,17 @@
 import type { ReactNode } from 'react';
-import { BerthMark, BoxIcon, DiskIcon, LayersIcon } from '../components/icons.js';
+import { BerthMark, BoxIcon, DiskIcon, GearIcon, LayersIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
 import { useUi, type View } from '../store/ui-store.js';
 import { useVolumes } from '../store/volumes-store.js';
 
-function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; label: string; count: number }) {
+function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; label: string; count?: number }) {
   const current = useUi((s) => s.view === view);
   return (
     <button type="button" className="nav-item" aria-current={current ? 'page' : undefined} onClick={() => useUi.getState().show(view)}>
       {icon}
       <span className="nav-label">{label}</span>
-      <span className="nav-count">{count}</span>
+      {count !== undefined && <span className="nav-count">{count}</span>}
     </button>
   );
 }
@@ -29,6 +29,9 @@ export function Sidebar() {
       <NavItem view="containers" icon={<BoxIcon />} label="Containers" count={containers} />
       <NavItem view="images" icon={<LayersIcon />} label="Images" count={images} />
       <NavItem view="volumes" icon={<DiskIcon />} label="Volumes" count={volumes} />
+      <div className="nav-end">
+        <NavItem view="settings" icon={<GearIcon />} label="Settings" />
+      </div>
     </nav>
   );
 }

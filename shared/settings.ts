@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/** What the user can change in the app's Settings; kept in the engine's home. */
+export const Settings = z.object({
+  /** Quitting leaves containers running for the next start to adopt, rather than stopping them. */
+  keepRunningOnQuit: z.boolean(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+/** A change: only the settings given (no defaults here, or a change to one would reset the others). */
+export const SettingsChange = Settings.partial();
+export type SettingsChange = z.infer<typeof SettingsChange>;
+
+export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false };
