@@ -10,7 +10,7 @@
  * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
  * Ports bind the engine's own loopback address; traffic stays on 127.0.0.0/8. Leaves the machine as it found it.
  */
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,8 @@ import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { buildImageArchives, loadIntoBerth } from './bench-image.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
-import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
+import { captureMachineState } from './machine-state.js';
+import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
 import { descendants, processTable, totalRssMb } from './process-memory.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 
@@ -63,10 +64,6 @@ interface SideResult {
   engineMb: number;
   answered: number;
   removeMs: number;
-}
-
-function log(line: string): void {
-  process.stderr.write(`bench: ${line}\n`);
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -258,20 +255,8 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
-    log('cleaning up');
-    if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
-    if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
-    await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await leaveMachineAsFound(before, docker ? ['berth', docker.cgroupParent] : ['berth'], log);
+    await cleanUpBenchmark({ berth, docker, workDir, before });
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main);

@@ -16,14 +16,15 @@
  * Needs root and gcc (for usock). Leaves the machine as it found it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installUsock } from '../e2e/fixtures/usock/usock.js';
 import { startBerthEngine, type BerthEngine } from './berth-engine.js';
-import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
+import { captureMachineState } from './machine-state.js';
+import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
 import { stopChild, waitUntil } from './process-control.js';
 import { ensureCommands } from './system-packages.js';
 
@@ -132,7 +133,6 @@ function median(values: number[]): number {
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
-  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
   await ensureCommands([{ command: 'gcc', debianPackage: 'gcc' }], log);
   const before = await captureMachineState();
   const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));
@@ -205,20 +205,9 @@ async function main(): Promise<number> {
     );
     return 0;
   } finally {
-    log('cleaning up');
     if (hostEcho) await stopChild(hostEcho, 5_000);
-    if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
-    await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await leaveMachineAsFound(before, ['berth'], log);
+    await cleanUpBenchmark({ berth, workDir, before });
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main);

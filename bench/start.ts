@@ -12,14 +12,15 @@
  * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
  * Leaves the machine as it found it: its dockerd, engine, bridges and temp dirs go when it ends.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { buildImageArchives, loadIntoBerth } from './bench-image.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
-import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
+import { captureMachineState } from './machine-state.js';
+import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import type { CommandResult } from './timed-command.js';
 
@@ -44,10 +45,6 @@ interface Measure {
   /** Untimed: the container must be running when the start call has returned. */
   isRunning?(id: string): Promise<boolean>;
   remove?(id: string): Promise<void>;
-}
-
-function log(line: string): void {
-  process.stderr.write(`bench: ${line}\n`);
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -300,21 +297,9 @@ async function main(): Promise<number> {
     };
     process.stdout.write(`\n${JSON.stringify(json, null, 2)}\n`);
   } finally {
-    log('cleaning up');
-    if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
-    if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
-    await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await leaveMachineAsFound(before, docker ? ['berth', docker.cgroupParent] : ['berth'], log);
+    await cleanUpBenchmark({ berth, docker, workDir, before });
   }
   return exitCode;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    log(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main);

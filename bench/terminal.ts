@@ -12,7 +12,7 @@
  * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
  * Leaves the machine as it found it: its dockerd, engine, bridges and temp dirs go when it ends.
  */
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,8 @@ import { spawn as spawnPty } from 'node-pty';
 import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
-import { captureMachineState, leaveMachineAsFound } from './machine-state.js';
+import { captureMachineState } from './machine-state.js';
+import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked } from './timed-command.js';
 
@@ -62,10 +63,6 @@ interface Result {
   mean: number;
   mbPerSec: number;
   floodBytes: number;
-}
-
-function log(line: string): void {
-  process.stderr.write(`bench: ${line}\n`);
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -281,20 +278,8 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${JSON.stringify(json, null, 2)}\n`);
     return 0;
   } finally {
-    log('cleaning up');
-    if (berth) await berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
-    if (docker) await docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
-    await rm(workDir, { recursive: true, force: true, maxRetries: 3 });
-    await leaveMachineAsFound(before, docker ? ['berth', docker.cgroupParent] : ['berth'], log);
+    await cleanUpBenchmark({ berth, docker, workDir, before });
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    log(err instanceof Error ? err.message : String(err));
-    process.exitCode = 1;
-  },
-);
+runBenchmark(main);

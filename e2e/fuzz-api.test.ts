@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import type { Engine } from '../electron/engine/engine.js';
 import { socketPath } from '../electron/engine/engine-config.js';
-import { serveIpc, type IpcEvent, type IpcMainLike, type IpcSender } from '../electron/transport/ipc/ipc-server.js';
+import { serveIpc } from '../electron/transport/ipc/ipc-server.js';
 import { LineFramer } from '../electron/transport/line-framer.js';
 import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { serveSocket, type SocketServer } from '../electron/transport/socket/socket-server.js';
@@ -17,8 +16,9 @@ import { serveWeb, type WebServer } from '../electron/transport/web/web-server.j
 import { Container } from '../shared/containers.js';
 import { contract, isMethodName, SystemInfo } from '../shared/contract.js';
 import { ErrorInfo, type ErrorCode } from '../shared/errors.js';
-import { ClientMessage, WIRE_CHANNEL, type ServerMessage } from '../shared/wire.js';
+import { ClientMessage, type ServerMessage } from '../shared/wire.js';
 import { closeTestEngine, engineCaller } from './fixtures/engine-client.js';
+import { APP_URL, FakeIpcMain, FakeWindow } from './fixtures/fake-ipc.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
 
 /*
@@ -35,7 +35,6 @@ const HUGE = 1024 * 1024 + 1;
 /** The socket's and the WebSocket's limit on one message. */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 const ANSWER_TIMEOUT_MS = 10_000;
-const APP_URL = 'file:///opt/berth/dist/renderer/index.html';
 const NOBODY = 65534;
 
 type Transport = 'socket' | 'web' | 'ipc';
@@ -499,45 +498,6 @@ class WebChannel extends Channel {
     if (this.closed) return;
     this.ws.close();
     await this.until('close', () => this.closed).catch(() => this.ws.terminate());
-  }
-}
-
-/** A window's WebContents as the IPC transport sees it; like Electron's, it clones what it is sent. */
-class FakeWindow extends EventEmitter implements IpcSender {
-  private static nextId = 1;
-  readonly id = FakeWindow.nextId++;
-  destroyed = false;
-
-  constructor(private readonly deliver: (message: ServerMessage) => void) {
-    super();
-  }
-
-  send(channel: string, message: ServerMessage): void {
-    // Electron throws on a destroyed WebContents and on values it cannot clone: so does this.
-    if (this.destroyed) throw new Error('Object has been destroyed');
-    if (channel !== WIRE_CHANNEL) throw new Error(`sent on channel ${channel}`);
-    this.deliver(structuredClone(message));
-  }
-
-  isDestroyed(): boolean {
-    return this.destroyed;
-  }
-}
-
-class FakeIpcMain implements IpcMainLike {
-  private readonly listeners = new Map<string, (event: IpcEvent, message: unknown) => void>();
-
-  on(channel: string, listener: (event: IpcEvent, message: unknown) => void): void {
-    this.listeners.set(channel, listener);
-  }
-
-  removeListener(channel: string): void {
-    this.listeners.delete(channel);
-  }
-
-  /** What ipcRenderer.send(WIRE_CHANNEL, message) from a frame at `url` does. */
-  deliver(window: FakeWindow, message: unknown, url: string | null = APP_URL): void {
-    this.listeners.get(WIRE_CHANNEL)?.({ sender: window, senderFrame: url === null ? null : { url } }, message);
   }
 }
 

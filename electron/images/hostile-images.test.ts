@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
 import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
-import { makeTar, sha256, type TestEntry } from '../../e2e/fixtures/tar-builder.js';
+import { makeTar, packFiles, sha256, type TestEntry } from '../../e2e/fixtures/tar-builder.js';
 import type { BerthError } from '../../shared/berth-error.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import { LocalHost } from '../host/local/local-host.js';
@@ -249,17 +249,6 @@ function serve(repository: string, parts: Parts, blobs: Record<string, Buffer> =
 
 // ---- OCI archives --------------------------------------------------------------------------
 
-async function packFiles(files: Record<string, Buffer | string>): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  })();
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644 }, content);
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 /** An OCI archive of the image, named `hostile/<name>:v1`; `blobs` overrides a blob's bytes. */
 async function archiveOf(name: string, parts: Parts, blobs: Record<string, Buffer> = {}): Promise<string> {

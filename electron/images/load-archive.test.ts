@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
+import { packFiles } from '../../e2e/fixtures/tar-builder.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage, exportOciArchive, readLayoutBlob, readLayoutImage, type LayoutImage } from '../../build/oci-image.js';
 import { LocalHost } from '../host/local/local-host.js';
@@ -20,17 +21,6 @@ function newStore(): { store: ImageStore; home: string } {
   return { store: new ImageStore({ host: new LocalHost(join(dir, 'data')), home }), home };
 }
 
-async function packFiles(files: Record<string, Buffer | string>): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  })();
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644 }, content);
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 /** A `docker save` archive of the layout's image: legacy layout, uncompressed layer tars. */
 async function dockerSave(repoTags: string[]): Promise<Buffer> {

@@ -1,44 +1,13 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FakeEngine } from '../../../e2e/fixtures/browser.js';
+import { APP_URL, FakeIpcMain, FakeWindow } from '../../../e2e/fixtures/fake-ipc.js';
 import type { ServerMessage } from '../../../shared/wire.js';
-import { serveIpc, type IpcEvent, type IpcMainLike, type IpcSender } from './ipc-server.js';
-import { WIRE_CHANNEL } from '../../../shared/wire.js';
+import { serveIpc } from './ipc-server.js';
 
-const APP_URL = 'file:///opt/berth/dist/renderer/index.html';
-
-/** A window's WebContents as the transport sees it: records what is sent to it. */
-class FakeWindow extends EventEmitter implements IpcSender {
-  static nextId = 1;
-  readonly id = FakeWindow.nextId++;
-  readonly received: ServerMessage[] = [];
-  destroyed = false;
-
-  send(channel: string, message: ServerMessage): void {
-    expect(channel).toBe(WIRE_CHANNEL);
-    this.received.push(message);
-  }
-
-  isDestroyed(): boolean {
-    return this.destroyed;
-  }
-}
-
-class FakeIpcMain implements IpcMainLike {
-  private readonly listeners = new Map<string, (event: IpcEvent, message: unknown) => void>();
-
-  on(channel: string, listener: (event: IpcEvent, message: unknown) => void): void {
-    this.listeners.set(channel, listener);
-  }
-
-  removeListener(channel: string): void {
-    this.listeners.delete(channel);
-  }
-
-  /** What ipcRenderer.send(WIRE_CHANNEL, message) from `window` at `url` does. */
-  deliver(window: FakeWindow, message: unknown, url = APP_URL): void {
-    this.listeners.get(WIRE_CHANNEL)?.({ sender: window, senderFrame: { url } }, message);
-  }
+/** A fake window that keeps what it is sent. */
+function recordingWindow(): FakeWindow & { received: ServerMessage[] } {
+  const received: ServerMessage[] = [];
+  return Object.assign(new FakeWindow((message) => received.push(message)), { received });
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
@@ -61,7 +30,7 @@ function setUp() {
 describe('Electron IPC transport', () => {
   it('answers calls from the app page through the contract', async () => {
     const { ipcMain } = setUp();
-    const window = new FakeWindow();
+    const window = recordingWindow();
     ipcMain.deliver(window, { id: 1, method: 'images.list', params: {} });
     await settle();
     expect(window.received).toEqual([{ id: 1, result: [] }]);
@@ -69,7 +38,7 @@ describe('Electron IPC transport', () => {
 
   it('answers a malformed payload with an error and keeps working', async () => {
     const { ipcMain } = setUp();
-    const window = new FakeWindow();
+    const window = recordingWindow();
     ipcMain.deliver(window, 'rm -rf /');
     ipcMain.deliver(window, { id: 2, method: 'containers.remove', params: { id: ['x'] } });
     ipcMain.deliver(window, { id: 3, method: '__proto__', params: {} });
@@ -85,7 +54,7 @@ describe('Electron IPC transport', () => {
 
   it('ignores messages from any page but the app', async () => {
     const { ipcMain } = setUp();
-    const window = new FakeWindow();
+    const window = recordingWindow();
     ipcMain.deliver(window, { id: 1, method: 'images.list', params: {} }, 'http://127.0.0.1:8080/');
     await settle();
     expect(window.received).toEqual([]);
@@ -93,8 +62,8 @@ describe('Electron IPC transport', () => {
 
   it('sends events only to subscribed windows', async () => {
     const { engine, ipcMain } = setUp();
-    const listening = new FakeWindow();
-    const quiet = new FakeWindow();
+    const listening = recordingWindow();
+    const quiet = recordingWindow();
     ipcMain.deliver(listening, { subscribe: true });
     ipcMain.deliver(quiet, { id: 1, method: 'images.list', params: {} });
     await settle();
@@ -105,7 +74,7 @@ describe('Electron IPC transport', () => {
 
   it('ends a window’s calls and events when it reloads or closes', async () => {
     const { engine, ipcMain, aborted } = setUp();
-    const window = new FakeWindow();
+    const window = recordingWindow();
     ipcMain.deliver(window, { subscribe: true });
     ipcMain.deliver(window, { id: 1, method: 'containers.stats', params: { stream: true } });
     await settle();

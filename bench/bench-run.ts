@@ -1,0 +1,30 @@
+import { rm } from 'node:fs/promises';
+import type { BerthEngine } from './berth-engine.js';
+import type { DockerDaemon } from './docker-daemon.js';
+import { leaveMachineAsFound, type MachineState } from './machine-state.js';
+
+export function log(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+/** Runs a benchmark: its exit code, or 1 with the reason said. */
+export function runBenchmark(main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exitCode = 1;
+    },
+  );
+}
+
+/** What every benchmark does last: stop the engines it started, remove its work, put the machine back. */
+export async function cleanUpBenchmark(run: { berth?: BerthEngine; docker?: DockerDaemon; workDir: string; before: MachineState }): Promise<void> {
+  log('cleaning up');
+  if (run.berth) await run.berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
+  if (run.docker) await run.docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
+  await rm(run.workDir, { recursive: true, force: true, maxRetries: 3 });
+  await leaveMachineAsFound(run.before, run.docker ? ['berth', run.docker.cgroupParent] : ['berth'], log);
+}
