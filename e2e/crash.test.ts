@@ -74,9 +74,14 @@ describe('kill -9 of the engine, and what the next start makes of it', { timeout
     await waitFor('the container to die', () => runc(['state', diedId]).then(() => 'alive', () => 'gone'), (state) => state === 'gone');
     const before = await env.leftovers([diedId]);
     expect(before).toEqual(expect.arrayContaining([expect.stringMatching(/^netns /), expect.stringMatching(/^veth /), expect.stringMatching(/rootfs$/), expect.stringMatching(/mounts\//)]));
+    // A record the crash caught half written, as the store leaves one: beside the real one, never over it.
+    const records = join(env.config.home, 'containers');
+    await writeFile(join(records, `${keptId}.json.4242.tmp`), '{"id": "half');
+    expect(await files(records)).toContain(`${keptId}.json.4242.tmp`);
 
     serve = await startServe(env.env);
     expect(await env.leftovers([diedId])).toEqual([]);
+    expect(await files(records)).toEqual([`${diedId}.json`, `${keptId}.json`].sort());
     const after = await ps();
     expect(after.map((c) => c.name).sort()).toEqual(['died', 'kept']);
     expect(after.find((c) => c.name === 'died')!.state).toMatchObject({ status: 'exited', exitCode: 137 });
