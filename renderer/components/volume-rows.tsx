@@ -36,7 +36,7 @@ export function VolumeRows({ rows, onChange }: { rows: VolumeRow[]; onChange: (r
           </button>
         </div>
       ))}
-      <div>
+      <div className="volume-add">
         <Button kind="ghost" icon={<PlusIcon />} onClick={() => onChange([...rows, EMPTY_VOLUME])}>
           Add volume
         </Button>
