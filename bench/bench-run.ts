@@ -28,3 +28,29 @@ export async function cleanUpBenchmark(run: { berth?: BerthEngine; docker?: Dock
   await rm(run.workDir, { recursive: true, force: true, maxRetries: 3 });
   await leaveMachineAsFound(run.before, run.docker ? ['berth', run.docker.cgroupParent] : ['berth'], log);
 }
+
+export interface CountOption {
+  flag: string;
+  default: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * A benchmark's `--flag N` options, each a whole number within its bounds; anything else is refused
+ * with the usage of them all.
+ */
+export function parseCounts<K extends string>(argv: readonly string[], spec: Record<K, CountOption>): Record<K, number> {
+  const keys = Object.keys(spec) as K[];
+  const counts = Object.fromEntries(keys.map((key) => [key, spec[key].default])) as Record<K, number>;
+  const usage = keys.map((key) => `${spec[key].flag} N (${spec[key].min}-${spec[key].max})`).join(', ');
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = keys.find((k) => spec[k].flag === argv[i]);
+    const value = Number(argv[i + 1]);
+    if (key === undefined || !Number.isInteger(value) || value < spec[key].min || value > spec[key].max) {
+      throw new Error(`unknown or invalid argument ${argv[i] ?? ''} ${argv[i + 1] ?? ''}: use ${usage}`);
+    }
+    counts[key] = value;
+  }
+  return counts;
+}

@@ -21,7 +21,7 @@ import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js
 import { buildImageArchives, loadIntoBerth } from './bench-image.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { captureMachineState } from './machine-state.js';
-import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
+import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { descendants, processTable, totalRssMb } from './process-memory.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 
@@ -30,12 +30,10 @@ const LAYOUT_TAG = 'scale';
 /** A web server that stops at once on TERM, so removing a hundred takes no stop timeouts. */
 const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; httpd -f -p 80 -h /var/www & wait'];
 const GUEST_PORTS = [80, 8080];
-const MAX_CONTAINERS = 300;
-
-interface Options {
-  containers: number;
-  requests: number;
-}
+const OPTIONS = {
+  containers: { flag: '--containers', default: 100, min: 1, max: 300 },
+  requests: { flag: '--requests', default: 500, min: 1, max: 10_000 },
+};
 
 /** One engine, seen the same way for both. */
 interface Side {
@@ -66,17 +64,6 @@ interface SideResult {
   removeMs: number;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { containers: 100, requests: 500 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const value = Number(argv[i + 1]);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${argv[i]} needs a positive whole number`);
-    if (argv[i] === '--containers') options.containers = Math.min(value, MAX_CONTAINERS);
-    else if (argv[i] === '--requests') options.requests = Math.min(value, 10_000);
-    else throw new Error(`unknown option ${argv[i]} (use --containers N, --requests N)`);
-  }
-  return options;
-}
 
 function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -161,7 +148,7 @@ function dockerSide(docker: DockerDaemon, workDir: string, publishIp: string): S
   };
 }
 
-async function measure(side: Side, options: Options, publishIp: string): Promise<SideResult> {
+async function measure(side: Side, options: Record<keyof typeof OPTIONS, number>, publishIp: string): Promise<SideResult> {
   const started: { id: string; ports: { guest: number; host: number }[] }[] = [];
   const starts: number[] = [];
   for (let i = 0; i < options.containers; i++) {
@@ -201,7 +188,7 @@ async function measure(side: Side, options: Options, publishIp: string): Promise
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseCounts(process.argv.slice(2), OPTIONS);
   await ensureCommands(DOCKER_BENCH_COMMANDS, log);
   const dockerdPath = (await findCommand('dockerd'))!;
   const dockerCli = (await findCommand('docker'))!;

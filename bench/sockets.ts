@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { installUsock } from '../e2e/fixtures/usock/usock.js';
 import { startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { captureMachineState } from './machine-state.js';
-import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
+import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { stopChild, waitUntil } from './process-control.js';
 import { ensureCommands } from './system-packages.js';
 
@@ -32,12 +32,11 @@ const PING_ROUNDS = 8;
 const PING_WARMUP = 2_000;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 const STEP_TIMEOUT_MS = 120_000;
-
-interface Options {
-  pings: number;
-  bulkMb: number;
-  reps: number;
-}
+const OPTIONS = {
+  pings: { flag: '--pings', default: 20_000, min: 100, max: 1_000_000 },
+  bulkMb: { flag: '--bulk-mb', default: 256, min: 1, max: 4096 },
+  reps: { flag: '--reps', default: 3, min: 1, max: 20 },
+};
 
 interface Path {
   label: string;
@@ -46,18 +45,6 @@ interface Path {
   mbps: number[];
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { pings: 20_000, bulkMb: 256, reps: 3 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const value = Number(argv[i + 1]);
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${argv[i]} needs a positive whole number`);
-    if (argv[i] === '--pings') options.pings = value;
-    else if (argv[i] === '--bulk-mb') options.bulkMb = value;
-    else if (argv[i] === '--reps') options.reps = value;
-    else throw new Error(`unknown option ${argv[i]} (use --pings N, --bulk-mb N, --reps N)`);
-  }
-  return options;
-}
 
 function open(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -132,7 +119,7 @@ function median(values: number[]): number {
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseCounts(process.argv.slice(2), OPTIONS);
   await ensureCommands([{ command: 'gcc', debianPackage: 'gcc' }], log);
   const before = await captureMachineState();
   const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-'));

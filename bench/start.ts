@@ -20,22 +20,20 @@ import { buildImageArchives, loadIntoBerth } from './bench-image.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
-import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
+import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import type { CommandResult } from './timed-command.js';
 
 const IMAGE = 'berth-bench/busybox:latest';
 const LAYOUT_TAG = 'bench';
 const COMMAND = ['sleep', '300'];
-const MAX_RUNS = 200;
+const OPTIONS = {
+  runs: { flag: '--runs', default: 20, min: 1, max: 200 },
+  warmup: { flag: '--warmup', default: 2, min: 0, max: 10 },
+};
 /** The timed loop stops early (and says so) rather than run past this. */
 const MEASURE_BUDGET_MS = 20 * 60_000;
 const RUN_TIMEOUT_MS = 60_000;
-
-interface Options {
-  runs: number;
-  warmup: number;
-}
 
 /** One thing timed per round: start a container (or just a CLI) and give back its id and time. */
 interface Measure {
@@ -47,21 +45,6 @@ interface Measure {
   remove?(id: string): Promise<void>;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { runs: 20, warmup: 2 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = Number(argv[i + 1]);
-    if ((flag === '--runs' || flag === '--warmup') && Number.isInteger(value) && value >= 0) {
-      if (flag === '--runs') options.runs = Math.min(Math.max(value, 1), MAX_RUNS);
-      else options.warmup = Math.min(value, 10);
-      i++;
-    } else {
-      throw new Error(`unknown or invalid argument ${flag ?? ''}: use --runs N (1-${MAX_RUNS}) and --warmup N (0-10)`);
-    }
-  }
-  return options;
-}
 
 function containerId(result: CommandResult, what: string): string {
   if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
@@ -140,7 +123,7 @@ interface MeasureResult {
 
 async function measureRounds(
   measures: readonly Measure[],
-  options: Options,
+  options: Record<keyof typeof OPTIONS, number>,
   stopRequested: () => boolean,
 ): Promise<{ results: Map<string, MeasureResult>; rounds: number }> {
   const results = new Map(measures.map((m) => [m.key, { samples: [], notRunning: 0, errors: [] } as MeasureResult]));
@@ -187,7 +170,7 @@ async function measureRounds(
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseCounts(process.argv.slice(2), OPTIONS);
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
   await ensureCommands([...DOCKER_BENCH_COMMANDS, { command: 'iptables', debianPackage: 'iptables' }], log);
   const dockerdPath = (await findCommand('dockerd'))!;

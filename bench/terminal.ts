@@ -21,7 +21,7 @@ import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { captureMachineState } from './machine-state.js';
-import { cleanUpBenchmark, log, runBenchmark } from './bench-run.js';
+import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked } from './timed-command.js';
 
@@ -36,11 +36,6 @@ const ECHO_COMMAND = ['sh', '-c', 'stty raw -echo && exec tr a-z A-Z'];
 const WARMUP_KEYS = 50;
 const KEY_TIMEOUT_MS = 5_000;
 const FLOOD_TIMEOUT_MS = 10 * 60_000;
-
-interface Options {
-  keys: number;
-  floodMb: number;
-}
 
 /** An interactive command on a terminal, seen from the client. */
 interface Tty {
@@ -65,16 +60,6 @@ interface Result {
   floodBytes: number;
 }
 
-function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { keys: 1000, floodMb: 100 };
-  for (let i = 0; i < argv.length; i += 2) {
-    const value = Number(argv[i + 1]);
-    if (argv[i] === '--keys' && Number.isInteger(value) && value >= 10 && value <= 100_000) options.keys = value;
-    else if (argv[i] === '--flood-mb' && Number.isInteger(value) && value >= 1 && value <= 1000) options.floodMb = value;
-    else throw new Error(`unknown or invalid argument ${argv[i] ?? ''}: use --keys N (10-100000) and --flood-mb N (1-1000)`);
-  }
-  return options;
-}
 
 /** A command on a local pty (docker CLI, runc): bytes in, bytes out. */
 function ptyTty(argv: string[], env: Record<string, string> = {}): Tty {
@@ -206,7 +191,7 @@ function table(rows: readonly Result[]): string {
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = parseCounts(process.argv.slice(2), { keys: { flag: '--keys', default: 1000, min: 10, max: 100_000 }, floodMb: { flag: '--flood-mb', default: 100, min: 1, max: 1000 } });
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
   await ensureCommands(DOCKER_BENCH_COMMANDS, log);
   await access(BERTH_CLI).catch(() => {

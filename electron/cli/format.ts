@@ -1,5 +1,6 @@
 import type { Container } from '../../shared/containers.js';
 import type { PortMapping } from '../../shared/ports.js';
+import { binarySize } from '../../shared/binary-size.js';
 
 /** Left-aligned columns separated by three spaces, like Docker's tables. */
 export function table(header: string[], rows: string[][]): string {
@@ -44,14 +45,8 @@ export function statusText(container: Container, now = Date.now()): string {
 }
 
 export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 && unit > 0 ? value.toFixed(2) : value.toFixed(unit === 0 ? 0 : 1)}${units[unit]}`;
+  const { value, unit } = binarySize(n);
+  return `${value < 10 && unit !== 'B' ? value.toFixed(2) : value.toFixed(unit === 'B' ? 0 : 1)}${unit}`;
 }
 
 export function shortId(id: string): string {

@@ -2,6 +2,7 @@ import { pipeline, Readable, Transform, type TransformCallback } from 'node:stre
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { BerthError } from '../../shared/berth-error.js';
+import { binarySize } from '../../shared/binary-size.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -146,14 +147,8 @@ class ExpansionGuard extends Transform {
 }
 
 function sizeText(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit] ?? ''}`;
+  const { value, unit } = binarySize(bytes);
+  return unit === 'B' ? `${value} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }
 
 async function* zstdChunks(source: AsyncIterable<Buffer>, what: string): AsyncGenerator<Buffer> {

@@ -1,0 +1,12 @@
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** A byte count in the largest binary unit (KiB, MiB, …) it reaches, for the caller to print. */
+export function binarySize(bytes: number): { value: number; unit: (typeof UNITS)[number] } {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return { value, unit: UNITS[unit]! };
+}
