@@ -14,7 +14,7 @@ export function runBenchmark(main: () => Promise<number>): void {
       process.exitCode = code;
     },
     (err: unknown) => {
-      log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      log(err instanceof Error ? err.message : String(err));
       process.exitCode = 1;
     },
   );
