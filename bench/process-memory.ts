@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 
-interface ProcessInfo {
+export interface ProcessInfo {
   pid: number;
   ppid: number;
   rssKb: number;
@@ -44,4 +44,20 @@ export function descendants(table: readonly ProcessInfo[], roots: readonly numbe
 
 export function totalRssMb(processes: readonly ProcessInfo[]): number {
   return Math.round(processes.reduce((sum, p) => sum + p.rssKb, 0) / 1024);
+}
+
+/** Resident memory by program (the command's file name), in MB with one decimal, largest first. */
+export function rssByProgram(processes: readonly ProcessInfo[]): Record<string, number> {
+  const kb = new Map<string, number>();
+  for (const p of processes) {
+    const program = (p.cmdline.split(' ')[0] ?? '').split('/').pop() || '?';
+    kb.set(program, (kb.get(program) ?? 0) + p.rssKb);
+  }
+  return Object.fromEntries([...kb].sort((a, b) => b[1] - a[1]).map(([name, total]) => [name, Math.round(total / 102.4) / 10]));
+}
+
+/** The kernel's estimate of memory available for new work (MemAvailable), in MB. */
+export async function memAvailableMb(): Promise<number> {
+  const meminfo = await readFile('/proc/meminfo', 'utf8');
+  return Number(/MemAvailable:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1024;
 }

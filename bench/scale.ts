@@ -3,8 +3,10 @@
  * published ports each, Berth and Docker side by side on one machine and one image. Measures the
  * start of each container, API latency while they all run (listing all, inspecting one, and on
  * Berth with a stats stream open as the app's window keeps one), the resident memory of what each
- * engine runs besides the containers (Berth: `berth serve` with its supervisors and runtimes; Docker:
- * dockerd, containerd, shims and docker-proxy), that every published port answers, and removal.
+ * engine runs besides the containers (Berth: `berth serve` with a conmon per container; Docker:
+ * dockerd, containerd, shims and docker-proxy) split by program, the memory each running container
+ * costs with everything included (the drop in MemAvailable over all of them, idle), that every
+ * published port answers, and removal.
  *
  * Options: --containers N (default 100), --requests N (API calls per kind, default 500).
  * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
@@ -22,7 +24,7 @@ import { buildImageArchives, loadIntoBerth } from './bench-image.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { captureMachineState } from './machine-state.js';
 import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
-import { descendants, processTable, totalRssMb } from './process-memory.js';
+import { descendants, memAvailableMb, processTable, rssByProgram, totalRssMb, type ProcessInfo } from './process-memory.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 
 const IMAGE = 'berth-bench/web:latest';
@@ -30,6 +32,7 @@ const LAYOUT_TAG = 'scale';
 /** A web server that stops at once on TERM, so removing a hundred takes no stop timeouts. */
 const COMMAND = ['sh', '-c', 'trap "exit 0" TERM; httpd -f -p 80 -h /var/www & wait'];
 const GUEST_PORTS = [80, 8080];
+const SETTLE_MS = 3000;
 const OPTIONS = {
   containers: { flag: '--containers', default: 100, min: 1, max: 300 },
   requests: { flag: '--requests', default: 500, min: 1, max: 10_000 },
@@ -41,8 +44,8 @@ interface Side {
   run(index: number): Promise<{ id: string; ports: { guest: number; host: number }[] }>;
   list(): Promise<number>;
   inspect(id: string): Promise<void>;
-  /** Resident memory of what the engine runs besides the containers' own processes, in MB. */
-  overheadMb(): Promise<number>;
+  /** What the engine runs besides the containers' own processes. */
+  overhead(): Promise<ProcessInfo[]>;
   /** Resident memory of the engine's own process (berth serve; dockerd), in MB. */
   engineMb(): Promise<number>;
   remove(id: string): Promise<void>;
@@ -59,6 +62,10 @@ interface SideResult {
   inspectP50: number;
   inspectP99: number;
   overheadMb: number;
+  /** The same by program, in MB. */
+  overheadSplit: Record<string, number>;
+  /** The drop in MemAvailable per running container, everything included, in MB. */
+  perContainerMb: number;
   engineMb: number;
   answered: number;
   removeMs: number;
@@ -90,9 +97,9 @@ function berthSide(berth: BerthEngine, image: string): Side {
     },
     list: async () => (await client.call('containers.list', { all: true })).length,
     inspect: async (id) => void (await client.call('containers.inspect', { id })),
-    async overheadMb() {
-      // The engine, its relay thread, and per container its supervisor and the runtime: not the container's own processes.
-      return totalRssMb(descendants(await processTable(), [berth.pid]).filter((p) => !p.cgroup.includes('/berth/')));
+    async overhead() {
+      // The engine, its relay thread, and per container its monitor: not the container's own processes.
+      return descendants(await processTable(), [berth.pid]).filter((p) => !p.cgroup.includes('/berth/'));
     },
     engineMb: async () => totalRssMb((await processTable()).filter((p) => p.pid === berth.pid)),
     remove: (id) => berth.remove(id),
@@ -131,13 +138,13 @@ function dockerSide(docker: DockerDaemon, workDir: string, publishIp: string): S
     },
     list: async () => (JSON.parse(await json('GET', '/containers/json?all=1')) as unknown[]).length,
     inspect: async (id) => void (await json('GET', `/containers/${id}/json`)),
-    async overheadMb() {
+    async overhead() {
       const table = await processTable();
       const dockerd = Number((await readFile(join(workDir, 'docker', 'docker.pid'), 'utf8')).trim());
       // dockerd with its docker-proxy children, and containerd with the shims (whose command lines name its socket).
       const ours = table.filter((p) => p.cmdline.includes(join(workDir, 'docker')));
       const tree = descendants(table, [dockerd, ...ours.map((p) => p.pid)]).filter((p) => !p.cgroup.includes('/docker') || p.cmdline.includes('containerd-shim'));
-      return totalRssMb(tree.filter((p) => !/^(sh|httpd) /.test(p.cmdline)));
+      return tree.filter((p) => !/^(sh|httpd) /.test(p.cmdline));
     },
     async engineMb() {
       const dockerd = Number((await readFile(join(workDir, 'docker', 'docker.pid'), 'utf8')).trim());
@@ -151,12 +158,16 @@ function dockerSide(docker: DockerDaemon, workDir: string, publishIp: string): S
 async function measure(side: Side, options: Record<keyof typeof OPTIONS, number>, publishIp: string): Promise<SideResult> {
   const started: { id: string; ports: { guest: number; host: number }[] }[] = [];
   const starts: number[] = [];
+  const availableBefore = await memAvailableMb();
   for (let i = 0; i < options.containers; i++) {
     const at = performance.now();
     started.push(await side.run(i));
     starts.push(performance.now() - at);
   }
   log(`${side.label}: ${started.length} containers running with ${GUEST_PORTS.length} ports each`);
+  // Idle for a moment, so what starting them took and gave back has settled.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const perContainerMb = Math.round(((availableBefore - (await memAvailableMb())) / started.length) * 10) / 10;
   const stopWatching = await side.watch();
   const lists: number[] = [];
   const inspects: number[] = [];
@@ -168,7 +179,7 @@ async function measure(side: Side, options: Record<keyof typeof OPTIONS, number>
   } finally {
     stopWatching();
   }
-  const overheadMb = await side.overheadMb();
+  const overhead = await side.overhead();
   const engineMb = await side.engineMb();
   let answered = 0;
   for (const container of started) {
@@ -183,7 +194,7 @@ async function measure(side: Side, options: Record<keyof typeof OPTIONS, number>
     startP50: percentile(starts, 50), startP99: percentile(starts, 99),
     listP50: percentile(lists, 50), listP99: percentile(lists, 99),
     inspectP50: percentile(inspects, 50), inspectP99: percentile(inspects, 99),
-    overheadMb, engineMb, answered, removeMs: Math.round(removeMs),
+    overheadMb: totalRssMb(overhead), overheadSplit: rssByProgram(overhead), perContainerMb, engineMb, answered, removeMs: Math.round(removeMs),
   };
 }
 
@@ -222,6 +233,7 @@ async function main(): Promise<number> {
       list_p99: ratio(b.listP99, d.listP99),
       inspect_p99: ratio(b.inspectP99, d.inspectP99),
       overhead_mb: ratio(b.overheadMb, d.overheadMb),
+      per_container_mb: ratio(b.perContainerMb, d.perContainerMb),
       remove: ratio(b.removeMs, d.removeMs),
     };
     process.stdout.write(
@@ -232,9 +244,11 @@ async function main(): Promise<number> {
         `${''.padEnd(7)} ${'start50'.padStart(8)} ${'start99'.padStart(8)} ${'list50'.padStart(8)} ${'list99'.padStart(8)} ${'insp50'.padStart(8)} ${'insp99'.padStart(8)} ${'engineMB'.padStart(8)} ${'allMB'.padStart(8)} ${'answered'.padStart(8)} ${'remove ms'.padStart(9)}`,
         row(b),
         row(d),
-        '(times in ms; engineMB = berth serve or dockerd alone; allMB = with supervisors, runtimes, shims and proxies, not the containers)',
+        '(times in ms; engineMB = berth serve or dockerd alone; allMB = with monitors, shims and proxies, not the containers)',
         '',
-        `Berth/Docker: start p50 ${ratios.start_p50}×, list p99 ${ratios.list_p99}×, inspect p99 ${ratios.inspect_p99}×, memory ${ratios.overhead_mb}×, removal ${ratios.remove}×`,
+        ...results.map((r) => `${r.label}: ${r.perContainerMb} MB of MemAvailable per running container; RSS by program (MB): ${Object.entries(r.overheadSplit).map(([k, v]) => `${k} ${v}`).join(', ')}`),
+        '',
+        `Berth/Docker: start p50 ${ratios.start_p50}×, list p99 ${ratios.list_p99}×, inspect p99 ${ratios.inspect_p99}×, memory ${ratios.overhead_mb}×, per container ${ratios.per_container_mb}×, removal ${ratios.remove}×`,
         '',
         JSON.stringify({ benchmark: 'scale', date: new Date().toISOString(), options, results, ratios }, null, 2),
         '',

@@ -70,8 +70,7 @@ describe('kill -9 of the engine, and what the next start makes of it', { timeout
     // The container dies too while no engine watches.
     const runc = (args: string[]) => run('runc', ['--root', join(env.dataRoot, 'runtime'), ...args]).then((r) => r.stdout);
     await runc(['kill', diedId, 'KILL']);
-    // runc run ends with its container and drops the runtime's record of it.
-    await waitFor('the container to die', () => runc(['state', diedId]).then(() => 'alive', () => 'gone'), (state) => state === 'gone');
+    await waitFor('the container to die', () => runc(['state', diedId]).then((out) => (JSON.parse(out) as { status: string }).status, () => 'gone'), (state) => state === 'stopped');
     const before = await env.leftovers([diedId]);
     expect(before).toEqual(expect.arrayContaining([expect.stringMatching(/^netns /), expect.stringMatching(/^veth /), expect.stringMatching(/rootfs$/), expect.stringMatching(/mounts\//)]));
     // A record the crash caught half written, as the store leaves one: beside the real one, never over it.
@@ -98,7 +97,7 @@ describe('kill -9 of the engine, and what the next start makes of it', { timeout
     const wrapper = join(work.path, 'runc');
     const mark = join(work.path, 'crashed');
     const pidFile = join(work.path, 'serve.pid');
-    await writeFile(wrapper, `#!/bin/sh\ncase " $* " in *" run "*) mkdir "${mark}" 2>/dev/null && kill -9 "$(cat "${pidFile}")";; esac\nexec runc "$@"\n`);
+    await writeFile(wrapper, `#!/bin/sh\ncase " $* " in *" start "*) mkdir "${mark}" 2>/dev/null && kill -9 "$(cat "${pidFile}")";; esac\nexec runc "$@"\n`);
     await chmod(wrapper, 0o755);
     if (serve) await stopServe(serve);
     serve = await startServe({ ...env.env, BERTH_RUNTIME: wrapper });

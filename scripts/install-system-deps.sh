@@ -6,6 +6,8 @@ set -euo pipefail
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have runc || need+=(runc)
+# Each container's monitor.
+have conmon || need+=(conmon)
 have ip || need+=(iproute2)
 have tar || need+=(tar)
 have zstd || need+=(zstd)

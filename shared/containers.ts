@@ -46,6 +46,10 @@ export const RunSpec = z.object({
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
 
+/** Which of a container's output streams a log line came from. */
+export const LogStream = z.enum(['stdout', 'stderr']);
+export type LogStream = z.infer<typeof LogStream>;
+
 export const ContainerStatus = z.enum(['created', 'running', 'exited', 'dead']);
 export type ContainerStatus = z.infer<typeof ContainerStatus>;
 

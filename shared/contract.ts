@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HostStatus } from './host-status.js';
-import { Container, ContainerStats, RunSpec } from './containers.js';
+import { Container, ContainerStats, LogStream, RunSpec } from './containers.js';
 import { Image, PullProgress } from './images.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
@@ -35,8 +35,12 @@ export const SystemInfo = z.object({
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;
 
-/** Log bytes, base64 so output that is not UTF-8 arrives unchanged. */
-export const LogChunk = z.object({ base64: z.string() });
+/** Log bytes of one stream, base64 so output that is not UTF-8 arrives unchanged. */
+export const LogChunk = z.object({ stream: LogStream, base64: z.string() });
+export type LogChunk = z.infer<typeof LogChunk>;
+
+/** Unix seconds (fractions allowed), as Docker's `since` and `until`. */
+const UnixTime = z.number().nonnegative().max(1e11);
 
 export const contract = {
   /** Whether Linux is ready (answered even while the WSL distro is being set up). */
@@ -62,7 +66,13 @@ export const contract = {
   'containers.kill': method(ContainerRef.extend({ signal: z.string().max(32).default('KILL') }), Container),
   'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
   'containers.logs': method(
-    ContainerRef.extend({ tail: z.number().int().nonnegative().optional(), follow: z.boolean().default(false) }),
+    ContainerRef.extend({
+      tail: z.number().int().nonnegative().optional(),
+      follow: z.boolean().default(false),
+      since: UnixTime.optional(),
+      until: UnixTime.optional(),
+      timestamps: z.boolean().default(false),
+    }),
     z.object({}),
     LogChunk,
   ),

@@ -18,8 +18,8 @@ const ARCH = 'amd64';
 /** What the engine runs on the distro's Linux side; the build fails when one is missing. */
 const ENGINE_COMMANDS: readonly string[] = [
   'sh', 'tar', 'ip', 'mount', 'umount', 'mountpoint', 'stat', 'tail', 'head', 'stdbuf',
-  'mv', 'rm', 'rmdir', 'mkdir', 'chmod', 'kill', 'id', 'hostname', 'runc', 'nft', 'iptables', 'sysctl', 'env', 'cat', 'readlink',
-  // The socket agent (electron/host/wsl/socket-agent-script.ts) runs on perl-base.
+  'mv', 'rm', 'rmdir', 'mkdir', 'chmod', 'kill', 'id', 'hostname', 'runc', 'conmon', 'nft', 'iptables', 'sysctl', 'env', 'cat', 'readlink',
+  // The socket agent (electron/host/wsl/socket-agent-script.ts), the log follower and the log rotation run on perl-base.
   'perl',
 ];
 

@@ -1,11 +1,12 @@
+import type { LogStream } from '../../shared/containers.js';
 import type { SocketClient } from '../transport/socket/socket-client.js';
 
 export interface CommandContext {
   /** Connects to the running engine on first use; says clearly when none runs. */
   client(): Promise<SocketClient>;
   out(text: string): void;
-  /** Bytes as they are (container logs). */
-  raw(data: Buffer): void;
+  /** Bytes as they are (container output), to our stdout or stderr as the container wrote them. */
+  raw(data: Buffer, stream?: LogStream): void;
   err(text: string): void;
 }
 

@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const context: CommandContext = {
     client: async () => (client ??= await SocketClient.connect(socketPath(berthHome()))),
     out: (text) => process.stdout.write(`${text}\n`),
-    raw: (data) => process.stdout.write(data),
+    raw: (data, stream = 'stdout') => (stream === 'stderr' ? process.stderr : process.stdout).write(data),
     err: (text) => process.stderr.write(`${text}\n`),
   };
   try {

@@ -10,7 +10,7 @@ import { resolveUser } from '../runtime/resolve-user.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { parseSignal } from '../runtime/signals.js';
-import { readExitStatus, readRuntimeError, startSupervisor } from '../runtime/supervisor.js';
+import { monitorFiles, prepareMonitor, readExitStatus, readRuntimeError, startMonitor } from '../runtime/monitor.js';
 import type { BridgeNetwork } from './bridge-network.js';
 import { containerHostname, etcBinds, writeEtcFiles } from './etc-files.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -74,7 +74,7 @@ export class ContainerLifecycle {
     if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image ${container.image} (${container.imageId.slice(0, 19)}) is gone; pull it again`);
     const undo: (() => Promise<unknown>)[] = [];
     try {
-      await host.exec(['rm', '-f', paths.pidFile, paths.exitFile, paths.runtimeLog]);
+      await prepareMonitor(host, paths);
       await mountRootfs(host, paths, images.layerPaths(image));
       undo.push(() => unmountRootfs(host, paths));
       const net = await this.attachNetwork(container);
@@ -106,11 +106,13 @@ export class ContainerLifecycle {
       // Reserve before the container's process runs: a conflict aborts the start with nothing running.
       undo.push(() => ports.release(container.id));
       const mappings = await ports.reserve(container, image.config.exposedPorts);
-      const supervisor = startSupervisor(host, runtime, container.id, paths, this.deps.logLimits);
+      const monitor = startMonitor(host, runtime, container.id, paths, this.deps.logLimits);
       undo.push(() => runtime.delete(container.id));
-      const pid = await this.waitForStart(supervisor, paths);
+      const pid = await this.waitForCreate(monitor, paths);
       await sockets.listenOnHost(container.id, pid, container.sockets);
       if (net.mode === 'bridge') await ports.activate(container.id, net.address, mappings);
+      // Forwarding is ready before the process runs, so its first connections are not held.
+      await runtime.start(container.id);
       const running: Container = {
         ...container,
         network: net,
@@ -118,7 +120,7 @@ export class ContainerLifecycle {
         state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
-      this.watchExit(running.id, supervisor.exited);
+      this.watchExit(running.id, monitor.exited);
       return running;
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => {});
@@ -138,7 +140,7 @@ export class ContainerLifecycle {
   async stopAllForQuit(): Promise<void> {
     this.quitting = true;
     for (const id of [...this.restartTimers.keys()]) this.cancelRestart(id);
-    const running = this.deps.store.list().filter((c) => c.state.status === 'running');
+    const running = this.deps.store.running();
     await Promise.all(
       running.map((c) =>
         this.lock.run(c.id, async () => {
@@ -193,7 +195,7 @@ export class ContainerLifecycle {
 
   /**
    * Takes over a container that a previous engine started: still running → watch for its exit;
-   * gone → record its exit as the supervisor left it.
+   * gone → record its exit as its monitor left it.
    */
   async adopt(container: Container): Promise<'running' | 'exited'> {
     const { runtime } = this.deps;
@@ -204,7 +206,7 @@ export class ContainerLifecycle {
       const { mappings, problems } = await this.deps.ports.readopt(container);
       await this.deps.ports.activate(container.id, container.network.address, mappings);
       problems.push(...(await this.reopenSockets(container, state.pid)));
-      await this.record({ ...container, ports: mappings, state: { ...container.state, error: problems.join('; ') } });
+      await this.record({ ...container, ports: mappings, state: { ...container.state, pid: state.pid, error: problems.join('; ') } });
       return 'running';
     }
     await this.onExit(container.id, (await readExitStatus(this.deps.host, paths)) ?? 255);
@@ -278,11 +280,11 @@ export class ContainerLifecycle {
     return { mode, ...(await this.deps.network.attach(container.id)) };
   }
 
-  /** Waits for the runtime's pid file: it is written once the container's process has been started. */
-  private async waitForStart(supervisor: HostProcess, paths: BundlePaths): Promise<number> {
+  /** Waits for the runtime's pid file: it is written once the monitor has created the container. */
+  private async waitForCreate(monitor: HostProcess, paths: BundlePaths): Promise<number> {
     const { host } = this.deps;
     let ended = false;
-    void supervisor.exited.then(() => {
+    void monitor.exited.then(() => {
       ended = true;
     });
     const deadline = Date.now() + START_TIMEOUT_MS;
@@ -297,7 +299,7 @@ export class ContainerLifecycle {
       }
       await sleep(delay);
     }
-    supervisor.kill('SIGKILL');
+    monitor.kill('SIGKILL');
     throw new BerthError('RUNTIME_ERROR', `container did not start within ${START_TIMEOUT_MS / 1000} s`);
   }
 
@@ -314,9 +316,10 @@ export class ContainerLifecycle {
     });
   }
 
-  /** For adopted containers there is no child to wait on: the supervisor's exit file says when. */
+  /** For adopted containers there is no child to wait on: the monitor's exit file says when. */
   private async pollExit(paths: BundlePaths): Promise<void> {
-    while (!this.closed && !(await this.deps.host.stat(paths.exitFile))) await sleep(ADOPTED_EXIT_POLL_MS);
+    const { exitFile } = await monitorFiles(this.deps.host, paths);
+    while (!this.closed && !(await this.deps.host.stat(exitFile))) await sleep(ADOPTED_EXIT_POLL_MS);
   }
 
   private async waitForExit(id: string, timeoutMs: number): Promise<boolean> {

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Api, EventName, EventPayload, SystemInfo } from '../../shared/contract.js';
-import type { Container, RunSpec } from '../../shared/containers.js';
+import type { Container, LogStream, RunSpec } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { PullProgress } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
@@ -77,7 +77,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const network = new BridgeNetwork(host, config.bridge);
     const warnings = await network.setUp();
     const relay = await WorkerPortRelay.start();
-    const ports = new PortPublisher(relay, host, config.ports, () => store.list().filter((c) => c.state.status === 'running'));
+    const ports = new PortPublisher(relay, host, config.ports, () => store.running());
     const volumes = new VolumeStore(host);
     const sockets = new SocketForwards(host);
     const settings = new SettingsStore(config.home);
@@ -95,7 +95,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         engine?.emitEvent('containers.changed', { container });
       },
     });
-    const logs = new ContainerLogs(host, config.logLimits, (id) => lifecycle.whenExited(id));
+    const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
     engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, warnings);
     await engine.reconcile(network);
@@ -117,6 +117,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async close(): Promise<void> {
     this.lifecycle.close();
+    await this.logs.close();
     await this.terminals.closeAll();
     this.removeAllListeners();
     await this.sockets.closeAll();
@@ -343,14 +344,14 @@ export class Engine extends EventEmitter<EngineEvents> {
           await this.removeContainer(c, force);
           return { id: c.id };
         }),
-      'containers.logs': async ({ id, tail, follow }, { emit, drained, signal }) => {
-        const sink = { write: (data: Buffer) => emit({ base64: data.toString('base64') }), drained };
-        await this.logs.stream(this.find(id), { tail, follow }, sink, signal);
+      'containers.logs': async ({ id, ...options }, { emit, drained, signal }) => {
+        const sink = { write: (stream: LogStream, data: Buffer) => emit({ stream, base64: data.toString('base64') }), drained };
+        await this.logs.stream(this.find(id), options, sink, signal);
         return {};
       },
       'containers.stats': async ({ ids, stream }, { emit, signal }) => {
         const pick = () => {
-          const running = this.store.list().filter((c) => c.state.status === 'running');
+          const running = this.store.running();
           return ids.length === 0 ? running : ids.map((id) => this.find(id)).filter((c) => c.state.status === 'running');
         };
         return this.stats.sample(pick, stream ? emit : undefined, signal);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { httpGet, isFree } from '../../e2e/fixtures/ports.js';
+import { runUnderLegacySupervisor } from '../../e2e/fixtures/legacy-supervisor.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from './engine.js';
 
 /** Exits on TERM at once, as a well-behaved service does. */
@@ -94,6 +96,36 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     // A change that names no setting keeps them all.
     expect(await call('settings.set', {})).toEqual({ keepRunningOnQuit: true });
     expect(await call('settings.set', { keepRunningOnQuit: false })).toEqual({ keepRunningOnQuit: false });
+  });
+
+  it('adopts a container an earlier Berth left running under its shell supervisor, and starts it under conmon next time', async () => {
+    await open(true);
+    const cmd = ['sh', '-c', 'echo up; trap "exit 0" TERM; sleep 300 & wait'];
+    const made = await call('containers.run', { image: 'hello', name: 'legacy', cmd, ports: [`${env.publishIp}::80`] });
+    await engine.quit();
+    // As if the earlier Berth had started it: its monitor gone, the same container run by the old supervisor.
+    await engine.runtime.kill(made.id, 9);
+    await waitFor('conmon to end', () => engine.host.stat(bundlePaths(env.dataRoot, made.id).exitFile), (stat) => stat !== undefined);
+    const pid = await runUnderLegacySupervisor(engine.host, engine.runtime, made.id);
+
+    await open();
+    expect(await call('containers.inspect', { id: 'legacy' })).toMatchObject({ state: { status: 'running', pid, error: '' }, ports: made.ports });
+    const logs = async () => {
+      const chunks: string[] = [];
+      await call('containers.logs', { id: 'legacy' }, (c) => chunks.push(`${c.stream}:${Buffer.from(c.base64, 'base64').toString()}`));
+      return chunks.join('');
+    };
+    // conmon's line of the first run, then the old supervisor's raw one.
+    expect(await logs()).toBe('stdout:up\nup\n');
+    expect((await call('containers.stop', { id: 'legacy' })).state).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(await env.leftovers([made.id])).toEqual([]);
+
+    const again = await call('containers.start', { id: 'legacy' });
+    expect(await engine.host.stat(bundlePaths(env.dataRoot, made.id).legacy.supervisorPidFile)).toBeUndefined();
+    await waitFor('its line', logs, (text) => text === 'stdout:up\nup\nup\n');
+    expect((await call('containers.kill', { id: again.id })).state).toMatchObject({ status: 'exited', exitCode: 137 });
+    await call('containers.remove', { id: again.id });
+    expect(await env.leftovers([made.id])).toEqual([]);
   });
 
   it('keeps containers running on quit when BERTH_KEEP_RUNNING says so, whatever the setting', async () => {

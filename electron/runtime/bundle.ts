@@ -5,18 +5,24 @@ export interface BundlePaths {
   rootfs: string;
   upper: string;
   work: string;
+  /** The container's init pid, written by the runtime once it is created. */
   pidFile: string;
-  /** The supervisor's pid on the Linux side: followers of the log stop once it is gone. */
-  supervisorPidFile: string;
-  /** Written by the supervisor when the container's process ends: its exit status. */
+  /** The monitor's (conmon's) pid: followers of the log stop once it is gone. */
+  monitorPidFile: string;
+  /** conmon writes the exit status to `<exitDir>/<id>` when the container's process ends. */
+  exitDir: string;
   exitFile: string;
+  /** conmon's persistent files: `exit` and, after an OOM kill, `oom`. */
+  persistDir: string;
   /** The runtime's own log (its errors), kept apart from the container's output. */
   runtimeLog: string;
-  /** The container's stdout and stderr. */
+  /** The container's stdout and stderr, one line per entry with its stream and time (k8s-file format). */
   log: string;
   hosts: string;
   hostname: string;
   resolvConf: string;
+  /** The shell supervisor of Berth before conmon: its files, for containers it still runs. */
+  legacy: { supervisorPidFile: string; exitFile: string };
 }
 
 export function bundlePaths(dataRoot: string, id: string): BundlePaths {
@@ -28,12 +34,20 @@ export function bundlePaths(dataRoot: string, id: string): BundlePaths {
     upper: `${dir}/upper`,
     work: `${dir}/work`,
     pidFile: `${dir}/init.pid`,
-    supervisorPidFile: `${dir}/supervisor.pid`,
-    exitFile: `${dir}/exit-status`,
+    monitorPidFile: `${dir}/conmon.pid`,
+    exitDir: `${dir}/exit`,
+    exitFile: `${dir}/exit/${id}`,
+    persistDir: `${dir}/persist`,
     runtimeLog: `${dir}/runtime.log`,
     log: `${dir}/container.log`,
     hosts: `${dir}/hosts`,
     hostname: `${dir}/hostname`,
     resolvConf: `${dir}/resolv.conf`,
+    legacy: { supervisorPidFile: `${dir}/supervisor.pid`, exitFile: `${dir}/exit-status` },
   };
+}
+
+/** conmon's attach sockets live under one short folder: a socket path must fit in 108 bytes. */
+export function attachSocketDir(dataRoot: string): string {
+  return `${dataRoot}/attach`;
 }

@@ -36,6 +36,10 @@ export class ContainerStore {
     return [...this.records.values()];
   }
 
+  running(): Container[] {
+    return this.list().filter((c) => c.state.status === 'running');
+  }
+
   get(id: string): Container | undefined {
     return this.records.get(id);
   }

@@ -43,10 +43,12 @@ export class RuntimeCli {
       const result = await host.exec([binary, '--version'], { timeoutMs: 10_000 });
       if (result.code !== 0) continue;
       const text = result.stdout.toString();
+      // The monitor runs the runtime by its path.
+      const path = (await host.exec(['sh', '-c', 'command -v "$1"', 'which', binary])).stdout.toString().trim() || binary;
       const name = CANDIDATES.find((c) => binary.endsWith(c) || text.toLowerCase().startsWith(c)) ?? 'runc';
       const version = /version\s+(\S+)/i.exec(text)?.[1] ?? 'unknown';
       await host.mkdir(root);
-      return new RuntimeCli(host, name, binary, version, root);
+      return new RuntimeCli(host, name, path, version, root);
     }
     throw new BerthError(
       'RUNTIME_MISSING',
@@ -56,9 +58,9 @@ export class RuntimeCli {
     );
   }
 
-  /** argv that creates and starts the container in the foreground and exits with its process's status. */
-  runArgv(id: string, bundle: string, pidFile: string, logFile: string): string[] {
-    return [this.binary, '--root', this.root, '--log', logFile, '--log-format', 'json', 'run', '--bundle', bundle, '--pid-file', pidFile, id];
+  /** Starts a created container's process (the monitor created it). */
+  async start(id: string): Promise<void> {
+    await execChecked(this.host, [this.binary, '--root', this.root, 'start', id], 'RUNTIME_ERROR');
   }
 
   /**
@@ -78,11 +80,11 @@ export class RuntimeCli {
     return { status: parsed.status, pid: parsed.pid };
   }
 
-  /** Signals the container's init; `all` reaches every process in it. A container already gone is not an error. */
+  /** Signals the container's init; `all` reaches every process in it. A container already gone (or ended) is not an error. */
   async kill(id: string, signal: number, all = false): Promise<void> {
     const argv = [this.binary, '--root', this.root, 'kill', ...(all ? ['--all'] : []), id, String(signal)];
     const result = await this.host.exec(argv);
-    if (result.code !== 0 && (await this.state(id)) !== undefined) {
+    if (result.code !== 0 && ((await this.state(id))?.status ?? 'stopped') !== 'stopped') {
       throw new BerthError('RUNTIME_ERROR', `${this.name} kill ${id}: ${result.stderr.toString().trim()}`);
     }
   }

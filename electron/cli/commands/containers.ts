@@ -1,6 +1,7 @@
 import type { Container } from '../../../shared/containers.js';
 import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
+import { parseLogTime } from '../log-time.js';
 import { flagInt, flagSet, flagValue, parseFlags } from '../parse-flags.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
 import { progressPrinter } from './images.js';
@@ -12,7 +13,7 @@ function needOne(args: string[], usage: string, context: CommandContext): string
 
 async function followUntilExit(container: Container, context: CommandContext): Promise<number> {
   const api = await context.client();
-  await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64')));
+  await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream));
   const final = await api.call('containers.inspect', { id: container.id });
   return final.state.exitCode;
 }
@@ -144,19 +145,29 @@ export const containerCommands: Record<string, Command> = {
     },
   },
   logs: {
-    usage: 'logs [-f] [--tail N] CONTAINER',
-    summary: "Show a container's output",
+    usage: 'logs [-f] [-t] [--tail N] [--since TIME] [--until TIME] CONTAINER',
+    summary: "Show a container's output (its stderr on ours)",
     async run(args, context) {
-      const parsed = parseFlags(args, [{ name: 'follow', short: 'f' }, { name: 'tail', short: 'n', value: true }], false);
+      const flags = [
+        { name: 'follow', short: 'f' },
+        { name: 'timestamps', short: 't' },
+        { name: 'tail', short: 'n', value: true },
+        { name: 'since', value: true },
+        { name: 'until', value: true },
+      ];
+      const parsed = parseFlags(args, flags, false);
       const id = needOne(parsed.positionals, this.usage, context);
       if (!id) return 2;
       const tailText = flagValue(parsed, 'tail');
       const tail = tailText === undefined || tailText === 'all' ? undefined : flagInt(parsed, 'tail');
+      const time = (flag: string) => {
+        const text = flagValue(parsed, flag);
+        return text === undefined ? undefined : parseLogTime(flag, text);
+      };
+      const request = { id, tail, follow: flagSet(parsed, 'follow'), timestamps: flagSet(parsed, 'timestamps'), since: time('since'), until: time('until') };
       const api = await context.client();
       process.once('SIGINT', () => api.cancelAll());
-      await api.call('containers.logs', { id, tail, follow: flagSet(parsed, 'follow') }, (chunk) =>
-        context.raw(Buffer.from(chunk.base64, 'base64')),
-      );
+      await api.call('containers.logs', request, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream));
       return 0;
     },
   },

@@ -20,11 +20,9 @@ async function readStdin(): Promise<string> {
 async function execPlain(id: string, command: string[], parsed: ParsedFlags, context: CommandContext): Promise<number> {
   const stdin = flagSet(parsed, 'interactive') ? await readStdin() : undefined;
   const api = await context.client();
-  const { exitCode } = await api.call('containers.exec', { id, command, env: flagValues(parsed, 'env'), stdin }, (item) => {
-    const data = Buffer.from(item.base64, 'base64');
-    if (item.stream === 'stdout') context.raw(data);
-    else process.stderr.write(data);
-  });
+  const { exitCode } = await api.call('containers.exec', { id, command, env: flagValues(parsed, 'env'), stdin }, (item) =>
+    context.raw(Buffer.from(item.base64, 'base64'), item.stream),
+  );
   return exitCode;
 }
 

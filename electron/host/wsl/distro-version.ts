@@ -2,7 +2,7 @@
 // installed distro's version with the app's, so it stays free of dependencies.
 
 /** Bump whenever the distro's recipe changes, so installed distros are replaced. */
-export const DISTRO_VERSION = 1;
+export const DISTRO_VERSION = 2;
 
 /** Inside the distro: holds DISTRO_VERSION as decimal text and a newline. */
 export const DISTRO_VERSION_FILE = '/etc/berth-distro-version';
@@ -14,6 +14,8 @@ export const DISTRO_VERSION_FILE = '/etc/berth-distro-version';
  */
 export const DISTRO_PACKAGES: readonly string[] = [
   'runc',
+  // Each container's monitor: holds its stdio or pty, writes its log, records its exit.
+  'conmon',
   'iproute2',
   // The engine DNATs published ports inside the distro.
   'nftables',

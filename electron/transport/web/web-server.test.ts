@@ -76,7 +76,7 @@ describe('browser-mode server', () => {
         throw new Error(`no container ${id}`);
       },
       'containers.logs': async (_request, { emit, signal }) => {
-        emit({ base64: Buffer.from('line\n').toString('base64') });
+        emit({ stream: 'stdout', base64: Buffer.from('line\n').toString('base64') });
         await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
         return {};
       },
@@ -171,7 +171,7 @@ describe('browser-mode server', () => {
     const client = messages(ws);
     client.send({ subscribe: true });
     client.send({ id: 7, method: 'containers.logs', params: { id: 'web', follow: true } });
-    expect(await client.next((m) => 'item' in m && m.id === 7)).toEqual({ id: 7, item: { base64: Buffer.from('line\n').toString('base64') } });
+    expect(await client.next((m) => 'item' in m && m.id === 7)).toEqual({ id: 7, item: { stream: 'stdout', base64: Buffer.from('line\n').toString('base64') } });
     client.send({ id: 7, cancel: true });
     expect(await client.next((m) => 'result' in m && m.id === 7)).toEqual({ id: 7, result: {} });
     engine.emitEvent('images.changed', {});

@@ -1,0 +1,23 @@
+import { BerthError } from '../../shared/berth-error.js';
+
+const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/**
+ * A `--since`/`--until` value in Docker's forms, as Unix seconds: a duration before now (`10m`,
+ * `1h30m`, `1.5h`), a Unix time (`1700000000`, `1700000000.5`), or an RFC 3339 date or time
+ * (`2026-12-03`, `2026-12-03T08:00:00Z`; without a zone it is local time, as Docker takes it).
+ */
+export function parseLogTime(flag: string, text: string, nowMs: number = Date.now()): number {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (parts.length > 0 && parts.map((p) => p[0]).join('') === trimmed) {
+    const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * UNITS[p[2]!]!, 0);
+    return (nowMs / 1000) - seconds;
+  }
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed)) {
+    const ms = Date.parse(trimmed.length === 10 ? `${trimmed}T00:00:00` : trimmed.replace(' ', 'T'));
+    if (!Number.isNaN(ms)) return ms / 1000;
+  }
+  throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}: expected a duration (10m), a Unix time or an RFC 3339 date`);
+}
