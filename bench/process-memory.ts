@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcessInfo {
@@ -56,8 +57,12 @@ export function rssByProgram(processes: readonly ProcessInfo[]): Record<string, 
   return Object.fromEntries([...kb].sort((a, b) => b[1] - a[1]).map(([name, total]) => [name, Math.round(total / 102.4) / 10]));
 }
 
-/** The kernel's estimate of memory available for new work (MemAvailable), in MB. */
+/**
+ * The kernel's estimate of memory available for new work (MemAvailable), in MB, read after the page
+ * cache is written back and dropped, so files read meanwhile do not blur it.
+ */
 export async function memAvailableMb(): Promise<number> {
+  await new Promise<void>((resolve) => execFile('sh', ['-c', 'sync; echo 3 > /proc/sys/vm/drop_caches'], () => resolve()));
   const meminfo = await readFile('/proc/meminfo', 'utf8');
   return Number(/MemAvailable:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1024;
 }

@@ -87,6 +87,36 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
     expect((await berth(env.env, ['rm', 'fg'])).code).toBe(0);
   });
 
+  it('keeps stdout and stderr apart in the foreground and through logs', async () => {
+    const result = await berth(env.env, ['run', '--name', 'streams', image, 'sh', '-c', 'echo o; echo e >&2; exit 3']);
+    expect(result).toMatchObject({ code: 3, stdout: 'o\n', stderr: 'e\n' });
+    expect(await berth(env.env, ['logs', 'streams'])).toMatchObject({ code: 0, stdout: 'o\n', stderr: 'e\n' });
+    const stamped = await berth(env.env, ['logs', '-t', '--since', '10m', 'streams']);
+    expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z o\n$/);
+    expect((await berth(env.env, ['logs', '--until', '10m', 'streams'])).stdout).toBe('');
+    expect((await berth(env.env, ['rm', 'streams'])).code).toBe(0);
+  });
+
+  it('creates without starting, waits, renames, and with --rm leaves nothing once it exits', async () => {
+    const created = await berth(env.env, ['create', '--name', 'later', image, 'sh', '-c', 'exit 4']);
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect((await berth(env.env, ['ps', '-a'])).stdout).toMatch(/Created\s.*later/);
+    expect(await berth(env.env, ['rename', 'later', 'renamed'])).toMatchObject({ code: 0 });
+    expect(await berth(env.env, ['start', 'renamed'])).toMatchObject({ code: 0, stdout: 'renamed\n' });
+    expect(await berth(env.env, ['wait', 'renamed'])).toMatchObject({ code: 0, stdout: '4\n' });
+    expect(await berth(env.env, ['rename', 'renamed', 'renamed'])).toMatchObject({ code: 2, stderr: 'berth: container renamed already has that name\n' });
+    expect((await berth(env.env, ['rm', 'renamed'])).code).toBe(0);
+
+    const removed = await berth(env.env, ['run', '--rm', '--name', 'gone', image, 'sh', '-c', 'exit 6']);
+    expect(removed.code).toBe(6);
+    expect((await berth(env.env, ['ps', '-a', '-q'])).stdout).toBe('');
+    const conflict = await berth(env.env, ['run', '--rm', '--restart', 'always', image]);
+    expect(conflict.code).toBe(125);
+    expect(conflict.stderr).toMatch(/^berth: conflicting options: --rm and --restart always/);
+    expect(await env.leftovers([id])).toEqual([]);
+  });
+
   it('gives one clear line for bad input', async () => {
     const badRef = await berth(env.env, ['run', '-d', 'Busybox']);
     expect(badRef.code).toBe(125);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NETWORK_MODES, RESTART_POLICIES } from './choices.js';
+import { NETWORK_MODES, RESTART_POLICIES, WAIT_CONDITIONS } from './choices.js';
 import { PullPolicy } from './images.js';
 import { Mount, SocketForward } from './mounts.js';
 import { PortMapping } from './ports.js';
@@ -42,6 +42,8 @@ export const RunSpec = z.object({
   pull: PullPolicy.default('missing'),
   /** Seconds `stop` waits after the stop signal before SIGKILL. */
   stopTimeout: z.number().int().nonnegative().default(10),
+  /** Docker's --rm: the container is removed once it exits. */
+  autoRemove: z.boolean().default(false),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
@@ -49,6 +51,10 @@ export type RunSpecInput = z.input<typeof RunSpec>;
 /** Which of a container's output streams a log line came from. */
 export const LogStream = z.enum(['stdout', 'stderr']);
 export type LogStream = z.infer<typeof LogStream>;
+
+/** Docker's wait conditions: until it is not running (at once if it is not), until its next exit, until it is removed. */
+export const WaitCondition = z.enum(WAIT_CONDITIONS);
+export type WaitCondition = z.infer<typeof WaitCondition>;
 
 export const ContainerStatus = z.enum(['created', 'running', 'exited', 'dead']);
 export type ContainerStatus = z.infer<typeof ContainerStatus>;

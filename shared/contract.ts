@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HostStatus } from './host-status.js';
-import { Container, ContainerStats, LogStream, RunSpec } from './containers.js';
+import { Container, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
 import { Image, PullProgress } from './images.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
@@ -59,11 +59,17 @@ export const contract = {
   'volumes.remove': method(z.object({ name: z.string().min(1).max(255) }), z.object({ name: z.string() })),
   'containers.list': method(z.object({ all: z.boolean().default(false) }), z.array(Container)),
   'containers.inspect': method(ContainerRef, Container),
+  /** Resolves and records everything (pulling the image when needed) and starts nothing. */
+  'containers.create': method(RunSpec, Container, PullProgress),
+  /** create + start; a run that fails leaves nothing behind. */
   'containers.run': method(RunSpec, Container, PullProgress),
   'containers.start': method(ContainerRef, Container),
   'containers.stop': method(ContainerRef.extend({ timeout: z.number().int().nonnegative().max(3600).optional() }), Container),
   'containers.restart': method(ContainerRef.extend({ timeout: z.number().int().nonnegative().max(3600).optional() }), Container),
   'containers.kill': method(ContainerRef.extend({ signal: z.string().max(32).default('KILL') }), Container),
+  /** Answers the exit code once the container meets the condition. */
+  'containers.wait': method(ContainerRef.extend({ condition: WaitCondition.default('not-running') }), z.object({ exitCode: z.number().int() })),
+  'containers.rename': method(ContainerRef.extend({ name: z.string().min(1).max(256) }), Container),
   'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
   'containers.logs': method(
     ContainerRef.extend({

@@ -21,6 +21,7 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'hostname', short: 'h', value: true },
   { name: 'pull', value: true },
   { name: 'stop-timeout', value: true },
+  { name: 'rm' },
 ];
 
 /** Docker's --restart grammar: no | on-failure[:N] | always | unless-stopped. */
@@ -54,9 +55,9 @@ function resolveEnv(values: string[]): string[] {
 }
 
 /** Turns `run` flags and positionals into the contract's RunSpec. */
-export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
+export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' = 'run'): RunSpecInput {
   const [image, ...cmd] = parsed.positionals;
-  if (!image) throw new BerthError('INVALID_ARGUMENT', '"run" needs an image: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
+  if (!image) throw new BerthError('INVALID_ARGUMENT', `"${command}" needs an image: berth ${command} [OPTIONS] IMAGE [COMMAND] [ARG...]`);
   const network = flagValue(parsed, 'network') ?? 'bridge';
   if (!isOneOf(NETWORK_MODES, network)) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}": use bridge, host or none`);
   const pull = flagValue(parsed, 'pull') ?? 'missing';
@@ -82,5 +83,6 @@ export function runSpecFromFlags(parsed: ParsedFlags): RunSpecInput {
     hostname: flagValue(parsed, 'hostname'),
     ...(restart !== undefined ? { restart: parseRestartPolicy(restart) } : {}),
     ...(stopTimeout !== undefined ? { stopTimeout } : {}),
+    autoRemove: flagSet(parsed, 'rm'),
   };
 }

@@ -23,6 +23,7 @@ import type { EngineConfig } from './engine-config.js';
 import { parsePublishSpecs, PortPublisher } from './port-publisher.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 import { execInContainer } from './container-exec.js';
+import { waitForContainer } from './container-wait.js';
 import { LocalPtyLauncher } from '../terminal/local-pty-launcher.js';
 import type { PtyLauncher } from '../terminal/pty-launcher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
@@ -34,12 +35,14 @@ import { SettingsStore } from './settings-store.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
-type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
+export type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
 
 /** Composes host, images, runtime and network into the API the app and the CLI call. */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly api: Api;
   private readonly names = new Set<string>();
+  /** --rm removals under way. */
+  private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
   private readonly volumeLock = new KeyedLock();
 
@@ -93,6 +96,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         // A container that is no longer running takes its shells with it.
         if (container.state.status !== 'running') void terminals.endContainer(container.id);
         engine?.emitEvent('containers.changed', { container });
+        engine?.autoRemove(container);
       },
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
@@ -147,6 +151,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     await this.lifecycle.cleanUpStopped(records.filter((c) => c.state.status !== 'running'));
     for (const file of this.store.damaged) this.warnings.push(`container record ${file} is damaged and was skipped`);
+    // --rm containers that exited while no engine ran (or as the last one quit) go now.
+    for (const container of records) this.autoRemove(container);
     for (const container of records) {
       const wasRunning = container.state.status === 'running';
       const now = wasRunning ? await this.lifecycle.adopt(container) : container.state.status;
@@ -178,17 +184,28 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
   }
 
+  /** create + start under the container's lock; a run that fails leaves nothing behind: no record, no bundle, no name, no volume it made. */
   private async run(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
+    const { container, madeVolumes } = await this.create(spec, onProgress);
+    try {
+      return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));
+    } catch (err) {
+      await this.lifecycle.lock.run(container.id, () => this.removeContainer(container, true)).catch(() => {});
+      if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Resolves everything a start needs (the image pulled, mounts and volumes) and records the container; starts nothing. */
+  private async create(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<{ container: Container; madeVolumes: string[] }> {
     parsePublishSpecs({ spec });
+    if (spec.autoRemove && spec.restart.name !== 'no') {
+      throw new BerthError('INVALID_ARGUMENT', `conflicting options: --rm and --restart ${spec.restart.name} (a container removed when it exits cannot be restarted)`);
+    }
     const id = randomBytes(32).toString('hex');
     const { mounts, sockets } = await resolveRunMounts(this.host, spec, id);
-    const name = spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n));
-    if (this.names.has(name)) {
-      const holder = this.store.list().find((c) => c.name === name);
-      throw new BerthError('NAME_IN_USE', `container name "${name}" is already in use${holder ? ` by container ${holder.id.slice(0, 12)}` : ''}: remove it or choose another name`);
-    }
     // Held from here, so two runs racing for one name cannot both get it.
-    this.names.add(name);
+    const name = this.claimName(spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n)));
     let created: Container | undefined;
     const madeVolumes: string[] = [];
     try {
@@ -224,14 +241,44 @@ export class Engine extends EventEmitter<EngineEvents> {
         return this.lifecycle.record(container);
       });
       if (mounts.some((m) => m.type === 'volume')) this.emitEvent('volumes.changed', {});
-      return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));
+      return { container: created, madeVolumes };
     } catch (err) {
-      // A run that fails leaves nothing behind: no record, no bundle, no name.
       if (created) await this.lifecycle.lock.run(created.id, () => this.removeContainer(created!, true)).catch(() => {});
       if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
       this.names.delete(name);
       throw err;
     }
+  }
+
+  /** Takes a name for a container, or says who has it. */
+  private claimName(name: string): string {
+    if (this.names.has(name)) {
+      const holder = this.store.list().find((c) => c.name === name);
+      throw new BerthError('NAME_IN_USE', `container name "${name}" is already in use${holder ? ` by container ${holder.id.slice(0, 12)}` : ''}: remove it or choose another name`);
+    }
+    this.names.add(name);
+    return name;
+  }
+
+  private async rename(container: Container, to: string): Promise<Container> {
+    const name = validateName(to);
+    if (name === container.name) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} already has that name`);
+    this.claimName(name);
+    this.names.delete(container.name);
+    return this.lifecycle.record({ ...container, name });
+  }
+
+  /** Docker's --rm: a container that exited goes, as its own removal would do it. */
+  private autoRemove(container: Container): void {
+    if (!container.spec.autoRemove || container.state.status !== 'exited' || this.removing.has(container.id)) return;
+    this.removing.add(container.id);
+    void this.lifecycle.lock
+      .run(container.id, async () => {
+        const current = this.store.get(container.id);
+        if (current?.state.status === 'exited') await this.removeContainer(current, true);
+      })
+      .catch(() => {})
+      .finally(() => this.removing.delete(container.id));
   }
 
   private async removeContainer(container: Container, force: boolean): Promise<void> {
@@ -329,7 +376,10 @@ export class Engine extends EventEmitter<EngineEvents> {
           .filter((c) => all || c.state.status === 'running')
           .sort((a, b) => b.created.localeCompare(a.created)),
       'containers.inspect': async ({ id }) => this.find(id),
+      'containers.create': async (spec, { emit }) => (await this.create(spec, emit)).container,
       'containers.run': (spec, { emit }) => this.run(spec, emit),
+      'containers.wait': async ({ id, condition }, { signal }) => ({ exitCode: await waitForContainer(this, this.find(id), condition, signal) }),
+      'containers.rename': ({ id, name }) => this.withContainer(id, (c) => this.rename(c, name)),
       'containers.start': ({ id }) =>
         this.withContainer(id, (c) => this.lifecycle.start({ ...c, state: { ...c.state, restartCount: 0 } })),
       'containers.stop': ({ id, timeout }) => this.withContainer(id, (c) => this.lifecycle.stop(c, timeout ?? c.spec.stopTimeout)),

@@ -21,6 +21,7 @@ interface Fields {
   env: string;
   command: string;
   autoExpose: boolean;
+  autoRemove: boolean;
   volumes: VolumeRow[];
   sockets: string;
 }
@@ -36,6 +37,7 @@ function toSpec(fields: Fields): RunSpecInput {
     volumes: volumeSpecs(fields.volumes),
     sockets: splitList(fields.sockets, /,/),
     autoExpose: fields.autoExpose,
+    autoRemove: fields.autoRemove,
   };
 }
 
@@ -50,7 +52,7 @@ export function RunDialog({ image }: { image: string }) {
   const running = useRef(false);
   // The toggle starts where the engine's setting stands (BERTH_AUTO_EXPOSE).
   const autoExpose = useEngine((s) => s.info?.ports.autoExpose ?? true);
-  const [fields, setFields] = useState<Fields>({ image, name: '', ports: '', env: '', command: '', autoExpose, volumes: [], sockets: '' });
+  const [fields, setFields] = useState<Fields>({ image, name: '', ports: '', env: '', command: '', autoExpose, autoRemove: false, volumes: [], sockets: '' });
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<PullProgress[]>([]);
   const [error, setError] = useState<ErrorText>();
@@ -130,6 +132,12 @@ export function RunDialog({ image }: { image: string }) {
           help="Ports the image exposes get a host port on loopback; a busy one moves to a free port."
           checked={fields.autoExpose}
           onChange={field('autoExpose')}
+        />
+        <SwitchField
+          label="Remove when it exits"
+          help="Like docker run --rm: the container and its files go once its process ends."
+          checked={fields.autoRemove}
+          onChange={field('autoRemove')}
         />
         <ProgressList progress={progress} label="Image download" />
         {error && <ErrorMessage error={error} />}

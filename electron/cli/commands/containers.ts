@@ -1,4 +1,6 @@
-import type { Container } from '../../../shared/containers.js';
+import { BerthError } from '../../../shared/berth-error.js';
+import { isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
+import type { Container, RunSpecInput } from '../../../shared/containers.js';
 import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
 import { parseLogTime } from '../log-time.js';
@@ -11,36 +13,98 @@ function needOne(args: string[], usage: string, context: CommandContext): string
   return args[0];
 }
 
-async function followUntilExit(container: Container, context: CommandContext): Promise<number> {
+/** Docker's codes when a run fails before the command runs: 125 the engine failed, 126 it cannot run, 127 it was not found. */
+function runFailure(err: unknown, context: CommandContext): number {
+  const message = (err as Error).message;
+  context.err(`berth: ${message}`);
+  if (/executable file not found|no such file or directory/i.test(message)) return 127;
+  if (/permission denied/i.test(message)) return 126;
+  return 125;
+}
+
+/**
+ * `run` without -d, as Docker's CLI does it: the exit is waited for before the start, so a container
+ * that exits at once still answers its code (and with --rm is gone when this returns). A start that
+ * fails removes what the create made.
+ */
+async function runInForeground(spec: RunSpecInput, context: CommandContext): Promise<number> {
   const api = await context.client();
-  await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream));
-  const final = await api.call('containers.inspect', { id: container.id });
-  return final.state.exitCode;
+  let container: Container;
+  try {
+    container = await api.call('containers.create', spec, progressPrinter(context.err));
+  } catch (err) {
+    return runFailure(err, context);
+  }
+  const exited = api.call('containers.wait', { id: container.id, condition: spec.autoRemove ? 'removed' : 'next-exit' });
+  exited.catch(() => {});
+  try {
+    await api.call('containers.start', { id: container.id });
+  } catch (err) {
+    await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
+    return runFailure(err, context);
+  }
+  await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream)).catch(() => {});
+  return (await exited).exitCode;
 }
 
 export const containerCommands: Record<string, Command> = {
   run: {
     usage: 'run [OPTIONS] IMAGE [COMMAND] [ARG...]',
-    summary: 'Create and start a container',
+    summary: 'Create and start a container (--rm: remove it once it exits)',
     async run(args, context) {
       const parsed = parseFlags(args, RUN_FLAGS, true);
       const spec = runSpecFromFlags(parsed);
-      let container: Container;
+      if (!flagSet(parsed, 'detach')) return runInForeground(spec, context);
       try {
-        container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
-      } catch (err) {
-        // Docker's codes: 125 the engine failed, 126 the command cannot run, 127 it was not found.
-        const message = (err as Error).message;
-        context.err(`berth: ${message}`);
-        if (/executable file not found|no such file or directory/i.test(message)) return 127;
-        if (/permission denied/i.test(message)) return 126;
-        return 125;
-      }
-      if (flagSet(parsed, 'detach')) {
+        const container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
         context.out(container.id);
         return 0;
+      } catch (err) {
+        return runFailure(err, context);
       }
-      return followUntilExit(container, context);
+    },
+  },
+  create: {
+    usage: 'create [OPTIONS] IMAGE [COMMAND] [ARG...]',
+    summary: 'Create a container without starting it',
+    async run(args, context) {
+      const parsed = parseFlags(args, RUN_FLAGS.filter((f) => f.name !== 'detach'), true);
+      const container = await (await context.client()).call('containers.create', runSpecFromFlags(parsed, 'create'), progressPrinter(context.err));
+      context.out(container.id);
+      return 0;
+    },
+  },
+  wait: {
+    usage: 'wait [--condition not-running|next-exit|removed] CONTAINER...',
+    summary: 'Wait until containers stop, then print their exit codes',
+    async run(args, context) {
+      const parsed = parseFlags(args, [{ name: 'condition', value: true }], false);
+      if (!needOne(parsed.positionals, this.usage, context)) return 2;
+      const condition = flagValue(parsed, 'condition') ?? 'not-running';
+      if (!isOneOf(WAIT_CONDITIONS, condition)) throw new BerthError('INVALID_ARGUMENT', `invalid condition "${condition}": use ${WAIT_CONDITIONS.join(', ')}`);
+      const api = await context.client();
+      let status = 0;
+      for (const id of parsed.positionals) {
+        try {
+          context.out(String((await api.call('containers.wait', { id, condition })).exitCode));
+        } catch (err) {
+          context.err(`Error: ${(err as Error).message}`);
+          status = 1;
+        }
+      }
+      return status;
+    },
+  },
+  rename: {
+    usage: 'rename CONTAINER NEW_NAME',
+    summary: 'Rename a container',
+    async run(args, context) {
+      if (args.length !== 2) {
+        context.err(`"rename" needs a container and its new name: berth ${this.usage}`);
+        return 2;
+      }
+      await (await context.client()).call('containers.rename', { id: args[0]!, name: args[1]! });
+      return 0;
     },
   },
   ps: {

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixtures/ports.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import { Engine } from './engine.js';
+
+/** Exits on TERM at once, as a well-behaved service does. */
+const SERVICE = ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'];
+
+describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename, --rm; Linux on the %s host", (host) => {
+  let env: TestEngineEnv;
+  let engine: Engine;
+  let call: ReturnType<typeof engineCaller>;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv({ host });
+    engine = await env.openEngine();
+    call = engineCaller(engine);
+  });
+
+  afterAll(async () => {
+    if (engine) await closeTestEngine(engine);
+    await env?.cleanup();
+  });
+
+  it('creates with nothing started or held, and starts later with its ports', async () => {
+    const port = await freePort(env.publishIp);
+    const created = await call('containers.create', { image: 'hello', name: 'made', ports: [`${env.publishIp}:${port}:80`] });
+    expect(created.state).toMatchObject({ status: 'created', pid: 0 });
+    expect(created.ports).toEqual([]);
+    expect(await isFree(env.publishIp, port)).toBe(true);
+    expect(await env.leftovers([created.id])).toEqual([]);
+    const started = await call('containers.start', { id: 'made' });
+    expect(started.ports).toEqual([expect.objectContaining({ hostPort: port, source: 'user' })]);
+    expect(await httpGet(env.publishIp, port)).toContain('Hello from Berth');
+    await call('containers.remove', { id: 'made', force: true });
+  });
+
+  it('leaves a container whose user port is busy at start created, names the port, and holds nothing', async () => {
+    const port = await freePort(env.publishIp);
+    const created = await call('containers.create', { image: 'hello', name: 'blocked', cmd: SERVICE, ports: [`${env.publishIp}:${port}:80`], autoExpose: false });
+    const squatter = await holdPort(env.publishIp, port);
+    try {
+      await expect(call('containers.start', { id: 'blocked' })).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(`${port}`) });
+      expect((await call('containers.inspect', { id: 'blocked' })).state).toMatchObject({ status: 'created', pid: 0 });
+      expect(await env.leftovers([created.id])).toEqual([]);
+      expect(await engine.runtime.list()).not.toContain(created.id);
+    } finally {
+      await closeServer(squatter);
+    }
+    expect((await call('containers.start', { id: 'blocked' })).state.status).toBe('running');
+    await call('containers.remove', { id: 'blocked', force: true });
+  });
+
+  it("answers Docker's wait conditions with the exit code", async () => {
+    const done = await call('containers.run', { image: 'hello', cmd: ['sh', '-c', 'exit 7'], autoExpose: false });
+    await waitFor('exit', () => call('containers.inspect', { id: done.id }), (c) => c.state.status === 'exited');
+    // Not running already: at once.
+    expect(await call('containers.wait', { id: done.id })).toEqual({ exitCode: 7 });
+    // The next exit: after a start that comes later.
+    const next = call('containers.wait', { id: done.id, condition: 'next-exit' });
+    const removed = call('containers.wait', { id: done.id, condition: 'removed' });
+    await call('containers.start', { id: done.id });
+    expect(await next).toEqual({ exitCode: 7 });
+    const service = await call('containers.run', { image: 'hello', cmd: SERVICE, autoExpose: false });
+    const stopped = call('containers.wait', { id: service.id });
+    await call('containers.stop', { id: service.id });
+    expect(await stopped).toEqual({ exitCode: 0 });
+    await call('containers.remove', { id: done.id });
+    expect(await removed).toEqual({ exitCode: 7 });
+    await call('containers.remove', { id: service.id });
+    await expect(call('containers.wait', { id: 'no-such-container' })).rejects.toMatchObject({ code: 'CONTAINER_NOT_FOUND' });
+  });
+
+  it('removes a --rm container once it exits, leaving nothing, and refuses --rm with a restart policy', async () => {
+    const container = await call('containers.run', { image: 'hello', cmd: ['sh', '-c', 'sleep 0.3; exit 2'], autoExpose: false, autoRemove: true, volumes: ['scratch:/scratch'] });
+    expect(await call('containers.wait', { id: container.id, condition: 'removed' })).toEqual({ exitCode: 2 });
+    expect(await call('containers.list', { all: true })).toEqual([]);
+    expect(await env.leftovers([container.id])).toEqual([]);
+    expect(await engine.host.stat(`${env.dataRoot}/containers/${container.id}`)).toBeUndefined();
+    // A named volume outlives the container, as in Docker.
+    expect((await call('volumes.list', {})).map((v) => v.name)).toEqual(['scratch']);
+    await call('volumes.remove', { name: 'scratch' });
+
+    await expect(call('containers.run', { image: 'hello', autoRemove: true, restart: { name: 'always' } })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'conflicting options: --rm and --restart always (a container removed when it exits cannot be restarted)',
+    });
+    expect(await call('containers.list', { all: true })).toEqual([]);
+  });
+
+  it('renames, and refuses a taken, a bad or the same name with nothing changed', async () => {
+    const one = await call('containers.create', { image: 'hello', name: 'one' });
+    await call('containers.create', { image: 'hello', name: 'two' });
+    expect((await call('containers.rename', { id: 'one', name: 'uno' })).name).toBe('uno');
+    expect((await call('containers.inspect', { id: one.id })).name).toBe('uno');
+    await expect(call('containers.rename', { id: 'uno', name: 'two' })).rejects.toMatchObject({ code: 'NAME_IN_USE', message: expect.stringContaining('"two"') });
+    await expect(call('containers.rename', { id: 'uno', name: 'no spaces' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('"no spaces"') });
+    await expect(call('containers.rename', { id: 'uno', name: 'uno' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((await call('containers.list', { all: true })).map((c) => c.name).sort()).toEqual(['two', 'uno']);
+    // The old name is free again.
+    expect((await call('containers.create', { image: 'hello', name: 'one' })).name).toBe('one');
+    for (const name of ['one', 'two', 'uno']) await call('containers.remove', { id: name });
+  });
+});
