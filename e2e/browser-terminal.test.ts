@@ -154,4 +154,37 @@ describe.each(TEST_HOSTS)('the Terminal panel in the browser: xterm.js on an eng
 
     expect(cspViolations).toEqual([]);
   });
+
+  it('runs a container for its terminal from the Run dialog, shows its main process, detaches and attaches again', async () => {
+    const name = 'tty-1';
+    const ttyRow = page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run a container' });
+    await dialog.getByLabel('Image', { exact: true }).fill('hello');
+    await dialog.getByLabel('Name', { exact: true }).fill(name);
+    await dialog.getByLabel('Command', { exact: true }).fill('sh');
+    await dialog.getByRole('switch', { name: /Interactive terminal/ }).check();
+    await shots.take(page, 'run-dialog-terminal');
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+
+    // The main process's terminal opens by itself, with the prompt it printed before anyone looked.
+    await panel().getByRole('tab', { name: `${name} · main` }).waitFor();
+    await waitForLine((line) => line.startsWith('/ #'), 'the prompt');
+    await type('echo main-$((6*7))');
+    await waitForLine((line) => line.trim() === 'main-42', 'main-42');
+    await expectShellSize();
+    await shots.take(page, 'main-process');
+
+    // Detach leaves it running; its row attaches again.
+    await panel().getByRole('button', { name: 'Detach' }).click();
+    await panel().getByRole('tab', { name: `${name} · main` }).waitFor({ state: 'detached' });
+    await ttyRow.getByText('Running', { exact: true }).waitFor();
+    await ttyRow.getByRole('button', { name: 'Attach to main process' }).click();
+    await panel().getByRole('tab', { name: `${name} · main` }).waitFor();
+    await type('exit 4');
+    await waitForLine((line) => line.includes('[process exited with code 4]'), 'the exit code');
+    await ttyRow.getByText(/Exited \(4\)/).waitFor();
+    await shots.take(page, 'main-process-exited');
+    expect((await berth(env.env, ['rm', name])).code).toBe(0);
+  });
 });

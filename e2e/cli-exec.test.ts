@@ -1,12 +1,8 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { spawn as spawnPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../electron/engine/engine-config.js';
 import { berth, startServe, stopServe, type CliResult } from './fixtures/berth-cli.js';
+import { CLI, startCliPty } from './fixtures/cli-pty.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
-
-const CLI = join(packageRoot(), 'dist', 'electron', 'cli', 'main.js');
 
 /** `berth` with bytes on its stdin, bounded in time. */
 function berthWithInput(env: Record<string, string>, args: string[], input: string): Promise<CliResult> {
@@ -67,34 +63,21 @@ describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host'
   });
 
   it('runs an interactive shell with -it in a terminal and exits with its code', async () => {
-    const pty = spawnPty(process.execPath, [CLI, 'exec', '-it', 'box', 'sh'], {
-      cols: 100,
-      rows: 30,
-      env: { ...(process.env as Record<string, string>), ...env.env },
-    });
-    let output = '';
-    pty.onData((text) => (output += text));
-    const exited = new Promise<number>((resolve) => pty.onExit(({ exitCode }) => resolve(exitCode)));
-    const waitFor = async (text: string) => {
-      for (const deadline = Date.now() + 15_000; !output.includes(text); ) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${text}: ${JSON.stringify(output)}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+    const cli = startCliPty(env.env, ['exec', '-it', 'box', 'sh']);
     try {
-      pty.write('echo $((6*7))\r');
-      await waitFor('42');
-      pty.write('stty size\r');
-      await waitFor('30 100');
-      pty.resize(120, 40);
+      cli.pty.write('echo $((6*7))\r');
+      await cli.waitFor('42');
+      cli.pty.write('stty size\r');
+      await cli.waitFor('30 100');
+      cli.pty.resize(120, 40);
       // The resize reaches the shell through SIGWINCH in the client, then the engine.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      pty.write('stty size\r');
-      await waitFor('40 120');
-      pty.write('exit 3\r');
-      expect(await exited).toBe(3);
+      cli.pty.write('stty size\r');
+      await cli.waitFor('40 120');
+      cli.pty.write('exit 3\r');
+      expect(await cli.exited).toBe(3);
     } finally {
-      pty.kill();
+      cli.pty.kill();
     }
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage, readLayoutImage } from '../build/oci-image.js';
 import type { Container } from '../shared/containers.js';
 import { waitFor } from './fixtures/engine-client.js';
-import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { berth, crash, startServe, stopServe } from './fixtures/berth-cli.js';
 import { startProxy } from './fixtures/fault-proxy.js';
 import { httpGet } from './fixtures/ports.js';
 import { startRegistry, type TestRegistry } from './fixtures/registry.js';
@@ -16,14 +16,6 @@ import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js
 
 const run = promisify(execFile);
 const SERVICE = ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'];
-
-/** kill -9, and wait until the process is gone. */
-async function crash(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await gone;
-}
 
 async function files(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [])).sort();

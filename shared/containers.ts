@@ -42,6 +42,10 @@ export const RunSpec = z.object({
   pull: PullPolicy.default('missing'),
   /** Seconds `stop` waits after the stop signal before SIGKILL. */
   stopTimeout: z.number().int().nonnegative().default(10),
+  /** Docker's -t: the main process runs on a terminal (the engine holds it; `attach` reaches it). */
+  tty: z.boolean().default(false),
+  /** Docker's -i: the main process's stdin stays open for an attached client. */
+  interactive: z.boolean().default(false),
   /** Docker's --rm: the container is removed once it exits. */
   autoRemove: z.boolean().default(false),
 });

@@ -94,7 +94,8 @@ export const contract = {
     ExecOutput,
   ),
   /** Starts an interactive session (a pty) in a running container; it belongs to the engine, not to a window. */
-  'terminal.open': method(ContainerRef.extend({ command: z.array(z.string().max(4096)).max(256).default([]) }).merge(TerminalSize), TerminalSession),
+  /** With `main`, the session of the container's main process (started with -t) instead: attaching to it is Docker's attach. */
+  'terminal.open': method(ContainerRef.extend({ command: z.array(z.string().max(4096)).max(256).default([]), main: z.boolean().default(false) }).merge(TerminalSize), TerminalSession),
   /** Replays the session's scrollback, then streams its output until it ends (answers the exit code) or the caller detaches. */
   'terminal.attach': method(z.object({ sessionId: z.string().max(128) }), z.object({ exitCode: z.number().int().nullable() }), TerminalData),
   'terminal.input': method(z.object({ sessionId: z.string().max(128), base64: z.string().max(1024 * 1024) }), z.object({})),

@@ -17,6 +17,8 @@ export const TerminalSession = z.object({
   rows: z.number().int(),
   /** null while the shell runs. */
   exitCode: z.number().int().nullable(),
+  /** The container's main process (started with -t), not a shell run in it: closing it detaches. */
+  main: z.boolean().default(false),
   created: z.string(),
 });
 export type TerminalSession = z.infer<typeof TerminalSession>;

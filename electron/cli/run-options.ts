@@ -22,6 +22,9 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'pull', value: true },
   { name: 'stop-timeout', value: true },
   { name: 'rm' },
+  { name: 'interactive', short: 'i' },
+  { name: 'tty', short: 't' },
+  { name: 'detach-keys', value: true },
 ];
 
 /** Docker's --restart grammar: no | on-failure[:N] | always | unless-stopped. */
@@ -84,5 +87,7 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
     ...(restart !== undefined ? { restart: parseRestartPolicy(restart) } : {}),
     ...(stopTimeout !== undefined ? { stopTimeout } : {}),
     autoRemove: flagSet(parsed, 'rm'),
+    tty: flagSet(parsed, 'tty'),
+    interactive: flagSet(parsed, 'interactive'),
   };
 }

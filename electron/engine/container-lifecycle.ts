@@ -35,6 +35,8 @@ export interface LifecycleDeps {
   logLimits: LogLimits;
   /** Called with every container whose record changed. */
   changed(container: Container): void;
+  /** A container started with -t has been created (or adopted running): the engine takes its terminal. */
+  terminalReady(container: Container): Promise<void>;
 }
 
 /** Bounds on waits, so nothing the engine does can hang for ever. */
@@ -106,9 +108,11 @@ export class ContainerLifecycle {
       // Reserve before the container's process runs: a conflict aborts the start with nothing running.
       undo.push(() => ports.release(container.id));
       const mappings = await ports.reserve(container, image.config.exposedPorts);
-      const monitor = startMonitor(host, runtime, container.id, paths, this.deps.logLimits);
+      const monitor = startMonitor(host, runtime, container.id, paths, this.deps.logLimits, container.spec);
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForCreate(monitor, paths);
+      // Before the process runs, so its first output (a shell's prompt) is held for whoever attaches.
+      if (container.spec.tty) await this.deps.terminalReady(container);
       await sockets.listenOnHost(container.id, pid, container.sockets);
       if (net.mode === 'bridge') await ports.activate(container.id, net.address, mappings);
       // Forwarding is ready before the process runs, so its first connections are not held.
@@ -203,6 +207,7 @@ export class ContainerLifecycle {
     const state = await runtime.state(container.id);
     if (state && state.status !== 'stopped') {
       if (!this.exits.has(container.id)) this.watchExit(container.id, this.pollExit(paths));
+      if (container.spec.tty) await this.deps.terminalReady(container).catch(() => {});
       const { mappings, problems } = await this.deps.ports.readopt(container);
       await this.deps.ports.activate(container.id, container.network.address, mappings);
       problems.push(...(await this.reopenSockets(container, state.pid)));

@@ -6,6 +6,7 @@ import type { Api, EventName, EventPayload, SystemInfo } from '../../shared/cont
 import type { Container, LogStream, RunSpec } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { PullProgress } from '../../shared/images.js';
+import type { TerminalSession } from '../../shared/terminals.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from '../images/image-store.js';
@@ -98,6 +99,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         engine?.emitEvent('containers.changed', { container });
         engine?.autoRemove(container);
       },
+      terminalReady: async (container) => void (await engine?.openMainTerminal(container)),
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
@@ -268,6 +270,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.lifecycle.record({ ...container, name });
   }
 
+  /** The engine's session on the main process of a container started with -t; it ends with the container's exit code. */
+  private openMainTerminal(container: Container): Promise<TerminalSession> {
+    if (!container.spec.tty) {
+      throw new BerthError('INVALID_ARGUMENT', `container ${container.name} was not started with a terminal (-t): follow its output with berth logs -f`);
+    }
+    const exitCode = () => this.lifecycle.whenExited(container.id).then(() => this.store.get(container.id)?.state.exitCode ?? 0);
+    return this.terminals.openMain(container.id, container.command, exitCode);
+  }
+
   /** Docker's --rm: a container that exited goes, as its own removal would do it. */
   private autoRemove(container: Container): void {
     if (!container.spec.autoRemove || container.state.status !== 'exited' || this.removing.has(container.id)) return;
@@ -409,7 +420,13 @@ export class Engine extends EventEmitter<EngineEvents> {
       'containers.exec': async ({ id, command, env, stdin }, { emit, drained, signal }) => ({
         exitCode: await execInContainer(this.host, this.runtime, this.running(id).id, { command, env, stdin }, { write: emit, drained }, signal),
       }),
-      'terminal.open': async ({ id, command, cols, rows }) => this.terminals.open({ containerId: this.running(id).id, command, cols, rows }),
+      'terminal.open': async ({ id, command, cols, rows, main }) => {
+        const container = this.running(id);
+        if (!main) return this.terminals.open({ containerId: container.id, command, cols, rows });
+        const session = await this.openMainTerminal(container);
+        this.terminals.resize(session.id, cols, rows);
+        return session;
+      },
       'terminal.attach': async ({ sessionId }, { emit, drained, signal }) => ({
         exitCode: await this.terminals.attach(sessionId, { write: (data) => emit({ base64: data.toString('base64') }), drained }, signal),
       }),

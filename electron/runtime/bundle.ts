@@ -18,6 +18,8 @@ export interface BundlePaths {
   runtimeLog: string;
   /** The container's stdout and stderr, one line per entry with its stream and time (k8s-file format). */
   log: string;
+  /** conmon's control FIFO: `1 ROWS COLS` resizes the container's terminal. */
+  ctl: string;
   hosts: string;
   hostname: string;
   resolvConf: string;
@@ -40,6 +42,7 @@ export function bundlePaths(dataRoot: string, id: string): BundlePaths {
     persistDir: `${dir}/persist`,
     runtimeLog: `${dir}/runtime.log`,
     log: `${dir}/container.log`,
+    ctl: `${dir}/ctl`,
     hosts: `${dir}/hosts`,
     hostname: `${dir}/hostname`,
     resolvConf: `${dir}/resolv.conf`,
@@ -50,4 +53,13 @@ export function bundlePaths(dataRoot: string, id: string): BundlePaths {
 /** conmon's attach sockets live under one short folder: a socket path must fit in 108 bytes. */
 export function attachSocketDir(dataRoot: string): string {
   return `${dataRoot}/attach`;
+}
+
+/** The name conmon files a container's attach socket under (its cuuid): half the id, for the same reason. */
+export function attachName(id: string): string {
+  return id.slice(0, 32);
+}
+
+export function attachSocketPath(dataRoot: string, id: string): string {
+  return `${attachSocketDir(dataRoot)}/${attachName(id)}/attach`;
 }

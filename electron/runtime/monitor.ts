@@ -1,5 +1,5 @@
 import type { Host, HostProcess } from '../host/host.js';
-import { attachSocketDir, type BundlePaths } from './bundle.js';
+import { attachName, attachSocketDir, type BundlePaths } from './bundle.js';
 import type { LogLimits } from './container-log.js';
 import type { RuntimeCli } from './runtime-cli.js';
 
@@ -13,12 +13,14 @@ import type { RuntimeCli } from './runtime-cli.js';
  * The engine starts it in a session of its own with `--sync` (one fork, not two), so the process the
  * engine started is conmon itself and its exit says the container has ended and its log is complete.
  */
-export function startMonitor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths, limits: LogLimits): HostProcess {
+export function startMonitor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths, limits: LogLimits, stdio: { tty: boolean; interactive: boolean }): HostProcess {
   const conmon = [
     'conmon', '--api-version', '1', '--sync',
+    ...(stdio.tty ? ['--terminal'] : []),
+    // The engine holds the attach connection, and may detach when it quits: the process's stdin stays open.
+    ...(stdio.interactive ? ['--stdin', '--leave-stdin-open'] : []),
     '-c', id,
-    // The attach socket is <socket dir>/<cuuid>/attach: half the id keeps it within a socket path's 108 bytes.
-    '-u', id.slice(0, 32),
+    '-u', attachName(id),
     '-r', runtime.binary,
     '-b', paths.dir,
     '-p', paths.pidFile,

@@ -114,7 +114,8 @@ export function buildOciSpec(input: SpecInput): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      // With a terminal conmon makes the pty and holds its master (the runtime hands it over).
+      terminal: input.spec.tty,
       user: input.user,
       args: input.command,
       env: mergeEnv(image.env, spec.env, input.hostname),

@@ -112,6 +112,8 @@ export class TerminalSession {
     private size: { cols: number; rows: number },
     private readonly pty: PtyProcess,
     scrollbackBytes: number,
+    /** The container's main process rather than a shell run in it. */
+    readonly main = false,
     private readonly created = new Date().toISOString(),
   ) {
     this.scrollback = new Scrollback(scrollbackBytes);
@@ -128,7 +130,7 @@ export class TerminalSession {
   }
 
   info(): SessionInfo {
-    return { id: this.id, containerId: this.containerId, command: this.command, cols: this.size.cols, rows: this.size.rows, exitCode: this.exitCode, created: this.created };
+    return { id: this.id, containerId: this.containerId, command: this.command, cols: this.size.cols, rows: this.size.rows, exitCode: this.exitCode, main: this.main, created: this.created };
   }
 
   /**

@@ -5,7 +5,8 @@ import type { Host } from '../host/host.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { secureJoin } from '../runtime/secure-join.js';
-import type { PtyLauncher } from './pty-launcher.js';
+import { attachMainProcess } from './main-process-pty.js';
+import type { PtyLauncher, PtyProcess } from './pty-launcher.js';
 import { TerminalSession, type TerminalSink } from './terminal-session.js';
 
 export interface TerminalSessionsDeps {
@@ -61,8 +62,30 @@ export class TerminalSessions {
     // TERM is what the client's terminal emulates; images rarely set it.
     const exec = this.deps.runtime.execArgv(request.containerId, command, { tty: true, env: ['TERM=xterm-256color'] });
     const pty = this.deps.launcher.launch(rawFirst(exec), { cols: request.cols, rows: request.rows });
+    return this.add(request.containerId, command, { cols: request.cols, rows: request.rows }, pty, false);
+  }
+
+  /**
+   * The session of a container's main process, started with -t: the engine holds it from before the
+   * process runs (so its first output is in the scrollback) until it ends. One per container.
+   */
+  async openMain(containerId: string, command: string[], exitCode: () => Promise<number>): Promise<SessionInfo> {
+    const open = this.main(containerId);
+    if (open) return open.info();
+    const size = { cols: 80, rows: 24 };
+    const pty = await attachMainProcess(this.deps.host, containerId, exitCode);
+    pty.resize(size.cols, size.rows);
+    return this.add(containerId, command, size, pty, true);
+  }
+
+  /** The running session of the container's main process, if it has one. */
+  main(containerId: string): TerminalSession | undefined {
+    return [...this.sessions.values()].find((s) => s.main && s.containerId === containerId && s.running);
+  }
+
+  private add(containerId: string, command: string[], size: { cols: number; rows: number }, pty: PtyProcess, main: boolean): SessionInfo {
     const id = randomBytes(12).toString('hex');
-    const session = new TerminalSession(id, request.containerId, command, { cols: request.cols, rows: request.rows }, pty, this.deps.scrollbackBytes ?? SCROLLBACK_BYTES);
+    const session = new TerminalSession(id, containerId, command, size, pty, this.deps.scrollbackBytes ?? SCROLLBACK_BYTES, main);
     this.sessions.set(id, session);
     void session.exited.then(() => {
       this.deps.changed(session.info());
@@ -98,9 +121,9 @@ export class TerminalSessions {
     return [...this.sessions.values()].filter((s) => containerId === undefined || s.containerId === containerId).map((s) => s.info());
   }
 
-  /** The container stopped or went away: its shells end with it. */
+  /** The container stopped or went away: its shells end with it (its main process's session ends by itself, with its exit code). */
   async endContainer(containerId: string): Promise<void> {
-    const ending = [...this.sessions.values()].filter((s) => s.containerId === containerId && s.running);
+    const ending = [...this.sessions.values()].filter((s) => s.containerId === containerId && s.running && !s.main);
     await Promise.all(ending.map((s) => this.end(s)));
   }
 

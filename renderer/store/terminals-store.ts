@@ -7,6 +7,8 @@ export interface TerminalTab {
   containerId: string;
   /** Set once the shell ended; the tab stays so its last output can still be read. */
   exitCode: number | null;
+  /** The container's main process (it was started with a terminal): closing its session detaches. */
+  main: boolean;
 }
 
 /** The size a new session starts with; the tab fits it to the panel as soon as it is shown. */
@@ -19,6 +21,8 @@ interface TerminalsState {
   openFor(containerId: string): Promise<void>;
   /** Starts another session in the container, in a new tab. */
   openNew(containerId: string): Promise<void>;
+  /** Shows the container's main process (started with a terminal), as `berth attach` does. */
+  attachMain(containerId: string): Promise<void>;
   select(sessionId: string): void;
   /** Closes the tab only: the session keeps running and can be reattached. */
   detach(sessionId: string): void;
@@ -31,15 +35,17 @@ export const useTerminals = create<TerminalsState>()((set, get) => {
   const show = (tab: TerminalTab) =>
     set((s) => ({ tabs: s.tabs.some((t) => t.sessionId === tab.sessionId) ? s.tabs : [...s.tabs, tab], active: tab.sessionId }));
 
-  const openNew = async (containerId: string) => {
-    const session = await client.call('terminal.open', { id: containerId, command: [], ...INITIAL_SIZE });
-    show({ sessionId: session.id, containerId: session.containerId, exitCode: null });
+  const open = async (containerId: string, main: boolean) => {
+    const session = await client.call('terminal.open', { id: containerId, command: [], main, ...INITIAL_SIZE });
+    show({ sessionId: session.id, containerId: session.containerId, exitCode: null, main: session.main });
   };
+  const openNew = (containerId: string) => open(containerId, false);
 
   return {
     tabs: [],
     active: undefined,
     openNew,
+    attachMain: (containerId) => open(containerId, true),
     openFor: async (containerId) => {
       const shown = new Set(get().tabs.map((t) => t.sessionId));
       const sessions = await client.call('terminal.list', { containerId });
@@ -47,7 +53,7 @@ export const useTerminals = create<TerminalsState>()((set, get) => {
       const detached = sessions
         .filter((s) => s.exitCode === null && !shown.has(s.id))
         .sort((a, b) => b.created.localeCompare(a.created))[0];
-      if (detached) show({ sessionId: detached.id, containerId: detached.containerId, exitCode: null });
+      if (detached) show({ sessionId: detached.id, containerId: detached.containerId, exitCode: null, main: detached.main });
       else await openNew(containerId);
     },
     select: (active) => set({ active }),

@@ -20,13 +20,23 @@ export function ContainerActions({ container }: { container: Container }) {
       )}
       <IconButton label="Restart" icon={<RestartIcon />} onAction={() => restartContainer(id)} onError={report('Restart')} />
       <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs(id)} />
-      <IconButton
-        label="Terminal"
-        icon={<TerminalIcon />}
-        onAction={() => useTerminals.getState().openFor(id)}
-        onError={report('Open a terminal in')}
-        unavailable={running ? undefined : 'start the container first'}
-      />
+      {container.spec.tty ? (
+        <IconButton
+          label="Attach to main process"
+          icon={<TerminalIcon />}
+          onAction={() => useTerminals.getState().attachMain(id)}
+          onError={report('Attach to')}
+          unavailable={running ? undefined : 'start the container first'}
+        />
+      ) : (
+        <IconButton
+          label="Terminal"
+          icon={<TerminalIcon />}
+          onAction={() => useTerminals.getState().openFor(id)}
+          onError={report('Open a terminal in')}
+          unavailable={running ? undefined : 'start the container first'}
+        />
+      )}
       <IconButton
         label="Remove"
         icon={<TrashIcon />}

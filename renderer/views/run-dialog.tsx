@@ -12,6 +12,7 @@ import { splitCommandLine, splitList } from '../format/command-line.js';
 import { runContainer } from '../store/container-commands.js';
 import { useEngine } from '../store/engine-store.js';
 import { useImages } from '../store/images-store.js';
+import { useTerminals } from '../store/terminals-store.js';
 import { useUi } from '../store/ui-store.js';
 
 interface Fields {
@@ -22,6 +23,7 @@ interface Fields {
   command: string;
   autoExpose: boolean;
   autoRemove: boolean;
+  terminal: boolean;
   volumes: VolumeRow[];
   sockets: string;
 }
@@ -38,6 +40,8 @@ function toSpec(fields: Fields): RunSpecInput {
     sockets: splitList(fields.sockets, /,/),
     autoExpose: fields.autoExpose,
     autoRemove: fields.autoRemove,
+    tty: fields.terminal,
+    interactive: fields.terminal,
   };
 }
 
@@ -52,7 +56,7 @@ export function RunDialog({ image }: { image: string }) {
   const running = useRef(false);
   // The toggle starts where the engine's setting stands (BERTH_AUTO_EXPOSE).
   const autoExpose = useEngine((s) => s.info?.ports.autoExpose ?? true);
-  const [fields, setFields] = useState<Fields>({ image, name: '', ports: '', env: '', command: '', autoExpose, autoRemove: false, volumes: [], sockets: '' });
+  const [fields, setFields] = useState<Fields>({ image, name: '', ports: '', env: '', command: '', autoExpose, autoRemove: false, terminal: false, volumes: [], sockets: '' });
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<PullProgress[]>([]);
   const [error, setError] = useState<ErrorText>();
@@ -74,7 +78,11 @@ export function RunDialog({ image }: { image: string }) {
     setError(undefined);
     setProgress([]);
     runContainer(toSpec(fields), (p) => setProgress((old) => mergeProgress(old, p)))
-      .then(() => close())
+      .then((container) => {
+        close();
+        // A container run for its terminal shows it at once, as docker run -it does.
+        if (container.spec.tty) void useTerminals.getState().attachMain(container.id).catch(() => {});
+      })
       .catch((failure: unknown) => {
         setError(describeError(failure));
         setBusy(false);
@@ -132,6 +140,12 @@ export function RunDialog({ image }: { image: string }) {
           help="Ports the image exposes get a host port on loopback; a busy one moves to a free port."
           checked={fields.autoExpose}
           onChange={field('autoExpose')}
+        />
+        <SwitchField
+          label="Interactive terminal"
+          help="Like docker run -it: the command runs on a terminal you attach to from its row."
+          checked={fields.terminal}
+          onChange={field('terminal')}
         />
         <SwitchField
           label="Remove when it exits"

@@ -5,9 +5,9 @@ import { useNotices } from '../store/notices-store.js';
 import { useTerminals, type TerminalTab } from '../store/terminals-store.js';
 import { TerminalScreen, terminalSearches } from './terminal-screen.js';
 
-/** "web-1", or "web-1 (2)" for the second tab of the same container. */
+/** "web-1", "web-1 (2)" for the second tab of the same container, "web-1 · main" for its main process. */
 function useTabLabels(tabs: TerminalTab[]): string[] {
-  const names = useContainers((s) => tabs.map((t) => s.byId[t.containerId]?.name ?? t.containerId.slice(0, 12)).join('\n'));
+  const names = useContainers((s) => tabs.map((t) => `${s.byId[t.containerId]?.name ?? t.containerId.slice(0, 12)}${t.main ? ' · main' : ''}`).join('\n'));
   const list = names.split('\n');
   const seen = new Map<string, number>();
   return list.map((name) => {
@@ -90,9 +90,10 @@ export function TerminalPanel() {
           <button
             type="button"
             className="button button-ghost"
-            onClick={() => useTerminals.getState().closeSession(current.sessionId).catch(report('Close the session'))}
+            data-tip={current.main ? 'The container runs on; attach again from its row' : undefined}
+            onClick={() => useTerminals.getState().closeSession(current.sessionId).catch(report(current.main ? 'Detach' : 'Close the session'))}
           >
-            Close session
+            {current.main ? 'Detach' : 'Close session'}
           </button>
         )}
       </header>

@@ -3,8 +3,10 @@ import { isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
 import type { Container, RunSpecInput } from '../../../shared/containers.js';
 import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../detach-keys.js';
 import { parseLogTime } from '../log-time.js';
-import { flagInt, flagSet, flagValue, parseFlags } from '../parse-flags.js';
+import { flagInt, flagSet, flagValue, parseFlags, type ParsedFlags } from '../parse-flags.js';
+import { attachTerminal, terminalSize } from '../terminal-attach.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
 import { progressPrinter } from './images.js';
 
@@ -25,9 +27,10 @@ function runFailure(err: unknown, context: CommandContext): number {
 /**
  * `run` without -d, as Docker's CLI does it: the exit is waited for before the start, so a container
  * that exits at once still answers its code (and with --rm is gone when this returns). A start that
- * fails removes what the create made.
+ * fails removes what the create made. With -t this terminal shows the container's own (from its first
+ * output, which the engine holds), until it exits or the detach keys leave it running.
  */
-async function runInForeground(spec: RunSpecInput, context: CommandContext): Promise<number> {
+async function runInForeground(spec: RunSpecInput, detachKeys: Buffer, context: CommandContext): Promise<number> {
   const api = await context.client();
   let container: Container;
   try {
@@ -43,8 +46,23 @@ async function runInForeground(spec: RunSpecInput, context: CommandContext): Pro
     await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
     return runFailure(err, context);
   }
-  await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream)).catch(() => {});
+  if (spec.tty) {
+    if ((await attachMain(container.id, spec.interactive ?? false, detachKeys, context)) === 'detached') return 0;
+  } else {
+    await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream)).catch(() => {});
+  }
   return (await exited).exitCode;
+}
+
+/** Docker's attach: this terminal on the container's main process (started with -t). */
+async function attachMain(id: string, interactive: boolean, detachKeys: Buffer, context: CommandContext): Promise<number | 'detached'> {
+  const api = await context.client();
+  const session = await api.call('terminal.open', { id, main: true, ...terminalSize() });
+  return attachTerminal(api, session.id, { interactive, detachKeys, hangUpEnds: false }, context);
+}
+
+function detachKeysOf(parsed: ParsedFlags): Buffer {
+  return parseDetachKeys(flagValue(parsed, 'detach-keys') ?? DEFAULT_DETACH_KEYS);
 }
 
 export const containerCommands: Record<string, Command> = {
@@ -54,7 +72,11 @@ export const containerCommands: Record<string, Command> = {
     async run(args, context) {
       const parsed = parseFlags(args, RUN_FLAGS, true);
       const spec = runSpecFromFlags(parsed);
-      if (!flagSet(parsed, 'detach')) return runInForeground(spec, context);
+      const detachKeys = detachKeysOf(parsed);
+      if (spec.interactive && !spec.tty && !flagSet(parsed, 'detach')) {
+        throw new BerthError('INVALID_ARGUMENT', '-i without -t in the foreground is not supported yet: use -it, or -d -i and berth exec');
+      }
+      if (!flagSet(parsed, 'detach')) return runInForeground(spec, detachKeys, context);
       try {
         const container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
         context.out(container.id);
@@ -156,12 +178,37 @@ export const containerCommands: Record<string, Command> = {
     },
   },
   start: {
-    usage: 'start CONTAINER...',
-    summary: 'Start stopped containers',
+    usage: 'start [-a] [-i] [--detach-keys KEYS] CONTAINER...',
+    summary: 'Start stopped containers (-a: show its output, or its terminal, until it exits)',
     async run(args, context) {
-      if (!needOne(args, this.usage, context)) return 2;
+      const flags = [{ name: 'attach', short: 'a' }, { name: 'interactive', short: 'i' }, { name: 'detach-keys', value: true }];
+      const parsed = parseFlags(args, flags, false);
+      if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const api = await context.client();
-      return eachName(args, context, (id) => api.call('containers.start', { id }));
+      if (!flagSet(parsed, 'attach') && !flagSet(parsed, 'interactive')) return eachName(parsed.positionals, context, (id) => api.call('containers.start', { id }));
+      if (parsed.positionals.length > 1) throw new BerthError('INVALID_ARGUMENT', 'you cannot start and attach to several containers at once');
+      const detachKeys = detachKeysOf(parsed);
+      const container = await api.call('containers.inspect', { id: parsed.positionals[0]! });
+      const exited = api.call('containers.wait', { id: container.id, condition: 'next-exit' });
+      exited.catch(() => {});
+      await api.call('containers.start', { id: container.id });
+      if (container.spec.tty) {
+        if ((await attachMain(container.id, flagSet(parsed, 'interactive'), detachKeys, context)) === 'detached') return 0;
+      } else {
+        await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream));
+      }
+      return (await exited).exitCode;
+    },
+  },
+  attach: {
+    usage: 'attach [--no-stdin] [--detach-keys KEYS] CONTAINER',
+    summary: "This terminal on a running container's main process (started with -t); Ctrl+P Ctrl+Q detaches",
+    async run(args, context) {
+      const parsed = parseFlags(args, [{ name: 'no-stdin' }, { name: 'detach-keys', value: true }], false);
+      const id = needOne(parsed.positionals, this.usage, context);
+      if (!id) return 2;
+      const ended = await attachMain(id, !flagSet(parsed, 'no-stdin'), detachKeysOf(parsed), context);
+      return ended === 'detached' ? 0 : ended;
     },
   },
   stop: {

@@ -1,5 +1,6 @@
 import type { Command, CommandContext } from '../command.js';
 import { flagSet, flagValues, parseFlags, type ParsedFlags } from '../parse-flags.js';
+import { attachTerminal, terminalSize } from '../terminal-attach.js';
 
 /** `-i` input larger than this is refused: it travels in one message. */
 const MAX_STDIN_BYTES = 2 * 1024 * 1024;
@@ -29,33 +30,9 @@ async function execPlain(id: string, command: string[], parsed: ParsedFlags, con
 /** With -t: a session in the engine, shown in this terminal until the shell ends. */
 async function execTerminal(id: string, command: string[], parsed: ParsedFlags, context: CommandContext): Promise<number> {
   const api = await context.client();
-  const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-  const session = await api.call('terminal.open', { id, command, ...size() });
-  const sessionId = session.id;
-  const stdin = process.stdin;
-  const interactive = flagSet(parsed, 'interactive');
-  const raw = interactive && stdin.isTTY;
-  // Keys go to the shell as typed (Ctrl-C included); the container's pty does the line editing.
-  if (raw) stdin.setRawMode(true);
-  const onInput = (data: Buffer) => void api.call('terminal.input', { sessionId, base64: data.toString('base64') }).catch(() => {});
-  const onResize = () => void api.call('terminal.resize', { sessionId, ...size() }).catch(() => {});
-  // Our terminal going away hangs up the shell rather than leaving it running unseen.
-  const onHangup = () => void api.call('terminal.close', { sessionId }).catch(() => {});
-  if (interactive) stdin.on('data', onInput);
-  process.stdout.on('resize', onResize);
-  process.on('SIGHUP', onHangup);
-  process.on('SIGTERM', onHangup);
-  try {
-    const { exitCode } = await api.call('terminal.attach', { sessionId }, (item) => context.raw(Buffer.from(item.base64, 'base64')));
-    return exitCode ?? 0;
-  } finally {
-    stdin.off('data', onInput);
-    process.stdout.off('resize', onResize);
-    process.off('SIGHUP', onHangup);
-    process.off('SIGTERM', onHangup);
-    if (raw) stdin.setRawMode(false);
-    stdin.pause();
-  }
+  const session = await api.call('terminal.open', { id, command, ...terminalSize() });
+  const ended = await attachTerminal(api, session.id, { interactive: flagSet(parsed, 'interactive'), hangUpEnds: true }, context);
+  return ended === 'detached' ? 0 : ended;
 }
 
 export const execCommands: Record<string, Command> = {

@@ -1,0 +1,97 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { berth, crash, startServe, stopServe } from './fixtures/berth-cli.js';
+import { startCliPty } from './fixtures/cli-pty.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
+
+describe.each(TEST_HOSTS)('berth run -it and attach, Linux on the %s host', { timeout: 180_000 }, (host) => {
+  let env: TestEngineEnv;
+  let serve: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv({ host });
+    serve = await startServe(env.env);
+  });
+
+  afterAll(async () => {
+    if (serve) {
+      for (const name of ['shell', 'plain']) await berth(env.env, ['rm', '-f', name]);
+      await stopServe(serve);
+    }
+    await env?.cleanup();
+  });
+
+  it('runs a shell in this terminal: echoes, follows a resize, detaches with Ctrl+P Ctrl+Q, attaches again and exits with its code', async () => {
+    const run = startCliPty(env.env, ['run', '-it', '--name', 'shell', 'hello', 'sh']);
+    try {
+      // The prompt the shell printed before anyone attached is there: the engine held it.
+      await run.waitFor('/ #');
+      run.pty.write('echo $((6*7))\r');
+      await run.waitFor('42');
+      run.pty.write('stty size\r');
+      await run.waitFor('30 100');
+      run.pty.resize(120, 40);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      run.pty.write('stty size\r');
+      await run.waitFor('40 120');
+      run.pty.write('\x10\x11');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.pty.kill();
+    }
+    expect((await berth(env.env, ['ps'])).stdout).toMatch(/Up .* shell/);
+
+    const attach = startCliPty(env.env, ['attach', 'shell'], { cols: 90, rows: 25 });
+    try {
+      // What the session held is shown again, then the size is this terminal's.
+      await attach.waitFor('40 120');
+      attach.pty.write('stty size\r');
+      await attach.waitFor('25 90');
+      attach.pty.write('exit 3\r');
+      expect(await attach.exited).toBe(3);
+    } finally {
+      attach.pty.kill();
+    }
+    expect((await berth(env.env, ['ps', '-a'])).stdout).toMatch(/Exited \(3\) .* shell/);
+    expect((await berth(env.env, ['rm', 'shell'])).code).toBe(0);
+  });
+
+  it('keeps the session through a kill -9 of the engine: a new engine attaches to the same shell', async () => {
+    expect((await berth(env.env, ['run', '-d', '-it', '--name', 'shell', 'hello', 'sh'])).code).toBe(0);
+    const before = startCliPty(env.env, ['attach', 'shell']);
+    try {
+      before.pty.write('export MARK=kept-$((40+2))\r');
+      await before.waitFor('/ #');
+      await crash(serve!);
+      serve = await startServe(env.env);
+    } finally {
+      before.pty.kill();
+    }
+    const after = startCliPty(env.env, ['attach', 'shell']);
+    try {
+      after.pty.write('echo $MARK\r');
+      await after.waitFor('kept-42');
+      after.pty.write('exit 4\r');
+      expect(await after.exited).toBe(4);
+    } finally {
+      after.pty.kill();
+    }
+    expect((await berth(env.env, ['rm', 'shell'])).code).toBe(0);
+  });
+
+  it('removes a --rm container once its shell exits, and refuses what it cannot do in one line', async () => {
+    const run = startCliPty(env.env, ['run', '--rm', '-it', 'hello', 'sh']);
+    await run.waitFor('/ #');
+    run.pty.write('exit 5\r');
+    expect(await run.exited).toBe(5);
+    expect((await berth(env.env, ['ps', '-a', '-q'])).stdout).toBe('');
+
+    expect((await berth(env.env, ['run', '-d', '--name', 'plain', 'hello', 'sleep', '60'])).code).toBe(0);
+    expect(await berth(env.env, ['attach', 'plain'])).toMatchObject({ code: 2, stderr: 'berth: container plain was not started with a terminal (-t): follow its output with berth logs -f\n' });
+    expect(await berth(env.env, ['stop', '-t', '0', 'plain'])).toMatchObject({ code: 0 });
+    expect(await berth(env.env, ['attach', 'plain'])).toMatchObject({ code: 1, stderr: 'berth: container plain is not running\n' });
+    expect(await berth(env.env, ['attach', 'nobody'])).toMatchObject({ code: 1, stderr: 'berth: no such container: nobody\n' });
+    expect(await berth(env.env, ['run', '-it', '--detach-keys', 'ctrl-', 'hello', 'sh'])).toMatchObject({ code: 2, stderr: 'berth: invalid detach keys "ctrl-": use keys apart by commas, each a character or ctrl-X (X one of a-z @ [ \\ ] ^ _), e.g. ctrl-p,ctrl-q\n' });
+    expect((await berth(env.env, ['ps', '-a', '-q'])).stdout.trim().split('\n')).toHaveLength(1);
+  });
+});
