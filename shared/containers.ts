@@ -14,6 +14,21 @@ export type RestartPolicy = z.infer<typeof RestartPolicy>;
 export const NetworkMode = z.enum(NETWORK_MODES);
 export type NetworkMode = z.infer<typeof NetworkMode>;
 
+/** Limits on what a container may use, applied to its cgroup (Docker's --memory, --cpus, ...). */
+export const Resources = z.object({
+  /** Bytes of memory; past it the kernel's OOM killer ends a process of the container. */
+  memory: z.number().int().positive().optional(),
+  /** Memory plus swap, in bytes (-1: swap without limit); unset with memory set: twice the memory. */
+  memorySwap: z.number().int().min(-1).optional(),
+  /** CPUs' worth of time (1.5 = one and a half CPUs). */
+  cpus: z.number().positive().max(1024).optional(),
+  /** Relative CPU weight against other containers (Docker's default 1024). */
+  cpuShares: z.number().int().min(2).max(262_144).optional(),
+  /** Most processes at once (0 or -1: no limit). */
+  pidsLimit: z.number().int().min(-1).optional(),
+});
+export type Resources = z.infer<typeof Resources>;
+
 /** What the user asked for with `berth run` or the Run dialog. */
 export const RunSpec = z.object({
   image: z.string().min(1).max(1024),
@@ -48,6 +63,7 @@ export const RunSpec = z.object({
   interactive: z.boolean().default(false),
   /** Docker's --rm: the container is removed once it exits. */
   autoRemove: z.boolean().default(false),
+  resources: Resources.default({}),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
@@ -74,6 +90,8 @@ export const ContainerState = z.object({
   /** The last lines the container wrote before it exited, so a crash says why without opening its logs. */
   lastOutput: z.string().default(''),
   restartCount: z.number().int().nonnegative().default(0),
+  /** The last exit was the kernel's OOM killer ending it at its memory limit. */
+  oomKilled: z.boolean().default(false),
   /** Set by an explicit stop, so unless-stopped and always know the user's intent. */
   stoppedByUser: z.boolean().default(false),
   /** Stopped because the app quit: always and unless-stopped bring it back when the engine starts again. */

@@ -23,6 +23,15 @@ describe('run options', () => {
     expect(() => parseRestartPolicy('always:2')).toThrow(/invalid restart policy/);
   });
 
+  it("reads resource limits in Docker's units", () => {
+    const spec = runSpecFromFlags(parseFlags(['-m', '32m', '--memory-swap', '-1', '--cpus', '1.5', '-c', '512', '--pids-limit', '64', 'img'], RUN_FLAGS, true));
+    expect(spec.resources).toEqual({ memory: 32 * 1024 * 1024, memorySwap: -1, cpus: 1.5, cpuShares: 512, pidsLimit: 64 });
+    expect(runSpecFromFlags(parseFlags(['--memory', '1g', 'img'], RUN_FLAGS, true)).resources).toEqual({ memory: 1024 ** 3 });
+    expect(runSpecFromFlags(parseFlags(['img'], RUN_FLAGS, true)).resources).toEqual({});
+    expect(() => runSpecFromFlags(parseFlags(['--memory', 'lots', 'img'], RUN_FLAGS, true))).toThrow('invalid value "lots" for --memory: use a size like 512m or 2g');
+    expect(() => runSpecFromFlags(parseFlags(['--cpus', 'two', 'img'], RUN_FLAGS, true))).toThrow('invalid value "two" for --cpus');
+  });
+
   it('names unknown flags and bad values', () => {
     expect(() => parseFlags(['--bogus', 'x'], RUN_FLAGS, true)).toThrow('unknown flag: --bogus');
     expect(() => runSpecFromFlags(parseFlags(['--network', 'weird', 'x'], RUN_FLAGS, true))).toThrow(/invalid network "weird"/);

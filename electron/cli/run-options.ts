@@ -1,6 +1,7 @@
 import { isOneOf, NETWORK_MODES, PULL_POLICIES } from '../../shared/choices.js';
-import type { RestartPolicy, RunSpecInput } from '../../shared/containers.js';
+import type { Resources, RestartPolicy, RunSpecInput } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
+import { parseByteCount } from './byte-count.js';
 import { flagInt, flagSet, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
 
 export const RUN_FLAGS: FlagSpec[] = [
@@ -25,7 +26,25 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'interactive', short: 'i' },
   { name: 'tty', short: 't' },
   { name: 'detach-keys', value: true },
+  { name: 'memory', short: 'm', value: true },
+  { name: 'memory-swap', value: true },
+  { name: 'cpus', value: true },
+  { name: 'cpu-shares', short: 'c', value: true },
+  { name: 'pids-limit', value: true },
 ];
+
+/** --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit, in Docker's spelling. */
+function resourcesFromFlags(parsed: ParsedFlags): Resources {
+  const size = (flag: string) => {
+    const text = flagValue(parsed, flag);
+    return text === undefined ? undefined : text === '-1' ? -1 : parseByteCount(flag, text);
+  };
+  const cpusText = flagValue(parsed, 'cpus');
+  const cpus = cpusText === undefined ? undefined : Number(cpusText);
+  if (cpus !== undefined && !(cpus > 0)) throw new BerthError('INVALID_ARGUMENT', `invalid value "${cpusText}" for --cpus: use a number of CPUs like 1.5`);
+  const limits = { memory: size('memory'), memorySwap: size('memory-swap'), cpus, cpuShares: flagInt(parsed, 'cpu-shares'), pidsLimit: flagInt(parsed, 'pids-limit') };
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
+}
 
 /** Docker's --restart grammar: no | on-failure[:N] | always | unless-stopped. */
 export function parseRestartPolicy(text: string): RestartPolicy {
@@ -89,5 +108,6 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
     autoRemove: flagSet(parsed, 'rm'),
     tty: flagSet(parsed, 'tty'),
     interactive: flagSet(parsed, 'interactive'),
+    resources: resourcesFromFlags(parsed),
   };
 }

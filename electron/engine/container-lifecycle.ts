@@ -10,7 +10,7 @@ import { resolveUser } from '../runtime/resolve-user.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { parseSignal } from '../runtime/signals.js';
-import { monitorFiles, prepareMonitor, readExitStatus, readRuntimeError, startMonitor } from '../runtime/monitor.js';
+import { monitorFiles, prepareMonitor, readExitStatus, readRuntimeError, startMonitor, wasOomKilled } from '../runtime/monitor.js';
 import type { BridgeNetwork } from './bridge-network.js';
 import { containerHostname, etcBinds, writeEtcFiles } from './etc-files.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -121,7 +121,7 @@ export class ContainerLifecycle {
         ...container,
         network: net,
         ports: mappings,
-        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', stoppedByUser: false, stoppedByQuit: false },
+        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
       this.watchExit(running.id, monitor.exited);
@@ -355,10 +355,11 @@ export class ContainerLifecycle {
     try {
       await this.release(container, true);
       const output = await lastOutput(this.deps.host, this.paths(id).log).catch(() => '');
+      const oomKilled = await wasOomKilled(this.deps.host, this.paths(id));
       exited = await this.update(id, (c) => ({
         ...c,
         ports: [],
-        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output },
+        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output, oomKilled },
       }));
     } finally {
       // Waiters are released only once everything the container held is released.

@@ -89,6 +89,36 @@ describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename
     expect(await call('containers.list', { all: true })).toEqual([]);
   });
 
+  it('ends a process past --memory by the OOM killer, with OOMKilled and 137 on the record, and keeps the limits', async () => {
+    const memory = 32 * 1024 * 1024;
+    const resources = { memory, memorySwap: memory, cpus: 0.5, cpuShares: 512, pidsLimit: 50 };
+    // dd's one 64 MiB block is more than the container may hold.
+    const hog = await call('containers.run', { image: 'hello', cmd: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], autoExpose: false, resources });
+    const exited = await waitFor('the OOM kill', () => call('containers.inspect', { id: hog.id }), (c) => c.state.status === 'exited');
+    expect(exited.state).toMatchObject({ exitCode: 137, oomKilled: true });
+    expect(exited.spec.resources).toEqual(resources);
+    // Within the limit the same command runs, and its cgroup says what it may use.
+    const fits = await call('containers.run', { image: 'hello', cmd: ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=8M count=1 && sleep 30'], autoExpose: false, resources });
+    const [stats] = await call('containers.stats', { ids: [fits.id] });
+    expect(stats!.memoryLimitBytes).toBe(memory);
+    const afterStart = await call('containers.inspect', { id: fits.id });
+    expect(afterStart.state).toMatchObject({ status: 'running', oomKilled: false });
+    for (const id of [hog.id, fits.id]) await call('containers.remove', { id, force: true });
+  });
+
+  it('refuses impossible limits in one line, making nothing', async () => {
+    const refused = [
+      [{ memory: 1024 }, 'invalid --memory 1024: the least a container may have is 6 MiB'],
+      [{ memorySwap: 64 * 1024 * 1024 }, '--memory-swap needs --memory: it is the total of memory and swap'],
+      [{ memory: 64 * 1024 * 1024, memorySwap: 32 * 1024 * 1024 }, 'invalid --memory-swap 33554432: it is the total of memory and swap, so at least --memory (67108864)'],
+      [{ cpus: 1000 }, /^invalid --cpus 1000: from 0.01 to \d+, as there are \d+ CPUs$/],
+    ] as const;
+    for (const [resources, message] of refused) {
+      await expect(call('containers.run', { image: 'hello', resources })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: typeof message === 'string' ? message : expect.stringMatching(message) });
+    }
+    expect(await call('containers.list', { all: true })).toEqual([]);
+  });
+
   it('renames, and refuses a taken, a bad or the same name with nothing changed', async () => {
     const one = await call('containers.create', { image: 'hello', name: 'one' });
     await call('containers.create', { image: 'hello', name: 'two' });

@@ -12,6 +12,7 @@ import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from '../images/image-store.js';
 import { ContainerStore } from '../runtime/container-store.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
+import { checkResources } from '../runtime/resources.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
@@ -42,6 +43,8 @@ export type EngineEvents = { event: [name: EventName, payload: EventPayload<Even
 export class Engine extends EventEmitter<EngineEvents> {
   readonly api: Api;
   private readonly names = new Set<string>();
+  /** CPUs the host has, the most a container's --cpus may ask for. */
+  private cpuCount = 1;
   /** --rm removals under way. */
   private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
@@ -76,6 +79,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await host.mkdir(host.dataRoot);
     const runtime = await RuntimeCli.probe(host, `${host.dataRoot}/runtime`, config.runtimePath);
     const nofileLimit = Number((await host.exec(['sh', '-c', 'ulimit -Hn'])).stdout.toString().trim()) || 1024;
+    const cpuCount = Number((await host.exec(['nproc'])).stdout.toString().trim()) || 1;
     const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages });
     const store = new ContainerStore(join(config.home, 'containers'));
     const network = new BridgeNetwork(host, config.bridge);
@@ -104,6 +108,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
     engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, warnings);
+    engine.cpuCount = cpuCount;
     await engine.reconcile(network);
     return engine;
   }
@@ -201,6 +206,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Resolves everything a start needs (the image pulled, mounts and volumes) and records the container; starts nothing. */
   private async create(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<{ container: Container; madeVolumes: string[] }> {
     parsePublishSpecs({ spec });
+    checkResources(spec.resources, this.cpuCount);
     if (spec.autoRemove && spec.restart.name !== 'no') {
       throw new BerthError('INVALID_ARGUMENT', `conflicting options: --rm and --restart ${spec.restart.name} (a container removed when it exits cannot be restarted)`);
     }
@@ -226,7 +232,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         created: new Date().toISOString(),
         command,
         spec,
-        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, stoppedByUser: false, stoppedByQuit: false },
+        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
         network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
         ports: [],
         mounts,

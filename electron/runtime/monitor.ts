@@ -68,6 +68,11 @@ export async function readExitStatus(host: Host, paths: BundlePaths): Promise<nu
   return Number.isInteger(code) ? code : undefined;
 }
 
+/** conmon leaves `oom` in its persist folder when the kernel's OOM killer ended the container. */
+export async function wasOomKilled(host: Host, paths: BundlePaths): Promise<boolean> {
+  return (await host.stat(`${paths.persistDir}/oom`)) !== undefined;
+}
+
 /** The last error the runtime logged (runc writes JSON lines with a msg field). */
 export async function readRuntimeError(host: Host, paths: BundlePaths): Promise<string> {
   const text = await host.readFile(paths.runtimeLog).then((b) => b.toString(), () => '');

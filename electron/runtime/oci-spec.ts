@@ -1,6 +1,7 @@
 import type { ImageConfig } from '../../shared/images.js';
 import type { NetworkMode, RunSpec } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
+import { ociResources, type OciResources } from './resources.js';
 
 /** The subset of the OCI runtime spec (config.json) Berth writes. */
 export interface OciSpec {
@@ -22,7 +23,7 @@ export interface OciSpec {
   linux: {
     namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
-    resources: { devices: { allow: boolean; type?: string; major?: number; minor?: number; access: string }[] };
+    resources: { devices: { allow: boolean; type?: string; major?: number; minor?: number; access: string }[] } & OciResources;
     maskedPaths: string[];
     readonlyPaths: string[];
   };
@@ -149,6 +150,7 @@ export function buildOciSpec(input: SpecInput): OciSpec {
           })),
           { allow: true, type: 'c', major: 136, access: 'rwm' },
         ],
+        ...ociResources(spec.resources),
       },
       maskedPaths: [
         '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
