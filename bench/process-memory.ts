@@ -5,6 +5,8 @@ export interface ProcessInfo {
   pid: number;
   ppid: number;
   rssKb: number;
+  /** Proportional set size: shared pages (libraries) split among the processes that map them. */
+  pssKb: number;
   cmdline: string;
   cgroup: string;
 }
@@ -18,9 +20,11 @@ export async function processTable(): Promise<ProcessInfo[]> {
       const [stat, status, cmdline, cgroup] = await Promise.all(
         ['stat', 'status', 'cmdline', 'cgroup'].map((file) => readFile(`/proc/${entry}/${file}`, 'utf8')),
       );
+      const rollup = await readFile(`/proc/${entry}/smaps_rollup`, 'utf8').catch(() => '');
       const ppid = Number(stat!.slice(stat!.lastIndexOf(')') + 2).split(' ')[1]);
       const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status!)?.[1] ?? 0);
-      table.push({ pid: Number(entry), ppid, rssKb, cmdline: cmdline!.replaceAll('\0', ' '), cgroup: cgroup! });
+      const pssKb = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      table.push({ pid: Number(entry), ppid, rssKb, pssKb, cmdline: cmdline!.replaceAll('\0', ' '), cgroup: cgroup! });
     } catch {
       // Gone meanwhile.
     }
@@ -44,15 +48,15 @@ export function descendants(table: readonly ProcessInfo[], roots: readonly numbe
 }
 
 export function totalRssMb(processes: readonly ProcessInfo[]): number {
-  return Math.round(processes.reduce((sum, p) => sum + p.rssKb, 0) / 1024);
+  return Math.round(processes.reduce((sum, p) => sum + p.rssKb, 0) / 102.4) / 10;
 }
 
-/** Resident memory by program (the command's file name), in MB with one decimal, largest first. */
-export function rssByProgram(processes: readonly ProcessInfo[]): Record<string, number> {
+/** Memory by program (the command's file name), RSS or PSS, in MB with one decimal, largest first. */
+export function memoryByProgram(processes: readonly ProcessInfo[], measure: 'rssKb' | 'pssKb'): Record<string, number> {
   const kb = new Map<string, number>();
   for (const p of processes) {
     const program = (p.cmdline.split(' ')[0] ?? '').split('/').pop() || '?';
-    kb.set(program, (kb.get(program) ?? 0) + p.rssKb);
+    kb.set(program, (kb.get(program) ?? 0) + p[measure]);
   }
   return Object.fromEntries([...kb].sort((a, b) => b[1] - a[1]).map(([name, total]) => [name, Math.round(total / 102.4) / 10]));
 }

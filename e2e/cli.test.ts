@@ -115,6 +115,11 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
     expect(conflict.code).toBe(125);
     expect(conflict.stderr).toMatch(/^berth: conflicting options: --rm and --restart always/);
     expect(await env.leftovers([id])).toEqual([]);
+
+    const events = await berth(env.env, ['events', '--since', '10m', '--until', '0s', '--filter', 'event=rename']);
+    expect(events.code).toBe(0);
+    expect(events.stdout).toMatch(new RegExp(`^\\S+Z container rename ${id} \\(image=${image.replace(/[./:]/g, '\\$&')}, name=renamed, oldName=later\\)\n$`));
+    expect(await berth(env.env, ['events', '--filter', 'colour=red'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/^berth: invalid filter "colour=red": use event=ACTION/) });
   });
 
   it('gives one clear line for bad input', async () => {

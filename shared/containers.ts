@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NETWORK_MODES, RESTART_POLICIES, WAIT_CONDITIONS } from './choices.js';
+import { CONTAINER_ACTIONS, NETWORK_MODES, RESTART_POLICIES, WAIT_CONDITIONS } from './choices.js';
 import { PullPolicy } from './images.js';
 import { Mount, SocketForward } from './mounts.js';
 import { PortMapping } from './ports.js';
@@ -139,3 +139,26 @@ export const ContainerStats = z.object({
   pids: z.number().int().nonnegative(),
 });
 export type ContainerStats = z.infer<typeof ContainerStats>;
+
+/** Something that happened to a container, as Docker's event stream tells it. */
+export const ContainerAction = z.object({
+  action: z.enum(CONTAINER_ACTIONS),
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  /** When, RFC 3339 in UTC. */
+  time: z.string(),
+  /** The container's labels, and what the action adds: exitCode (die), signal (kill), oldName (rename), exitCode and command (exec_*). */
+  attributes: z.record(z.string(), z.string()),
+});
+export type ContainerAction = z.infer<typeof ContainerAction>;
+
+/** Which actions a follower of the events wants: each list, when not empty, must match. */
+export const ActionFilter = z.object({
+  actions: z.array(z.enum(CONTAINER_ACTIONS)).max(64).default([]),
+  /** Container ids, id prefixes or names. */
+  containers: z.array(z.string().max(256)).max(256).default([]),
+  /** `KEY` or `KEY=VALUE`. */
+  labels: z.array(z.string().max(4096)).max(256).default([]),
+});
+export type ActionFilter = z.infer<typeof ActionFilter>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HostStatus } from './host-status.js';
-import { Container, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
+import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
 import { Image, PullProgress } from './images.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
@@ -57,6 +57,8 @@ export const contract = {
   /** Without a name, one is generated (as `docker volume create` does). */
   'volumes.create': method(z.object({ name: z.string().max(255).optional() }), Volume),
   'volumes.remove': method(z.object({ name: z.string().min(1).max(255) }), z.object({ name: z.string() })),
+  /** Docker's events: those kept since `since` (the last 1,024), then each as it happens, until `until` or a cancel. */
+  'system.events': method(ActionFilter.extend({ since: UnixTime.optional(), until: UnixTime.optional() }), z.object({}), ContainerAction),
   'containers.list': method(z.object({ all: z.boolean().default(false) }), z.array(Container)),
   'containers.inspect': method(ContainerRef, Container),
   /** Resolves and records everything (pulling the image when needed) and starts nothing. */
@@ -115,6 +117,7 @@ export type StreamItem<M extends MethodName> = z.output<Contract[M]['item']>;
 /** Events the engine pushes to every subscribed client. */
 export const events = {
   'containers.changed': z.object({ container: Container.optional(), removedId: z.string().optional() }),
+  'containers.action': ContainerAction,
   'images.changed': z.object({}),
   'volumes.changed': z.object({}),
   'settings.changed': Settings,

@@ -1,4 +1,4 @@
-import type { Container, ContainerNetwork } from '../../shared/containers.js';
+import type { Container, ContainerAction, ContainerNetwork } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
@@ -37,6 +37,8 @@ export interface LifecycleDeps {
   changed(container: Container): void;
   /** A container started with -t has been created (or adopted running): the engine takes its terminal. */
   terminalReady(container: Container): Promise<void>;
+  /** Docker's event for what happened to the container. */
+  action(container: Container, action: ContainerAction['action'], attributes?: Record<string, string>): void;
 }
 
 /** Bounds on waits, so nothing the engine does can hang for ever. */
@@ -124,6 +126,7 @@ export class ContainerLifecycle {
         state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
+      this.deps.action(running, 'start');
       this.watchExit(running.id, monitor.exited);
       return running;
     } catch (err) {
@@ -137,7 +140,9 @@ export class ContainerLifecycle {
   /** Stop signal, up to `timeoutSec` for the process to exit, then SIGKILL. Under the lock. */
   async stop(container: Container, timeoutSec: number): Promise<Container> {
     await this.markStoppedByUser(container);
-    return this.stopProcess(container, timeoutSec);
+    const stopped = await this.stopProcess(container, timeoutSec);
+    this.deps.action(stopped, 'stop');
+    return stopped;
   }
 
   /** Stops every running container at once, each as `stop` would with its own timeout. */
@@ -159,8 +164,10 @@ export class ContainerLifecycle {
     if (container.state.status !== 'running') return this.current(container.id);
     const image = await this.deps.images.resolve(container.imageId);
     const signal = parseSignal(image?.config.stopSignal || 'TERM');
+    this.deps.action(container, 'kill', { signal: String(signal.number) });
     await this.deps.runtime.kill(container.id, signal.number);
     if (!(await this.waitForExit(container.id, timeoutSec * 1000))) {
+      this.deps.action(container, 'kill', { signal: '9' });
       await this.deps.runtime.kill(container.id, 9, true);
       await this.waitForExit(container.id, KILL_WAIT_MS);
     }
@@ -175,6 +182,7 @@ export class ContainerLifecycle {
     }
     // As in Docker, a container the user killed is not brought back by its restart policy.
     await this.markStoppedByUser(container);
+    this.deps.action(container, 'kill', { signal: String(signal.number) });
     await this.deps.runtime.kill(container.id, signal.number);
     if (signal.number === 9) await this.waitForExit(container.id, KILL_WAIT_MS);
     return this.current(container.id);
@@ -361,6 +369,8 @@ export class ContainerLifecycle {
         ports: [],
         state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output, oomKilled },
       }));
+      if (oomKilled) this.deps.action(exited, 'oom');
+      this.deps.action(exited, 'die', { exitCode: String(exitCode) });
     } finally {
       // Waiters are released only once everything the container held is released.
       this.exiting.delete(id);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixtures/ports.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
+import type { ContainerAction } from '../../shared/containers.js';
 import { Engine } from './engine.js';
 
 /** Exits on TERM at once, as a well-behaved service does. */
@@ -117,6 +118,34 @@ describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename
       await expect(call('containers.run', { image: 'hello', resources })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: typeof message === 'string' ? message : expect.stringMatching(message) });
     }
     expect(await call('containers.list', { all: true })).toEqual([]);
+  });
+
+  it("tells Docker's events as they happen, keeps them for --since, and filters them", async () => {
+    const seen: ContainerAction[] = [];
+    const stop = new AbortController();
+    const since = Date.now() / 1000;
+    const following = call('system.events', {}, (event) => seen.push(event), stop.signal);
+    const service = await call('containers.run', { image: 'hello', name: 'evented', cmd: SERVICE, autoExpose: false, labels: { team: 'blue' } });
+    await call('containers.exec', { id: 'evented', command: ['true'] });
+    await call('containers.rename', { id: 'evented', name: 'evented-2' });
+    await call('containers.stop', { id: 'evented-2' });
+    await call('containers.remove', { id: 'evented-2' });
+    await waitFor('destroy', async () => seen.map((e) => e.action), (actions) => actions.includes('destroy'));
+    stop.abort();
+    await following;
+    expect(seen.map((e) => e.action)).toEqual(['create', 'start', 'exec_start', 'exec_die', 'rename', 'kill', 'die', 'stop', 'destroy']);
+    expect(seen.every((e) => e.id === service.id && e.attributes.team === 'blue')).toBe(true);
+    expect(seen.find((e) => e.action === 'kill')!.attributes.signal).toBe('15');
+    expect(seen.find((e) => e.action === 'die')!.attributes.exitCode).toBe('0');
+    expect(seen.find((e) => e.action === 'rename')!.attributes).toMatchObject({ oldName: 'evented', name: 'evented-2' });
+
+    // Kept ones come back with --since, filtered; an --until in the past ends the call at once.
+    const replayed: ContainerAction[] = [];
+    await call('system.events', { since, until: Date.now() / 1000, actions: ['die', 'destroy'], labels: ['team=blue'] }, (event) => replayed.push(event));
+    expect(replayed.map((e) => e.action)).toEqual(['die', 'destroy']);
+    const none: ContainerAction[] = [];
+    await call('system.events', { since, until: Date.now() / 1000, labels: ['team=red'] }, (event) => none.push(event));
+    expect(none).toEqual([]);
   });
 
   it('renames, and refuses a taken, a bad or the same name with nothing changed', async () => {

@@ -17,6 +17,7 @@ import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
 import { BridgeNetwork } from './bridge-network.js';
+import { ContainerActions } from './container-actions.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
 import { ContainerLogs } from './container-logs.js';
 import { ContainerStatsSampler } from './container-stats.js';
@@ -45,6 +46,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly names = new Set<string>();
   /** CPUs the host has, the most a container's --cpus may ask for. */
   private cpuCount = 1;
+  private actions!: ContainerActions;
   /** --rm removals under way. */
   private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
@@ -91,9 +93,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const settings = new SettingsStore(config.home);
     await settings.load();
     let engine: Engine | undefined;
+    const actions = new ContainerActions((action) => engine?.emitEvent('containers.action', action));
     const terminals = new TerminalSessions({
       host, runtime, launcher: ptyLauncher,
-      changed: (session) => engine?.emitEvent('terminals.changed', { session }),
+      changed: (session) => {
+        const container = store.get(session.containerId);
+        if (container && !session.main && session.exitCode !== null) actions.record(container, 'exec_die', { exitCode: String(session.exitCode) });
+        engine?.emitEvent('terminals.changed', { session });
+      },
     });
     const lifecycle = new ContainerLifecycle({
       host, runtime, store, images, network, ports, volumes, sockets, nofileLimit, logLimits: config.logLimits,
@@ -104,11 +111,13 @@ export class Engine extends EventEmitter<EngineEvents> {
         engine?.autoRemove(container);
       },
       terminalReady: async (container) => void (await engine?.openMainTerminal(container)),
+      action: (container, action, attributes) => actions.record(container, action, attributes),
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
     engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, warnings);
     engine.cpuCount = cpuCount;
+    engine.actions = actions;
     await engine.reconcile(network);
     return engine;
   }
@@ -249,6 +258,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         return this.lifecycle.record(container);
       });
       if (mounts.some((m) => m.type === 'volume')) this.emitEvent('volumes.changed', {});
+      this.actions.record(created, 'create');
       return { container: created, madeVolumes };
     } catch (err) {
       if (created) await this.lifecycle.lock.run(created.id, () => this.removeContainer(created!, true)).catch(() => {});
@@ -273,7 +283,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (name === container.name) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} already has that name`);
     this.claimName(name);
     this.names.delete(container.name);
-    return this.lifecycle.record({ ...container, name });
+    const renamed = await this.lifecycle.record({ ...container, name });
+    this.actions.record(renamed, 'rename', { oldName: container.name });
+    return renamed;
   }
 
   /** The engine's session on the main process of a container started with -t; it ends with the container's exit code. */
@@ -302,6 +314,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.lifecycle.remove(container, force);
     await this.terminals.endContainer(container.id);
     this.names.delete(container.name);
+    this.actions.record(container, 'destroy');
     this.emitEvent('containers.changed', { removedId: container.id });
     if (container.mounts.some((m) => m.type === 'volume')) this.emitEvent('volumes.changed', {});
   }
@@ -348,6 +361,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       // An engine exists only on a host that was made ready.
       'system.status': async () => ({ kind: this.host.kind, state: 'ready', message: this.host.kind === 'wsl' ? 'WSL 2 distro ready' : 'Local Linux host' }),
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
+      'system.events': async (window, { emit, signal }) => (await this.actions.follow(window, emit, signal), {}),
       'settings.get': async () => this.settings.get(),
       'settings.set': async (change) => {
         const settings = await this.settings.set(change);
@@ -423,14 +437,23 @@ export class Engine extends EventEmitter<EngineEvents> {
         };
         return this.stats.sample(pick, stream ? emit : undefined, signal);
       },
-      'containers.exec': async ({ id, command, env, stdin }, { emit, drained, signal }) => ({
-        exitCode: await execInContainer(this.host, this.runtime, this.running(id).id, { command, env, stdin }, { write: emit, drained }, signal),
-      }),
+      'containers.exec': async ({ id, command, env, stdin }, { emit, drained, signal }) => {
+        const container = this.running(id);
+        this.actions.record(container, 'exec_start', { command: command.join(' ') });
+        const exitCode = await execInContainer(this.host, this.runtime, container.id, { command, env, stdin }, { write: emit, drained }, signal);
+        this.actions.record(container, 'exec_die', { command: command.join(' '), exitCode: String(exitCode) });
+        return { exitCode };
+      },
       'terminal.open': async ({ id, command, cols, rows, main }) => {
         const container = this.running(id);
-        if (!main) return this.terminals.open({ containerId: container.id, command, cols, rows });
+        if (!main) {
+          const session = await this.terminals.open({ containerId: container.id, command, cols, rows });
+          this.actions.record(container, 'exec_start', { command: session.command.join(' ') });
+          return session;
+        }
         const session = await this.openMainTerminal(container);
         this.terminals.resize(session.id, cols, rows);
+        this.actions.record(container, 'attach');
         return session;
       },
       'terminal.attach': async ({ sessionId }, { emit, drained, signal }) => ({

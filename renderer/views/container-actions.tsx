@@ -10,6 +10,7 @@ import { useUi } from '../store/ui-store.js';
 export function ContainerActions({ container }: { container: Container }) {
   const { id, name } = container;
   const running = container.state.status === 'running';
+  const main = container.spec.tty;
   const report = (action: string) => (error: unknown) => useNotices.getState().report(`${action} ${name}`, error);
   return (
     <div className="row-actions" role="group" aria-label={`Actions for ${name}`}>
@@ -20,23 +21,15 @@ export function ContainerActions({ container }: { container: Container }) {
       )}
       <IconButton label="Restart" icon={<RestartIcon />} onAction={() => restartContainer(id)} onError={report('Restart')} />
       <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs(id)} />
-      {container.spec.tty ? (
-        <IconButton
-          label="Attach to main process"
-          icon={<TerminalIcon />}
-          onAction={() => useTerminals.getState().attachMain(id)}
-          onError={report('Attach to')}
-          unavailable={running ? undefined : 'start the container first'}
-        />
-      ) : (
-        <IconButton
-          label="Terminal"
-          icon={<TerminalIcon />}
-          onAction={() => useTerminals.getState().openFor(id)}
-          onError={report('Open a terminal in')}
-          unavailable={running ? undefined : 'start the container first'}
-        />
-      )}
+      {/* A container started with a terminal shows its own process there, as docker attach does. */}
+      <IconButton
+        key={main ? 'attach' : 'terminal'}
+        label={main ? 'Attach to main process' : 'Terminal'}
+        icon={<TerminalIcon />}
+        onAction={() => (main ? useTerminals.getState().attachMain(id) : useTerminals.getState().openFor(id))}
+        onError={report(main ? 'Attach to' : 'Open a terminal in')}
+        unavailable={running ? undefined : 'start the container first'}
+      />
       <IconButton
         label="Remove"
         icon={<TrashIcon />}

@@ -1,11 +1,13 @@
 import { BerthError } from '../../../shared/berth-error.js';
-import { isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
-import type { Container, RunSpecInput } from '../../../shared/containers.js';
+import { CONTAINER_ACTIONS, isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
+import type { Container, ContainerAction, RunSpecInput } from '../../../shared/containers.js';
+
+type ContainerActionName = ContainerAction['action'];
 import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../detach-keys.js';
 import { parseLogTime } from '../log-time.js';
-import { flagInt, flagSet, flagValue, parseFlags, type ParsedFlags } from '../parse-flags.js';
+import { flagInt, flagSet, flagValue, flagValues, parseFlags, type ParsedFlags } from '../parse-flags.js';
 import { attachTerminal, terminalSize } from '../terminal-attach.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
 import { progressPrinter } from './images.js';
@@ -115,6 +117,37 @@ export const containerCommands: Record<string, Command> = {
         }
       }
       return status;
+    },
+  },
+  events: {
+    usage: 'events [--since TIME] [--until TIME] [--filter event=ACTION|container=NAME|label=KEY[=VALUE]] [--json]',
+    summary: "What happens to containers, as it happens (Docker's events)",
+    async run(args, context) {
+      const flags = [{ name: 'since', value: true }, { name: 'until', value: true }, { name: 'filter', short: 'f', value: true, repeat: true }, { name: 'json' }];
+      const parsed = parseFlags(args, flags, false);
+      const filter = { actions: [] as ContainerActionName[], containers: [] as string[], labels: [] as string[] };
+      for (const text of flagValues(parsed, 'filter')) {
+        const [key, ...rest] = text.split('=');
+        const value = rest.join('=');
+        if (key === 'event' && isOneOf(CONTAINER_ACTIONS, value)) filter.actions.push(value);
+        else if (key === 'container' && value) filter.containers.push(value);
+        else if (key === 'label' && value) filter.labels.push(value);
+        else if (key !== 'type' || value !== 'container') {
+          throw new BerthError('INVALID_ARGUMENT', `invalid filter "${text}": use event=ACTION (${CONTAINER_ACTIONS.join(', ')}), container=NAME, label=KEY[=VALUE] or type=container`);
+        }
+      }
+      const time = (flag: string) => {
+        const text = flagValue(parsed, flag);
+        return text === undefined ? undefined : parseLogTime(flag, text);
+      };
+      const api = await context.client();
+      process.once('SIGINT', () => api.cancelAll());
+      await api.call('system.events', { ...filter, since: time('since'), until: time('until') }, (event) => {
+        if (flagSet(parsed, 'json')) return context.out(JSON.stringify(event));
+        const attributes = Object.entries(event.attributes).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+        context.out(`${event.time} container ${event.action} ${event.id} (${attributes.join(', ')})`);
+      });
+      return 0;
     },
   },
   rename: {
