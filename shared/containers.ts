@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONTAINER_ACTIONS, NETWORK_MODES, RESTART_POLICIES, WAIT_CONDITIONS } from './choices.js';
+import { ContainerHealth, HealthCheck } from './health.js';
 import { PullPolicy } from './images.js';
 import { Mount, SocketForward } from './mounts.js';
 import { PortMapping } from './ports.js';
@@ -64,6 +65,7 @@ export const RunSpec = z.object({
   /** Docker's --rm: the container is removed once it exits. */
   autoRemove: z.boolean().default(false),
   resources: Resources.default({}),
+  healthcheck: HealthCheck.optional(),
 });
 export type RunSpec = z.infer<typeof RunSpec>;
 export type RunSpecInput = z.input<typeof RunSpec>;
@@ -92,6 +94,8 @@ export const ContainerState = z.object({
   restartCount: z.number().int().nonnegative().default(0),
   /** The last exit was the kernel's OOM killer ending it at its memory limit. */
   oomKilled: z.boolean().default(false),
+  /** While it runs with a health check: what the checks found. */
+  health: ContainerHealth.optional(),
   /** Set by an explicit stop, so unless-stopped and always know the user's intent. */
   stoppedByUser: z.boolean().default(false),
   /** Stopped because the app quit: always and unless-stopped bring it back when the engine starts again. */

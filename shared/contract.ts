@@ -130,6 +130,16 @@ export type Events = typeof events;
 export type EventName = keyof Events;
 export type EventPayload<E extends EventName> = z.output<Events[E]>;
 
+/** The engine's event stream, as a typed Node EventEmitter map: one 'event' with its name and payload. */
+export type ContractEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
+
+/** What serves the contract: its API and its event stream (the engine, the slot before it, or a fake in tests). */
+export interface ContractHost {
+  readonly api: Api;
+  on(event: 'event', listener: (name: EventName, payload: EventPayload<EventName>) => void): unknown;
+  off(event: 'event', listener: (name: EventName, payload: EventPayload<EventName>) => void): unknown;
+}
+
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(contract, name);
 }

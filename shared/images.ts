@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PULL_POLICIES } from './choices.js';
+import { HealthCheck } from './health.js';
 
 export const PullPolicy = z.enum(PULL_POLICIES);
 export type PullPolicy = z.infer<typeof PullPolicy>;
@@ -14,6 +15,7 @@ export const ImageConfig = z.object({
   exposedPorts: z.array(z.string()).default([]),
   labels: z.record(z.string(), z.string()).default({}),
   stopSignal: z.string().default(''),
+  healthcheck: HealthCheck.optional(),
 });
 export type ImageConfig = z.infer<typeof ImageConfig>;
 

@@ -34,7 +34,8 @@ export function statusText(container: Container, now = Date.now()): string {
   const { state } = container;
   switch (state.status) {
     case 'running':
-      return `Up ${duration(now - Date.parse(state.startedAt))}`;
+      // Docker's form: "Up 5 minutes (healthy)", "(health: starting)" until the first result.
+      return `Up ${duration(now - Date.parse(state.startedAt))}${state.health ? (state.health.status === 'starting' ? ' (health: starting)' : ` (${state.health.status})`) : ''}`;
     case 'exited':
       return `Exited (${state.exitCode}) ${ago(state.finishedAt, now)}`;
     case 'created':

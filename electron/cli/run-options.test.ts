@@ -32,6 +32,16 @@ describe('run options', () => {
     expect(() => runSpecFromFlags(parseFlags(['--cpus', 'two', 'img'], RUN_FLAGS, true))).toThrow('invalid value "two" for --cpus');
   });
 
+  it("reads health check flags in Docker's spelling", () => {
+    const spec = runSpecFromFlags(parseFlags(['--health-cmd', 'test -e /ok', '--health-interval', '1m30s', '--health-retries', '5', '--health-start-period', '250ms', 'img'], RUN_FLAGS, true));
+    expect(spec.healthcheck).toEqual({ test: ['CMD-SHELL', 'test -e /ok'], intervalMs: 90_000, retries: 5, startPeriodMs: 250 });
+    expect(runSpecFromFlags(parseFlags(['--health-timeout', '2s', 'img'], RUN_FLAGS, true)).healthcheck).toEqual({ timeoutMs: 2000 });
+    expect(runSpecFromFlags(parseFlags(['--no-healthcheck', 'img'], RUN_FLAGS, true)).healthcheck).toEqual({ test: ['NONE'] });
+    expect(runSpecFromFlags(parseFlags(['img'], RUN_FLAGS, true)).healthcheck).toBeUndefined();
+    expect(() => runSpecFromFlags(parseFlags(['--health-interval', 'often', 'img'], RUN_FLAGS, true))).toThrow('invalid value "often" for --health-interval: use a duration like 30s or 1m30s');
+    expect(() => runSpecFromFlags(parseFlags(['--no-healthcheck', '--health-cmd', 'true', 'img'], RUN_FLAGS, true))).toThrow('conflicting options: --no-healthcheck and --health-cmd');
+  });
+
   it('names unknown flags and bad values', () => {
     expect(() => parseFlags(['--bogus', 'x'], RUN_FLAGS, true)).toThrow('unknown flag: --bogus');
     expect(() => runSpecFromFlags(parseFlags(['--network', 'weird', 'x'], RUN_FLAGS, true))).toThrow(/invalid network "weird"/);

@@ -1,7 +1,9 @@
 import { isOneOf, NETWORK_MODES, PULL_POLICIES } from '../../shared/choices.js';
 import type { Resources, RestartPolicy, RunSpecInput } from '../../shared/containers.js';
+import type { HealthCheck } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
 import { parseByteCount } from './byte-count.js';
+import { parseDuration } from './log-time.js';
 import { flagInt, flagSet, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
 
 export const RUN_FLAGS: FlagSpec[] = [
@@ -31,7 +33,38 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'cpus', value: true },
   { name: 'cpu-shares', short: 'c', value: true },
   { name: 'pids-limit', value: true },
+  { name: 'health-cmd', value: true },
+  { name: 'health-interval', value: true },
+  { name: 'health-timeout', value: true },
+  { name: 'health-start-period', value: true },
+  { name: 'health-retries', value: true },
+  { name: 'no-healthcheck' },
 ];
+
+/** --health-cmd and friends (durations as Go spells them: 30s, 1m30s), or --no-healthcheck; undefined: the image's. */
+function healthCheckFromFlags(parsed: ParsedFlags): HealthCheck | undefined {
+  const ms = (flag: string) => {
+    const text = flagValue(parsed, flag);
+    if (text === undefined) return undefined;
+    const seconds = parseDuration(text);
+    if (seconds === undefined || seconds <= 0) throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}: use a duration like 30s or 1m30s`);
+    return Math.max(1, Math.round(seconds * 1000));
+  };
+  const command = flagValue(parsed, 'health-cmd');
+  if (flagSet(parsed, 'no-healthcheck')) {
+    if (command !== undefined) throw new BerthError('INVALID_ARGUMENT', 'conflicting options: --no-healthcheck and --health-cmd');
+    return { test: ['NONE'] };
+  }
+  const check = {
+    test: command === undefined ? [] : ['CMD-SHELL', command],
+    intervalMs: ms('health-interval'),
+    timeoutMs: ms('health-timeout'),
+    startPeriodMs: ms('health-start-period'),
+    retries: flagInt(parsed, 'health-retries'),
+  };
+  const given = Object.entries(check).filter(([key, value]) => (key === 'test' ? command !== undefined : value !== undefined));
+  return given.length === 0 ? undefined : (Object.fromEntries(given) as HealthCheck);
+}
 
 /** --memory, --memory-swap, --cpus, --cpu-shares, --pids-limit, in Docker's spelling. */
 function resourcesFromFlags(parsed: ParsedFlags): Resources {
@@ -109,5 +142,6 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
     tty: flagSet(parsed, 'tty'),
     interactive: flagSet(parsed, 'interactive'),
     resources: resourcesFromFlags(parsed),
+    healthcheck: healthCheckFromFlags(parsed),
   };
 }

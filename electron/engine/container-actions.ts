@@ -41,7 +41,7 @@ export class ContainerActions {
   async follow(window: ActionWindow, emit: (action: ContainerAction) => void, signal: AbortSignal): Promise<void> {
     const sinceMs = window.since === undefined ? Infinity : window.since * 1000;
     const untilMs = window.until === undefined ? Infinity : window.until * 1000;
-    const wanted = (event: ContainerAction) => matches(event, window) && Date.parse(event.time) < untilMs;
+    const wanted = (event: ContainerAction) => matches(event, window) && Date.parse(event.time) <= untilMs;
     for (const event of this.kept) if (Date.parse(event.time) >= sinceMs && wanted(event)) emit(event);
     const waitMs = untilMs - Date.now();
     if (waitMs <= 0 || signal.aborted) return;

@@ -1,4 +1,5 @@
 import type { Container, ContainerAction, ContainerNetwork } from '../../shared/containers.js';
+import type { ContainerHealth } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
@@ -123,7 +124,7 @@ export class ContainerLifecycle {
         ...container,
         network: net,
         ports: mappings,
-        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
+        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', oomKilled: false, health: undefined, stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
       this.deps.action(running, 'start');
@@ -367,7 +368,7 @@ export class ContainerLifecycle {
       exited = await this.update(id, (c) => ({
         ...c,
         ports: [],
-        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output, oomKilled },
+        state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output, oomKilled, health: undefined },
       }));
       if (oomKilled) this.deps.action(exited, 'oom');
       this.deps.action(exited, 'die', { exitCode: String(exitCode) });
@@ -424,6 +425,12 @@ export class ContainerLifecycle {
   private markStoppedByUser(container: Container): Promise<Container> {
     this.cancelRestart(container.id);
     return this.update(container.id, (c) => ({ ...c, state: { ...c.state, stoppedByUser: true } }));
+  }
+
+  /** Puts what the health checks found on the record of a container that still runs. */
+  async setHealth(id: string, health: ContainerHealth): Promise<void> {
+    if (this.deps.store.get(id)?.state.status !== 'running') return;
+    await this.update(id, (c) => ({ ...c, state: { ...c.state, health } }));
   }
 
   /**

@@ -148,6 +148,31 @@ describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename
     expect(none).toEqual([]);
   });
 
+  it('runs health checks: starting, unhealthy after its retries, healthy once the probe passes, and a probe past its timeout fails', async () => {
+    const since = Date.now() / 1000;
+    const healthcheck = { test: ['CMD-SHELL', 'test -e /tmp/ok'], intervalMs: 200, retries: 2, timeoutMs: 5000 };
+    const checked = await call('containers.run', { image: 'hello', cmd: SERVICE, autoExpose: false, healthcheck });
+    expect(checked.state.health).toBeUndefined();
+    await waitFor('starting', () => call('containers.inspect', { id: checked.id }), (c) => c.state.health?.status === 'starting');
+    const unhealthy = await waitFor('unhealthy', () => call('containers.inspect', { id: checked.id }), (c) => c.state.health?.status === 'unhealthy');
+    expect(unhealthy.state.health).toMatchObject({ failingStreak: 2, log: [{ exitCode: 1 }, { exitCode: 1 }] });
+    await call('containers.exec', { id: checked.id, command: ['touch', '/tmp/ok'] });
+    const healthy = await waitFor('healthy', () => call('containers.inspect', { id: checked.id }), (c) => c.state.health?.status === 'healthy');
+    expect(healthy.state.health!.failingStreak).toBe(0);
+    const stopped = await call('containers.stop', { id: checked.id });
+    expect(stopped.state.health).toBeUndefined();
+    const changes: ContainerAction[] = [];
+    await call('system.events', { since, until: Date.now() / 1000, actions: ['health_status'] }, (event) => changes.push(event));
+    expect(changes.map((e) => e.attributes.healthStatus)).toEqual(['unhealthy', 'healthy']);
+
+    const slow = await call('containers.run', { image: 'hello', cmd: SERVICE, autoExpose: false, healthcheck: { test: ['CMD', 'sleep', '5'], intervalMs: 100, timeoutMs: 300, retries: 1 } });
+    const timedOut = await waitFor('timed out', () => call('containers.inspect', { id: slow.id }), (c) => c.state.health?.status === 'unhealthy');
+    expect(timedOut.state.health!.log[0]).toMatchObject({ exitCode: -1, output: 'health check exceeded its timeout (0.3 s)' });
+    const none = await call('containers.run', { image: 'hello', cmd: SERVICE, autoExpose: false, healthcheck: { test: ['NONE'] } });
+    for (const id of [checked.id, slow.id, none.id]) await call('containers.remove', { id, force: true });
+    expect(none.state.health).toBeUndefined();
+  });
+
   it('renames, and refuses a taken, a bad or the same name with nothing changed', async () => {
     const one = await call('containers.create', { image: 'hello', name: 'one' });
     await call('containers.create', { image: 'hello', name: 'two' });

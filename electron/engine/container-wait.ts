@@ -1,15 +1,14 @@
 import type { EventEmitter } from 'node:events';
 import type { Container, WaitCondition } from '../../shared/containers.js';
-import type { EventName, EventPayload } from '../../shared/contract.js';
+import type { ContractEvents, EventName, EventPayload } from '../../shared/contract.js';
 import { BerthError } from '../../shared/berth-error.js';
-import type { EngineEvents } from './engine.js';
 
 /**
  * Resolves with the container's exit code once it meets Docker's wait condition, from the engine's
  * own change events: `not-running` (at once when it is not running), `next-exit` (an exit after
  * now), `removed` (the exit code it last had). Cancelling the call stops the wait.
  */
-export function waitForContainer(events: EventEmitter<EngineEvents>, container: Container, condition: WaitCondition, signal: AbortSignal): Promise<number> {
+export function waitForContainer(events: EventEmitter<ContractEvents>, container: Container, condition: WaitCondition, signal: AbortSignal): Promise<number> {
   if (condition === 'not-running' && container.state.status !== 'running') return Promise.resolve(container.state.exitCode);
   return new Promise((resolve, reject) => {
     let { exitCode, finishedAt } = container.state;

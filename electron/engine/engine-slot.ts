@@ -1,10 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { BerthError } from '../../shared/berth-error.js';
-import { contract, type Api, type CallContext, type EventName, type EventPayload, type MethodName } from '../../shared/contract.js';
+import { contract, type Api, type CallContext, type ContractEvents, type ContractHost, type EventName, type EventPayload, type MethodName } from '../../shared/contract.js';
 import { hostStatusLine, type HostStatus } from '../../shared/host-status.js';
-import type { ContractHost } from '../transport/wire-session.js';
 
-type SlotEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
 type Handler = (request: unknown, context: CallContext<unknown>) => Promise<unknown>;
 
 /**
@@ -14,7 +12,7 @@ type Handler = (request: unknown, context: CallContext<unknown>) => Promise<unkn
  * the reason and its fix. Clients hear each step as `host.changed`, so a window shows the
  * bootstrap's progress and then the engine, without a reload.
  */
-export class EngineSlot extends EventEmitter<SlotEvents> implements ContractHost {
+export class EngineSlot extends EventEmitter<ContractEvents> implements ContractHost {
   readonly api: Api;
   private engine: ContractHost | undefined;
   private failed = false;

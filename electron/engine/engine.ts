@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Api, EventName, EventPayload, SystemInfo } from '../../shared/contract.js';
+import type { Api, ContractEvents, EventName, EventPayload, SystemInfo } from '../../shared/contract.js';
 import type { Container, LogStream, RunSpec } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { PullProgress } from '../../shared/images.js';
@@ -18,6 +18,7 @@ import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
 import { BridgeNetwork } from './bridge-network.js';
 import { ContainerActions } from './container-actions.js';
+import { ContainerHealthChecks } from './container-health.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
 import { ContainerLogs } from './container-logs.js';
 import { ContainerStatsSampler } from './container-stats.js';
@@ -38,15 +39,14 @@ import { SettingsStore } from './settings-store.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
-export type EngineEvents = { event: [name: EventName, payload: EventPayload<EventName>] };
-
 /** Composes host, images, runtime and network into the API the app and the CLI call. */
-export class Engine extends EventEmitter<EngineEvents> {
+export class Engine extends EventEmitter<ContractEvents> {
   readonly api: Api;
   private readonly names = new Set<string>();
   /** CPUs the host has, the most a container's --cpus may ask for. */
   private cpuCount = 1;
   private actions!: ContainerActions;
+  private health!: ContainerHealthChecks;
   /** --rm removals under way. */
   private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
@@ -102,11 +102,22 @@ export class Engine extends EventEmitter<EngineEvents> {
         engine?.emitEvent('terminals.changed', { session });
       },
     });
+    const health = new ContainerHealthChecks({
+      host, runtime,
+      image: async (container) => (await images.resolve(container.imageId))?.config,
+      update: (id, found) => lifecycle.setHealth(id, found),
+      changed: (container, status) => actions.record(container, 'health_status', { healthStatus: status }),
+    });
     const lifecycle = new ContainerLifecycle({
       host, runtime, store, images, network, ports, volumes, sockets, nofileLimit, logLimits: config.logLimits,
       changed: (container) => {
-        // A container that is no longer running takes its shells with it.
-        if (container.state.status !== 'running') void terminals.endContainer(container.id);
+        // A container that is no longer running takes its shells and its health checks with it.
+        if (container.state.status !== 'running') {
+          void terminals.endContainer(container.id);
+          health.unwatch(container.id);
+        } else {
+          void health.watch(container);
+        }
         engine?.emitEvent('containers.changed', { container });
         engine?.autoRemove(container);
       },
@@ -118,6 +129,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, warnings);
     engine.cpuCount = cpuCount;
     engine.actions = actions;
+    engine.health = health;
     await engine.reconcile(network);
     return engine;
   }
@@ -137,6 +149,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async close(): Promise<void> {
     this.lifecycle.close();
+    this.health.close();
     await this.logs.close();
     await this.terminals.closeAll();
     this.removeAllListeners();

@@ -94,6 +94,17 @@ describe('image config', () => {
     });
   });
 
+  it("reads Docker's HEALTHCHECK, its nanoseconds as milliseconds and its zeros as defaults", () => {
+    const config = parseConfig(
+      Buffer.from(JSON.stringify({
+        config: { Healthcheck: { Test: ['CMD-SHELL', 'wget -q -O- localhost'], Interval: 5e9, Timeout: 0, StartPeriod: 25e8, Retries: 4 } },
+        rootfs: { type: 'layers', diff_ids: [d(3)] },
+      })),
+      'x',
+    );
+    expect(toImageConfig(config).healthcheck).toEqual({ test: ['CMD-SHELL', 'wget -q -O- localhost'], intervalMs: 5000, startPeriodMs: 2500, retries: 4 });
+  });
+
   it('requires as many diff ids as layers, and no foreign layers', () => {
     const config = parseConfig(Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [d(3)] } })), 'x');
     expect(() => checkLayers([], config, 'img')).toThrow(/img lists 0 layers but its config names 1 diff ids/);

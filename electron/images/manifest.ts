@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HealthCheck } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
 import { ImageConfig } from '../../shared/images.js';
 import { oneLine, quoted } from './untrusted-text.js';
@@ -82,6 +83,16 @@ export const OciConfig = z.object({
       ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
       Labels: z.record(z.string(), z.string()).nullish(),
       StopSignal: z.string().nullish(),
+      // Docker's image format only; durations in nanoseconds.
+      Healthcheck: z
+        .object({
+          Test: StringList,
+          Interval: z.number().nonnegative().nullish(),
+          Timeout: z.number().nonnegative().nullish(),
+          StartPeriod: z.number().nonnegative().nullish(),
+          Retries: z.number().int().nonnegative().nullish(),
+        })
+        .nullish(),
     })
     .nullish(),
   rootfs: z.object({
@@ -182,7 +193,20 @@ export function toImageConfig(config: OciConfig): ImageConfig {
     exposedPorts: Object.keys(c?.ExposedPorts ?? {}),
     labels: c?.Labels ?? {},
     stopSignal: c?.StopSignal ?? '',
+    healthcheck: c?.Healthcheck ? healthCheckOf(c.Healthcheck) : undefined,
   });
+}
+
+/** Docker's Healthcheck (nanoseconds; 0 means the default) as the engine's (milliseconds). */
+function healthCheckOf(check: NonNullable<NonNullable<OciConfig['config']>['Healthcheck']>): HealthCheck {
+  const ms = (ns: number | null | undefined) => (ns ? Math.max(1, Math.round(ns / 1e6)) : undefined);
+  return {
+    test: check.Test ?? [],
+    intervalMs: ms(check.Interval),
+    timeoutMs: ms(check.Timeout),
+    startPeriodMs: ms(check.StartPeriod),
+    retries: check.Retries || undefined,
+  };
 }
 
 /** Refuses manifests that describe something other than a runnable image (charts, signatures...). */

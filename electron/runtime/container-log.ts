@@ -10,7 +10,7 @@ export interface LogLimits {
   checkMs: number;
 }
 
-export const DEFAULT_LOG_LIMITS: LogLimits = { maxBytes: 10 * 1024 * 1024, keep: 2, checkMs: 1000 };
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxBytes: 10 * 1024 * 1024, keep: 2, checkMs: 5000 };
 
 /** One entry of a container's log: a line, or part of one (`partial`), as the container wrote it. */
 export interface LogEntry {

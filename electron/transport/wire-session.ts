@@ -1,14 +1,7 @@
-import type { Api, EventName, EventPayload } from '../../shared/contract.js';
+import type { ContractHost, EventName, EventPayload } from '../../shared/contract.js';
 import { BerthError } from '../../shared/berth-error.js';
 import { ClientMessage, type ServerMessage } from '../../shared/wire.js';
 import { dispatch } from './dispatch.js';
-
-/** What a session needs from the engine: its API and its event stream (an Engine, or a fake in tests). */
-export interface ContractHost {
-  readonly api: Api;
-  on(event: 'event', listener: (name: EventName, payload: EventPayload<EventName>) => void): unknown;
-  off(event: 'event', listener: (name: EventName, payload: EventPayload<EventName>) => void): unknown;
-}
 
 /** One client's conversation with the engine, whatever carries its messages. */
 export interface WireSession {

@@ -1,4 +1,5 @@
 import type { ContainerState } from '../../shared/containers.js';
+import type { ContainerHealth } from '../../shared/health.js';
 import { formatDuration, since } from '../format/duration.js';
 import { useClock } from '../store/clock-store.js';
 import { WarningIcon } from './icons.js';
@@ -35,6 +36,19 @@ function StateTime({ state }: { state: ContainerState }) {
   return <span className="state-time">{text}</span>;
 }
 
+const HEALTH_TONE: Record<ContainerHealth['status'], Tone> = { starting: 'idle', healthy: 'ok', unhealthy: 'bad' };
+
+/** What the container's health check says; hovering shows the last probe's output. */
+function HealthBadge({ health }: { health: ContainerHealth }) {
+  const last = health.log.at(-1);
+  const text = last ? `Last check: exit ${last.exitCode}${last.output.trim() ? `, ${last.output.trim()}` : ''}` : 'No check has run yet';
+  return (
+    <Tooltip text={text} className="state-health">
+      <span className={`state state-${HEALTH_TONE[health.status]}`}>health: {health.status}</span>
+    </Tooltip>
+  );
+}
+
 /** A container's state in colour and in words (never colour alone); a failed exit says its last words. */
 export function StatePill({ state }: { state: ContainerState }) {
   const { tone, label } = describe(state);
@@ -46,6 +60,7 @@ export function StatePill({ state }: { state: ContainerState }) {
         {label}
       </span>
       <StateTime state={state} />
+      {state.health && <HealthBadge health={state.health} />}
       {lastLine && (
         <Tooltip text={state.lastOutput} className="state-output">
           <span className="state-output-line mono">{lastLine}</span>

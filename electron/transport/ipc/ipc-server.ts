@@ -1,5 +1,6 @@
 import type { ServerMessage } from '../../../shared/wire.js';
-import { openWireSession, type ContractHost, type WireSession } from '../wire-session.js';
+import type { ContractHost } from '../../../shared/contract.js';
+import { openWireSession, type WireSession } from '../wire-session.js';
 import { WIRE_CHANNEL } from '../../../shared/wire.js';
 
 /** The parts of Electron's WebContents the transport uses (so it can be tested without Electron). */

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { ServerMessage } from '../../../shared/wire.js';
-import { openWireSession, type ContractHost } from '../wire-session.js';
+import type { ContractHost } from '../../../shared/contract.js';
+import { openWireSession } from '../wire-session.js';
 import { LineFramer } from '../line-framer.js';
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;

@@ -7,7 +7,8 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { BerthError } from '../../../shared/berth-error.js';
 import { AccessGuard } from './access-guard.js';
 import { resolveStaticPath, sendFile } from './static-files.js';
-import { openWireSession, type ContractHost } from '../wire-session.js';
+import type { ContractHost } from '../../../shared/contract.js';
+import { openWireSession } from '../wire-session.js';
 
 export interface WebServerOptions {
   /** The built renderer (dist/renderer). */
