@@ -79,6 +79,9 @@ export class ContainerLifecycle {
     if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image ${container.image} (${container.imageId.slice(0, 19)}) is gone; pull it again`);
     const undo: (() => Promise<unknown>)[] = [];
     try {
+      // Host ports first: a busy one (the commonest failure) fails the start before anything else is made.
+      undo.push(() => ports.release(container.id));
+      const mappings = await ports.reserve(container, image.config.exposedPorts);
       await prepareMonitor(host, paths);
       await mountRootfs(host, paths, images.layerPaths(image));
       undo.push(() => unmountRootfs(host, paths));
@@ -108,9 +111,6 @@ export class ContainerLifecycle {
         ],
       });
       await host.writeFile(paths.config, JSON.stringify(spec));
-      // Reserve before the container's process runs: a conflict aborts the start with nothing running.
-      undo.push(() => ports.release(container.id));
-      const mappings = await ports.reserve(container, image.config.exposedPorts);
       const monitor = startMonitor(host, runtime, container.id, paths, this.deps.logLimits, container.spec);
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForCreate(monitor, paths);

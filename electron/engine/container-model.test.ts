@@ -3,6 +3,7 @@ import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engin
 import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixtures/ports.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { ContainerAction } from '../../shared/containers.js';
+import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from './engine.js';
 
 /** Exits on TERM at once, as a well-behaved service does. */
@@ -46,6 +47,8 @@ describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename
       expect((await call('containers.inspect', { id: 'blocked' })).state).toMatchObject({ status: 'created', pid: 0 });
       expect(await env.leftovers([created.id])).toEqual([]);
       expect(await engine.runtime.list()).not.toContain(created.id);
+      // Ports come first: the start failed before any rootfs, network or monitor work began.
+      expect(await engine.host.stat(bundlePaths(env.dataRoot, created.id).dir)).toBeUndefined();
     } finally {
       await closeServer(squatter);
     }
