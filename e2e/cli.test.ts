@@ -106,7 +106,12 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
     expect(await berth(env.env, ['start', 'renamed'])).toMatchObject({ code: 0, stdout: 'renamed\n' });
     expect(await berth(env.env, ['wait', 'renamed'])).toMatchObject({ code: 0, stdout: '4\n' });
     expect(await berth(env.env, ['rename', 'renamed', 'renamed'])).toMatchObject({ code: 2, stderr: 'berth: container renamed already has that name\n' });
+    // start -a shows the output of the run it starts, and answers its code.
+    expect(await berth(env.env, ['start', '-a', 'renamed'])).toMatchObject({ code: 4, stdout: '' });
     expect((await berth(env.env, ['rm', 'renamed'])).code).toBe(0);
+    expect((await berth(env.env, ['create', '--name', 'talks', image, 'sh', '-c', 'echo hi; echo oops >&2; exit 7'])).code).toBe(0);
+    expect(await berth(env.env, ['start', '-a', 'talks'])).toMatchObject({ code: 7, stdout: 'hi\n', stderr: 'oops\n' });
+    expect((await berth(env.env, ['rm', 'talks'])).code).toBe(0);
 
     const removed = await berth(env.env, ['run', '--rm', '--name', 'gone', image, 'sh', '-c', 'exit 6']);
     expect(removed.code).toBe(6);

@@ -48,9 +48,19 @@ async function runInForeground(spec: RunSpecInput, detachKeys: Buffer, context: 
     await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
     return runFailure(err, context);
   }
-  if (spec.tty) {
-    if ((await attachMain(container.id, spec.interactive ?? false, detachKeys, context)) === 'detached') return 0;
+  return showUntilExit(container, spec.interactive ?? false, detachKeys, exited, context);
+}
+
+/**
+ * After a start: this terminal on the container's own (-t), or its output, stdout and stderr apart,
+ * until it exits (its code, from the wait asked for before the start) or the detach keys leave it (0).
+ */
+async function showUntilExit(container: Container, interactive: boolean, detachKeys: Buffer, exited: Promise<{ exitCode: number }>, context: CommandContext): Promise<number> {
+  const api = await context.client();
+  if (container.spec.tty) {
+    if ((await attachMain(container.id, interactive, detachKeys, context)) === 'detached') return 0;
   } else {
+    // With --rm a container that ended at once may be gone already; the wait still has its code.
     await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream)).catch(() => {});
   }
   return (await exited).exitCode;
@@ -225,12 +235,7 @@ export const containerCommands: Record<string, Command> = {
       const exited = api.call('containers.wait', { id: container.id, condition: 'next-exit' });
       exited.catch(() => {});
       await api.call('containers.start', { id: container.id });
-      if (container.spec.tty) {
-        if ((await attachMain(container.id, flagSet(parsed, 'interactive'), detachKeys, context)) === 'detached') return 0;
-      } else {
-        await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream));
-      }
-      return (await exited).exitCode;
+      return showUntilExit(container, flagSet(parsed, 'interactive'), detachKeys, exited, context);
     },
   },
   attach: {
