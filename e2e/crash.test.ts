@@ -13,10 +13,9 @@ import { httpGet } from './fixtures/ports.js';
 import { startRegistry, type TestRegistry } from './fixtures/registry.js';
 import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+import { SERVICE } from './fixtures/service-command.js';
 
 const run = promisify(execFile);
-const SERVICE = ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'];
-
 async function files(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [])).sort();
 }

@@ -1,4 +1,5 @@
 import { BerthError } from '../../shared/berth-error.js';
+import { flagValue, type ParsedFlags } from './parse-flags.js';
 
 const UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
@@ -25,4 +26,10 @@ export function parseDuration(text: string): number | undefined {
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) return undefined;
   return parts.reduce((sum, p) => sum + Number(p[1]) * UNITS[p[2]!]!, 0);
+}
+
+/** A --since/--until flag as Unix seconds, or undefined when it was not given. */
+export function flagTime(parsed: ParsedFlags, flag: string): number | undefined {
+  const text = flagValue(parsed, flag);
+  return text === undefined ? undefined : parseLogTime(flag, text);
 }

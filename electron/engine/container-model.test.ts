@@ -5,9 +5,7 @@ import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fix
 import type { ContainerAction } from '../../shared/containers.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from './engine.js';
-
-/** Exits on TERM at once, as a well-behaved service does. */
-const SERVICE = ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'];
+import { SERVICE } from '../../e2e/fixtures/service-command.js';
 
 describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename, --rm; Linux on the %s host", (host) => {
   let env: TestEngineEnv;

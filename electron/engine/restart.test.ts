@@ -5,9 +5,7 @@ import { runUnderLegacySupervisor } from '../../e2e/fixtures/legacy-supervisor.j
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from './engine.js';
-
-/** Exits on TERM at once, as a well-behaved service does. */
-const SERVICE = ['sh', '-c', 'trap "exit 0" TERM; sleep 300 & wait'];
+import { SERVICE } from '../../e2e/fixtures/service-command.js';
 
 describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (host) => {
   let env: TestEngineEnv;

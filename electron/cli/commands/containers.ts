@@ -6,7 +6,7 @@ type ContainerActionName = ContainerAction['action'];
 import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../detach-keys.js';
-import { parseLogTime } from '../log-time.js';
+import { flagTime } from '../log-time.js';
 import { flagInt, flagSet, flagValue, flagValues, parseFlags, type ParsedFlags } from '../parse-flags.js';
 import { attachTerminal, terminalSize } from '../terminal-attach.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
@@ -146,13 +146,9 @@ export const containerCommands: Record<string, Command> = {
           throw new BerthError('INVALID_ARGUMENT', `invalid filter "${text}": use event=ACTION (${CONTAINER_ACTIONS.join(', ')}), container=NAME, label=KEY[=VALUE] or type=container`);
         }
       }
-      const time = (flag: string) => {
-        const text = flagValue(parsed, flag);
-        return text === undefined ? undefined : parseLogTime(flag, text);
-      };
       const api = await context.client();
       process.once('SIGINT', () => api.cancelAll());
-      await api.call('system.events', { ...filter, since: time('since'), until: time('until') }, (event) => {
+      await api.call('system.events', { ...filter, since: flagTime(parsed, 'since'), until: flagTime(parsed, 'until') }, (event) => {
         if (flagSet(parsed, 'json')) return context.out(JSON.stringify(event));
         const attributes = Object.entries(event.attributes).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
         context.out(`${event.time} container ${event.action} ${event.id} (${attributes.join(', ')})`);
@@ -309,11 +305,7 @@ export const containerCommands: Record<string, Command> = {
       if (!id) return 2;
       const tailText = flagValue(parsed, 'tail');
       const tail = tailText === undefined || tailText === 'all' ? undefined : flagInt(parsed, 'tail');
-      const time = (flag: string) => {
-        const text = flagValue(parsed, flag);
-        return text === undefined ? undefined : parseLogTime(flag, text);
-      };
-      const request = { id, tail, follow: flagSet(parsed, 'follow'), timestamps: flagSet(parsed, 'timestamps'), since: time('since'), until: time('until') };
+      const request = { id, tail, follow: flagSet(parsed, 'follow'), timestamps: flagSet(parsed, 'timestamps'), since: flagTime(parsed, 'since'), until: flagTime(parsed, 'until') };
       const api = await context.client();
       process.once('SIGINT', () => api.cancelAll());
       await api.call('containers.logs', request, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream));
