@@ -184,6 +184,8 @@ describe.each(TEST_HOSTS)('the Terminal panel in the browser: xterm.js on an eng
     await type('exit 4');
     await waitForLine((line) => line.includes('[process exited with code 4]'), 'the exit code');
     await ttyRow.getByText(/Exited \(4\)/).waitFor();
+    // An ended main process has nothing to detach from: its tab just closes.
+    await panel().getByRole('button', { name: 'Close session' }).waitFor();
     await shots.take(page, 'main-process-exited');
     expect((await berth(env.env, ['rm', name])).code).toBe(0);
   });

@@ -24,6 +24,8 @@ export function TerminalPanel() {
   const labels = useTabLabels(tabs);
   const [query, setQuery] = useState('');
   const current = tabs.find((t) => t.sessionId === active);
+  // Closing a running main process's session only detaches from it; an ended one just closes.
+  const detaches = current?.main === true && current.exitCode === null;
   const report = (action: string) => (error: unknown) => useNotices.getState().report(action, error);
 
   const find = (backwards: boolean) => {
@@ -90,10 +92,10 @@ export function TerminalPanel() {
           <button
             type="button"
             className="button button-ghost"
-            data-tip={current.main ? 'The container runs on; attach again from its row' : undefined}
-            onClick={() => useTerminals.getState().closeSession(current.sessionId).catch(report(current.main ? 'Detach' : 'Close the session'))}
+            data-tip={detaches ? 'The container runs on; attach again from its row' : undefined}
+            onClick={() => useTerminals.getState().closeSession(current.sessionId).catch(report(detaches ? 'Detach' : 'Close the session'))}
           >
-            {current.main ? 'Detach' : 'Close session'}
+            {detaches ? 'Detach' : 'Close session'}
           </button>
         )}
       </header>
