@@ -1,14 +1,17 @@
 /**
  * Terminal benchmark (npm run bench:terminal): an interactive shell in a container, three ways side
  * by side on one machine and one image:
- *   - Berth: the whole path, socket client → engine → pty → `runc exec -t` → shell and back;
+ *   - Berth: the whole path, socket client → engine → agent → conmon (holding the pty) → shell and back;
  *   - `docker exec -it` in a pty (node-pty spawning the docker CLI) against a dockerd of its own;
- *   - raw `runc exec -t` in a pty, on the Berth container (the floor both build on).
- * Measures keystroke-to-echo round trips (one byte to `cat` on a raw tty in the container, the next
- * only once the echo is back) and output throughput (`head -c N /dev/zero | base64`, bytes reaching
- * the client until the command ends).
+ *   - raw `runc exec -t` in a pty, on the Berth container (the floor both build on);
+ *   - Berth's monitor path alone: the same agent and conmon driven from this process, no engine
+ *     between (where the time goes).
+ * Measures keystroke-to-echo round trips (one byte to `tr` on a raw tty in the container, the next
+ * only once the echo is back), cold (a fresh session, a JIT still compiling Berth's Node path) and
+ * warm (after a few thousand keys), and output throughput (`head -c N /dev/zero | base64`, bytes
+ * reaching the client until the command ends).
  *
- * Options: --keys N (default 1000), --flood-mb N (default 100, input size before base64).
+ * Options: --keys N (default 1000), --warm-keys N (default 3000), --flood-mb N (default 100, input size before base64).
  * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
  * Leaves the machine as it found it: its dockerd, engine, bridges and temp dirs go when it ends.
  */
@@ -18,6 +21,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn as spawnPty } from 'node-pty';
 import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
+import { LocalHost } from '../electron/host/local/local-host.js';
+import { RuntimeCli } from '../electron/runtime/runtime-cli.js';
+import { execOnTerminal } from '../electron/terminal/monitor-pty.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { captureMachineState } from './machine-state.js';
@@ -51,11 +57,18 @@ interface Target {
   open(command: string[]): Promise<Tty>;
 }
 
-interface Result {
-  label: string;
+interface Echo {
   p50: number;
   p99: number;
   mean: number;
+}
+
+interface Result {
+  label: string;
+  /** The first keys after a short warm-up: a fresh client and a JIT still compiling the path. */
+  cold: Echo;
+  /** The same once `--warm-keys` more have gone by: the steady state of a session in use. */
+  warm: Echo;
   mbPerSec: number;
   floodBytes: number;
 }
@@ -99,12 +112,21 @@ async function berthTty(berth: BerthEngine, containerId: string, command: string
   };
 }
 
+/** An exec on conmon's pty through the engine's own agent, from this process: Berth's path without the engine hop. */
+async function monitorTty(berth: BerthEngine, runtimeRoot: string, containerId: string, command: string[]): Promise<Tty> {
+  const host = new LocalHost(berth.dataRoot);
+  const runtime = await RuntimeCli.probe(host, runtimeRoot);
+  const pty = await execOnTerminal(host, runtime, { containerId, command, env: [], cols: 120, rows: 40 });
+  const exited = new Promise<number>((resolve) => pty.onExit(resolve));
+  return { write: (data) => pty.write(Buffer.from(data)), onData: (listener) => pty.onData(listener), exited, close: () => pty.kill('SIGKILL') };
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1]!;
 }
 
-/** One byte at a time; each round trip ends when that byte is back. */
-async function keystrokes(target: Target, count: number): Promise<{ p50: number; p99: number; mean: number }> {
+/** One byte at a time; each round trip ends when that byte is back. Measures `count` keys cold, then again after `warmKeys` more. */
+async function keystrokes(target: Target, count: number, warmKeys: number): Promise<{ cold: Echo; warm: Echo }> {
   const tty = await target.open(ECHO_COMMAND);
   let received = '';
   let waiter: (() => void) | undefined;
@@ -132,11 +154,16 @@ async function keystrokes(target: Target, count: number): Promise<{ p50: number;
   try {
     // `cat` is running once a first key comes back; the warm-up also settles caches.
     for (let i = 0; i < WARMUP_KEYS; i++) await roundTrip('w');
-    const samples: number[] = [];
-    for (let i = 0; i < count; i++) samples.push(await roundTrip(String.fromCharCode(97 + (i % 26))));
-    samples.sort((a, b) => a - b);
-    const round = (ms: number) => Math.round(ms * 1000) / 1000;
-    return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) };
+    const measure = async (): Promise<Echo> => {
+      const samples: number[] = [];
+      for (let i = 0; i < count; i++) samples.push(await roundTrip(String.fromCharCode(97 + (i % 26))));
+      samples.sort((a, b) => a - b);
+      const round = (ms: number) => Math.round(ms * 1000) / 1000;
+      return { p50: round(percentile(samples, 50)), p99: round(percentile(samples, 99)), mean: round(samples.reduce((a, b) => a + b, 0) / samples.length) };
+    };
+    const cold = await measure();
+    for (let i = 0; i < warmKeys; i++) await roundTrip('w');
+    return { cold, warm: await measure() };
   } finally {
     tty.close();
     await Promise.race([tty.exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
@@ -185,13 +212,14 @@ async function prepareImage(workDir: string): Promise<{ dockerArchive: string; o
 function table(rows: readonly Result[]): string {
   const width = Math.max(...rows.map((r) => r.label.length));
   const cell = (text: string) => text.padStart(12);
-  const header = `${''.padEnd(width)}${cell('echo p50 ms')}${cell('echo p99 ms')}${cell('mean ms')}${cell('flood MB/s')}`;
-  const lines = rows.map((r) => `${r.label.padEnd(width)}${cell(r.p50.toFixed(3))}${cell(r.p99.toFixed(3))}${cell(r.mean.toFixed(3))}${cell(r.mbPerSec.toFixed(1))}`);
+  const header = `${''.padEnd(width)}${cell('cold p50 ms')}${cell('cold p99 ms')}${cell('warm p50 ms')}${cell('warm p99 ms')}${cell('flood MB/s')}`;
+  const ms = (n: number) => cell(n.toFixed(3));
+  const lines = rows.map((r) => `${r.label.padEnd(width)}${ms(r.cold.p50)}${ms(r.cold.p99)}${ms(r.warm.p50)}${ms(r.warm.p99)}${cell(r.mbPerSec.toFixed(1))}`);
   return [header, ...lines].join('\n');
 }
 
 async function main(): Promise<number> {
-  const options = parseCounts(process.argv.slice(2), { keys: { flag: '--keys', default: 1000, min: 10, max: 100_000 }, floodMb: { flag: '--flood-mb', default: 100, min: 1, max: 1000 } });
+  const options = parseCounts(process.argv.slice(2), { keys: { flag: '--keys', default: 1000, min: 10, max: 100_000 }, warmKeys: { flag: '--warm-keys', default: 3000, min: 0, max: 100_000 }, floodMb: { flag: '--flood-mb', default: 100, min: 1, max: 1000 } });
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
   await ensureCommands(DOCKER_BENCH_COMMANDS, log);
   await access(BERTH_CLI).catch(() => {
@@ -224,38 +252,43 @@ async function main(): Promise<number> {
     const dockerEnv = { DOCKER_HOST: `unix://${join(workDir, 'docker', 'docker.sock')}`, DOCKER_CONFIG: join(workDir, 'docker', 'cli-config') };
 
     const targets: Target[] = [
-      { label: 'berth (socket → engine → pty → runc exec -t)', open: (command) => berthTty(berth!, berthContainer, command) },
+      { label: 'berth (socket → engine → conmon)', open: (command) => berthTty(berth!, berthContainer, command) },
       { label: 'docker exec -it (CLI in a pty → dockerd)', open: async (command) => ptyTty([dockerCli, 'exec', '-it', dockerContainer, ...command], dockerEnv) },
       { label: 'raw runc exec -t in a pty', open: async (command) => ptyTty([runc, '--root', runcRoot, 'exec', '-t', berthContainer, ...command]) },
+      { label: 'agent → conmon, no engine', open: (command) => monitorTty(berth!, runcRoot, berthContainer, command) },
     ];
     const results: Result[] = [];
     for (const target of targets) {
       log(`${target.label}: ${options.keys} keystrokes`);
-      const keys = await keystrokes(target, options.keys);
+      const keys = await keystrokes(target, options.keys, options.warmKeys);
       log(`${target.label}: flood of ${options.floodMb} MB through base64`);
       const out = await flood(target, options.floodMb);
       results.push({ label: target.label, ...keys, mbPerSec: out.mbPerSec, floodBytes: out.bytes });
     }
-    const [b, d, r] = results as [Result, Result, Result];
+    const [b, d, r, m] = results as [Result, Result, Result, Result];
     const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const ratios = {
-      echo_p50_berth_over_docker: ratio(b.p50, d.p50),
-      echo_p99_berth_over_docker: ratio(b.p99, d.p99),
-      echo_p50_berth_over_runc: ratio(b.p50, r.p50),
+      cold_p50_berth_over_docker: ratio(b.cold.p50, d.cold.p50),
+      cold_p99_berth_over_docker: ratio(b.cold.p99, d.cold.p99),
+      warm_p50_berth_over_docker: ratio(b.warm.p50, d.warm.p50),
+      warm_p99_berth_over_docker: ratio(b.warm.p99, d.warm.p99),
+      warm_p50_berth_over_runc: ratio(b.warm.p50, r.warm.p50),
       flood_berth_over_docker: ratio(b.mbPerSec, d.mbPerSec),
       flood_berth_over_runc: ratio(b.mbPerSec, r.mbPerSec),
+      cold_p99_monitor_over_docker: ratio(m.cold.p99, d.cold.p99),
     };
     process.stdout.write(
       [
         '',
-        `Terminal: keystroke-to-echo over ${options.keys} keys (\`tr a-z A-Z\` on a raw tty), and output flood (\`head -c ${options.floodMb}MB /dev/zero | base64\`).`,
+        `Terminal: keystroke-to-echo over ${options.keys} keys (\`tr a-z A-Z\` on a raw tty) cold, and again after ${options.warmKeys} more (warm); output flood (\`head -c ${options.floodMb}MB /dev/zero | base64\`).`,
         `docker: ${docker.version}`,
         `berth:  node ${process.version}, runtime ${info.runtime.name} ${info.runtime.version}`,
         '',
         table(results),
         '',
-        `echo p50, berth/docker: ${ratios.echo_p50_berth_over_docker}   p99: ${ratios.echo_p99_berth_over_docker}   p50 berth/raw runc: ${ratios.echo_p50_berth_over_runc}`,
-        `flood,    berth/docker: ${ratios.flood_berth_over_docker}   berth/raw runc: ${ratios.flood_berth_over_runc}   (above 1: Berth is faster)`,
+        `echo, berth/docker: cold p50 ${ratios.cold_p50_berth_over_docker}, p99 ${ratios.cold_p99_berth_over_docker}; warm p50 ${ratios.warm_p50_berth_over_docker}, p99 ${ratios.warm_p99_berth_over_docker}   warm p50 berth/raw runc: ${ratios.warm_p50_berth_over_runc}`,
+        `flood, berth/docker: ${ratios.flood_berth_over_docker}   berth/raw runc: ${ratios.flood_berth_over_runc}   (above 1: Berth is faster)`,
+        `cold echo p99, agent → conmon without the engine / docker: ${ratios.cold_p99_monitor_over_docker}`,
         '',
       ].join('\n'),
     );

@@ -1,8 +1,12 @@
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { execFile, spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, startServe, stopServe, type CliResult } from './fixtures/berth-cli.js';
+import { berth, crash, startServe, stopServe, type CliResult } from './fixtures/berth-cli.js';
 import { CLI, startCliPty } from './fixtures/cli-pty.js';
+import { waitFor } from './fixtures/engine-client.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
+
+const execFileAsync = promisify(execFile);
 
 /** `berth` with bytes on its stdin, bounded in time. */
 function berthWithInput(env: Record<string, string>, args: string[], input: string): Promise<CliResult> {
@@ -25,11 +29,14 @@ function berthWithInput(env: Record<string, string>, args: string[], input: stri
 describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host', { timeout: 180_000 }, (host) => {
   let env: TestEngineEnv;
   let serve: ChildProcess | undefined;
+  let containerId: string;
 
   beforeAll(async () => {
     env = await makeTestEngineEnv({ host });
     serve = await startServe(env.env);
-    expect((await berth(env.env, ['run', '-d', '--name', 'box', 'hello', 'sleep', '600'])).code).toBe(0);
+    const run = await berth(env.env, ['run', '-d', '--name', 'box', 'hello', 'sleep', '600']);
+    expect(run.code).toBe(0);
+    containerId = run.stdout.trim();
   });
 
   afterAll(async () => {
@@ -79,5 +86,21 @@ describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host'
     } finally {
       cli.pty.kill();
     }
+  });
+
+  it('hangs up a shell whose engine was killed: nothing of the exec is left, the container runs on', async () => {
+    const cli = startCliPty(env.env, ['exec', '-it', 'box', 'sh']);
+    try {
+      cli.pty.write('sleep 777; echo slept\r');
+      await waitFor('the sleep', async () => (await berth(env.env, ['exec', 'box', 'ps'])).stdout, (ps) => ps.includes('sleep 777'));
+      await crash(serve!);
+    } finally {
+      cli.pty.kill();
+    }
+    const monitors = async () => (await execFileAsync('pgrep', ['-f', `conmon .*--exec .*-c ${containerId}`]).then((r) => r.stdout, () => '')).trim();
+    await waitFor('the exec monitor to end', monitors, (left) => left === '');
+    serve = await startServe(env.env);
+    expect((await berth(env.env, ['exec', 'box', 'ps'])).stdout).not.toContain('sleep 777');
+    expect((await berth(env.env, ['ps'])).stdout).toMatch(/Up .* box/);
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixtures/ports.js';
@@ -99,6 +101,8 @@ describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename
     const exited = await waitFor('the OOM kill', () => call('containers.inspect', { id: hog.id }), (c) => c.state.status === 'exited');
     expect(exited.state).toMatchObject({ exitCode: 137, oomKilled: true });
     expect(exited.spec.resources).toEqual(resources);
+    // conmon marks an OOM in its working folder too: the container's, never wherever the engine runs.
+    expect(existsSync(join(process.cwd(), 'oom'))).toBe(false);
     // Within the limit the same command runs, and its cgroup says what it may use.
     const fits = await call('containers.run', { image: 'hello', cmd: ['sh', '-c', 'dd if=/dev/zero of=/dev/null bs=8M count=1 && sleep 30'], autoExpose: false, resources });
     const [stats] = await call('containers.stats', { ids: [fits.id] });

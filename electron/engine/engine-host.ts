@@ -6,16 +6,12 @@ import { LocalHost } from '../host/local/local-host.js';
 import { bootstrapWsl } from '../host/wsl/wsl-bootstrap.js';
 import { WslExe } from '../host/wsl/wsl-exe.js';
 import { WslHost } from '../host/wsl/wsl-host.js';
-import { LocalPtyLauncher } from '../terminal/local-pty-launcher.js';
-import type { PtyLauncher } from '../terminal/pty-launcher.js';
-import { WslPtyLauncher } from '../terminal/wsl-pty-launcher.js';
 import { Engine } from './engine.js';
 import type { EngineConfig } from './engine-config.js';
 import type { EngineSlot } from './engine-slot.js';
 
 export interface EngineHost {
   host: Host;
-  ptyLauncher: PtyLauncher;
   status: HostStatus;
 }
 
@@ -28,14 +24,14 @@ export async function openEngineHost(config: EngineConfig, onStatus: (status: Ho
   if (config.host.kind === 'local') {
     const status: HostStatus = { kind: 'local', state: 'ready', message: 'Local Linux host' };
     onStatus(status);
-    return { host: new LocalHost(config.dataRoot), ptyLauncher: new LocalPtyLauncher(), status };
+    return { host: new LocalHost(config.dataRoot), status };
   }
   const { exe, distro, installDir, rootfs } = config.host;
   const wsl = new WslExe(exe);
   const status = await bootstrapWsl({ wsl, distro, installDir, rootfs, scratchDir: join(config.home, 'wsl', 'scratch'), onStatus });
   onStatus(status);
   if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', hostStatusLine(status), status);
-  return { host: new WslHost(wsl, distro), ptyLauncher: new WslPtyLauncher(wsl, distro), status };
+  return { host: new WslHost(wsl, distro), status };
 }
 
 /**
@@ -49,8 +45,8 @@ export async function openEngineInto(slot: EngineSlot, config: EngineConfig, onS
     onStatus(status);
   };
   try {
-    const { host, ptyLauncher, status } = await openEngineHost(config, report);
-    const engine = await Engine.open(config, host, ptyLauncher);
+    const { host, status } = await openEngineHost(config, report);
+    const engine = await Engine.open(config, host);
     slot.attach(engine, status);
     return engine;
   } catch (error) {

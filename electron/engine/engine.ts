@@ -28,8 +28,6 @@ import { parsePublishSpecs, PortPublisher } from './port-publisher.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 import { execInContainer } from './container-exec.js';
 import { waitForContainer } from './container-wait.js';
-import { LocalPtyLauncher } from '../terminal/local-pty-launcher.js';
-import type { PtyLauncher } from '../terminal/pty-launcher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
 import { SocketForwards } from '../sockets/socket-forwards.js';
 import { VolumeStore } from '../volumes/volume-store.js';
@@ -72,7 +70,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     this.api = this.buildApi();
   }
 
-  static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot), ptyLauncher: PtyLauncher = new LocalPtyLauncher()): Promise<Engine> {
+  static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot)): Promise<Engine> {
     await mkdir(config.home, { recursive: true, mode: 0o700 });
     const uid = (await host.exec(['id', '-u'])).stdout.toString().trim();
     if (uid !== '0') {
@@ -95,7 +93,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     let engine: Engine | undefined;
     const actions = new ContainerActions((action) => engine?.emitEvent('containers.action', action));
     const terminals = new TerminalSessions({
-      host, runtime, launcher: ptyLauncher,
+      host, runtime,
       changed: (session) => {
         const container = store.get(session.containerId);
         if (container && !session.main && session.exitCode !== null) actions.record(container, 'exec_die', { exitCode: String(session.exitCode) });

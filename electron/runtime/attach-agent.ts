@@ -1,32 +1,124 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { LogStream } from '../../shared/containers.js';
 import type { Host, HostProcess } from '../host/host.js';
+import type { ExecPaths } from './bundle.js';
+import type { OciProcess } from './oci-spec.js';
 
 /**
  * conmon's attach socket is SOCK_SEQPACKET, which Node's `net` cannot open; on a WSL host it is inside
  * the VM besides. So a small agent on the Linux side (Perl from perl-base, whose Socket module speaks
  * SEQPACKET) holds the connection and relays it over its stdio, the same way on both hosts:
- * - stdout: one frame per packet from conmon, `[stream u8][length u32 BE][bytes]` (1 stdin, 2 stdout, 3 stderr);
- * - stdin: frames `[type u8][length u32 BE][bytes]`: 0 input for the container, 1 a resize ("ROWS COLS",
- *   written to conmon's control FIFO), 2 the end of input.
- * It ends when conmon closes the socket (the container has ended) or when its stdin ends (the engine
- * detached or went away): the container is never touched by its going.
+ * - stdout: one frame per packet from conmon, `[stream u8][length u32 BE][bytes]` (1 stdin, 2 stdout,
+ *   3 stderr), after an empty frame of stream 0 that says the agent is connected;
+ * - stdin: frames `[type u8][length u32 BE][bytes]`: 0 input for the process, 1 a resize ("ROWS COLS",
+ *   written to conmon's control FIFO), 2 the end of input, 3 a signal for an exec's process ("HUP").
+ *
+ * `attach ATTACH_SOCKET CTL` joins a container's main process. It ends when conmon closes the socket
+ * (the container has ended) or when its stdin ends (the engine detached or went away): the container
+ * is never touched by its going.
+ *
+ * `exec DIR LINK PROCESS_JSON CONMON...` runs an exec on a terminal under conmon (see
+ * `execMonitorArgv`), passing the pipes conmon syncs on (`_OCI_*PIPE`): it writes the process spec,
+ * starts conmon, connects once the attach socket is up and only then lets the process start. Its exit
+ * code is the process's; the engine going away hangs the process up (then kills it after 3 s), and
+ * the exec's folder goes with it.
  */
 const AGENT_SCRIPT = String.raw`
 use strict;
 use Socket;
 use Fcntl;
-my ($path, $ctl) = @ARGV;
-socket(my $s, AF_UNIX, SOCK_SEQPACKET, 0) or die "attach: socket: $!\n";
-connect($s, pack_sockaddr_un($path)) or die "attach: $path: $!\n";
+$SIG{PIPE} = 'IGNORE';
 binmode(STDIN);
 binmode(STDOUT);
+my $mode = shift @ARGV;
+my ($s, $ctl, $pid, $sync, $child, @cleanup);
+my $engine = 1;
 sub out {
   my ($data) = @_;
-  while (length $data) { my $n = syswrite(STDOUT, $data) // exit 0; $data = substr($data, $n) }
+  while ($engine && length $data) {
+    my $n = syswrite(STDOUT, $data);
+    # The engine went away: an exec still drains and cleans up; nobody reads its output.
+    if (!defined $n) { $engine = 0; last }
+    $data = substr($data, $n);
+  }
 }
-# Connected: an empty frame of stream 0 says so.
-out(pack('CN', 0, 0));
+sub frame { my ($type, $data) = @_; out(pack('CN', $type, length $data) . $data) }
+sub finish {
+  my ($code) = @_;
+  waitpid($child, 0) if $child;
+  system('rm', '-rf', @cleanup) if @cleanup;
+  exit $code;
+}
+sub json_string {
+  my ($text) = @_;
+  $text =~ s/\\n/\n/g;
+  $text =~ s/\\t/\t/g;
+  $text =~ s/\\(.)/$1/g;
+  return $text;
+}
+sub connect_to {
+  my ($path) = @_;
+  socket($s, AF_UNIX, SOCK_SEQPACKET, 0) or die "attach: socket: $!\n";
+  connect($s, pack_sockaddr_un($path)) or die "attach: $path: $!\n";
+}
+sub hang_up {
+  exit 0 if $mode eq 'attach';
+  return unless $pid;
+  kill('HUP', $pid);
+  $SIG{ALRM} = sub { kill('KILL', $pid) };
+  alarm(3);
+}
+if ($mode eq 'attach') {
+  my $path;
+  ($path, $ctl) = @ARGV;
+  connect_to($path);
+  frame(0, '');
+} else {
+  my ($dir, $link, $spec, @conmon) = @ARGV;
+  $ctl = "$dir/ctl";
+  @cleanup = ($dir, $link);
+  system('mkdir', '-p', "$dir/exit") == 0 or finish(126);
+  open(my $f, '>', "$dir/process.json") or die "exec: $dir/process.json: $!\n";
+  print $f $spec;
+  close($f) or die "exec: $dir/process.json: $!\n";
+  # Pipes made while $^F is high stay open across exec, for conmon to find by number.
+  $^F = 255;
+  pipe(my $sync_r, my $sync_w) and pipe(my $start_r, my $start_w) and pipe(my $attach_r, my $attach_w) or die "exec: pipe: $!\n";
+  $^F = 2;
+  $child = fork() // die "exec: fork: $!\n";
+  if ($child == 0) {
+    close($sync_r); close($start_w); close($attach_r);
+    $ENV{_OCI_SYNCPIPE} = fileno($sync_w);
+    $ENV{_OCI_STARTPIPE} = fileno($start_r);
+    $ENV{_OCI_ATTACHPIPE} = fileno($attach_w);
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>&', \*STDERR);
+    # conmon leaves files in its working folder (an \`oom\` mark): the exec's own, which goes with it.
+    chdir($dir);
+    exec(@conmon) or die "exec: conmon: $!\n";
+  }
+  close($sync_w); close($start_r); close($attach_w);
+  $sync = $sync_r;
+  # conmon reads the start pipe once before it forks, and again before the runtime's exec.
+  syswrite($start_w, '0');
+  my $ready = <$attach_r>;
+  finish(255) unless defined $ready;
+  connect_to("$link/attach");
+  frame(0, '');
+  syswrite($start_w, '1');
+  close($start_w);
+  my $started = <$sync> // '';
+  my ($data) = $started =~ /"data"\s*:\s*(-?\d+)/;
+  if (!defined $data || $data < 0) {
+    # The runtime could not start the process (no such command...): its message, on the terminal.
+    my ($message) = $started =~ /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+    $message = json_string($message // 'the exec did not start');
+    $message = json_string($1) if $message =~ /msg="((?:[^"\\]|\\.)*)"/;
+    frame(3, "$message\r\n");
+    finish(255);
+  }
+  $pid = $data;
+}
 my ($in, $open) = ('', 1);
 while (1) {
   my $r = '';
@@ -36,11 +128,11 @@ while (1) {
   if (vec($r, fileno($s), 1)) {
     my $n = sysread($s, my $packet, 65536);
     last unless $n;
-    out(pack('CN', ord($packet), $n - 1) . substr($packet, 1));
+    frame(ord($packet), substr($packet, 1));
   }
   if ($open && vec($r, fileno(STDIN), 1)) {
     my $n = sysread(STDIN, my $buf, 65536);
-    exit 0 unless $n;
+    if (!$n) { $open = 0; hang_up(); next }
     $in .= $buf;
     while (length($in) >= 5) {
       my ($type, $len) = unpack('CN', $in);
@@ -49,15 +141,22 @@ while (1) {
       $in = substr($in, 5 + $len);
       if ($type == 0) {
         # conmon reads at most 8 KiB a packet; a longer one would be cut.
-        for (my $o = 0; $o < length $data; $o += 8192) { send($s, substr($data, $o, 8192), 0) // exit 0 }
+        for (my $o = 0; $o < length $data; $o += 8192) { send($s, substr($data, $o, 8192), 0) // last }
       } elsif ($type == 1) {
         if (sysopen(my $c, $ctl, O_WRONLY | O_NONBLOCK)) { syswrite($c, "1 $data\n"); close($c) }
       } elsif ($type == 2) {
         shutdown($s, 1);
+      } elsif ($type == 3 && $pid) {
+        kill($data, $pid);
       }
     }
   }
 }
+exit 0 if $mode eq 'attach';
+# conmon reports the exit before it closes the socket.
+my $ended = <$sync> // '';
+my ($code) = $ended =~ /"data"\s*:\s*(-?\d+)/;
+finish(defined $code && $code >= 0 ? $code : 255);
 `;
 
 const STREAMS: Record<number, LogStream> = { 2: 'stdout', 3: 'stderr' };
@@ -70,6 +169,7 @@ export class AttachConnection {
   readonly connected: Promise<void>;
 
   private constructor(
+    private readonly mode: 'attach' | 'exec',
     private readonly agent: HostProcess,
     onOutput: (stream: LogStream, data: Buffer) => void,
   ) {
@@ -98,7 +198,12 @@ export class AttachConnection {
 
   /** Connects to the attach socket at `socketPath`; `ctlPath` is conmon's control FIFO. */
   static open(host: Host, socketPath: string, ctlPath: string, onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
-    return new AttachConnection(host.spawn(['perl', '-e', AGENT_SCRIPT, socketPath, ctlPath]), onOutput);
+    return new AttachConnection('attach', host.spawn(['perl', '-e', AGENT_SCRIPT, 'attach', socketPath, ctlPath]), onOutput);
+  }
+
+  /** Runs `process` as an exec on a terminal under conmon (`monitorArgv`) and connects to it; `exited` is its exit code. */
+  static exec(host: Host, paths: ExecPaths, process: OciProcess, monitorArgv: string[], onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
+    return new AttachConnection('exec', host.spawn(['perl', '-e', AGENT_SCRIPT, 'exec', paths.dir, paths.attachLink, JSON.stringify(process), ...monitorArgv]), onOutput);
   }
 
   write(data: Buffer): void {
@@ -114,6 +219,11 @@ export class AttachConnection {
     this.send(2, Buffer.alloc(0));
   }
 
+  /** Signals an exec's process (the agent knows its pid). */
+  signal(signal: NodeJS.Signals): void {
+    this.send(3, Buffer.from(signal.replace(/^SIG/, '')));
+  }
+
   pause(): void {
     this.agent.stdout?.pause();
   }
@@ -122,10 +232,11 @@ export class AttachConnection {
     this.agent.stdout?.resume();
   }
 
-  /** Detaches: the agent goes, the container runs on. */
+  /** Detaches from a main process, which runs on; hangs an exec's process up. */
   close(): void {
     this.agent.stdin?.end();
-    this.agent.kill('SIGTERM');
+    // An exec's agent hangs up, drains and cleans up on the end of its input; an attach's may be blocked on output nobody reads.
+    if (this.mode === 'attach') this.agent.kill('SIGTERM');
   }
 
   private send(type: number, data: Buffer): void {

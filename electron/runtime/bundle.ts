@@ -63,3 +63,23 @@ export function attachName(id: string): string {
 export function attachSocketPath(dataRoot: string, id: string): string {
   return `${attachSocketDir(dataRoot)}/${attachName(id)}/attach`;
 }
+
+/** Where the files of one exec on a terminal live: a folder of its own in the container's bundle. */
+export interface ExecPaths {
+  dir: string;
+  /** The process to run (an OCI process spec). */
+  spec: string;
+  pidFile: string;
+  exitDir: string;
+  /** conmon's control FIFO for the exec's terminal. */
+  ctl: string;
+  /** conmon's link from the attach folder to `dir`, and the socket reached through it. */
+  attachLink: string;
+  attachSocket: string;
+}
+
+export function execPaths(dataRoot: string, containerId: string, execId: string): ExecPaths {
+  const dir = `${bundlePaths(dataRoot, containerId).dir}/exec/${execId}`;
+  const attachLink = `${attachSocketDir(dataRoot)}/${execId}`;
+  return { dir, spec: `${dir}/process.json`, pidFile: `${dir}/exec.pid`, exitDir: `${dir}/exit`, ctl: `${dir}/ctl`, attachLink, attachSocket: `${attachLink}/attach` };
+}

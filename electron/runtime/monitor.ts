@@ -1,5 +1,5 @@
 import type { Host, HostProcess } from '../host/host.js';
-import { attachName, attachSocketDir, type BundlePaths } from './bundle.js';
+import { attachName, attachSocketDir, type BundlePaths, type ExecPaths } from './bundle.js';
 import type { LogLimits } from './container-log.js';
 import type { RuntimeCli } from './runtime-cli.js';
 
@@ -33,8 +33,32 @@ export function startMonitor(host: Host, runtime: RuntimeCli, id: string, paths:
     '--runtime-arg', `--log=${paths.runtimeLog}`,
     '--runtime-arg', '--log-format=json',
   ];
-  // With --sync conmon writes no pid file of its own: the shell records its pid, then becomes conmon.
-  return host.spawn(['sh', '-c', 'echo $$ >"$0" && exec "$@"', paths.monitorPidFile, ...conmon], { detached: true });
+  // With --sync conmon writes no pid file of its own: the shell records its pid, then becomes conmon,
+  // in the bundle's folder, where conmon leaves the files it makes in its working folder (an `oom` mark).
+  return host.spawn(['sh', '-c', 'echo $$ >"$0" && cd "$1" && shift && exec "$@"', paths.monitorPidFile, paths.dir, ...conmon], { detached: true });
+}
+
+/**
+ * conmon's argv for an exec on a terminal (`--exec`): it runs the runtime's `exec` with the process in
+ * `paths.spec` and holds the pty master itself, as it does a container's, so keystrokes cross one
+ * monitor rather than a relay of the runtime's own pty. `--exec-attach` holds the process back until
+ * the engine's agent is connected, so its first output (a shell's prompt) is not lost.
+ */
+export function execMonitorArgv(host: Host, runtime: RuntimeCli, containerId: string, execId: string, paths: ExecPaths): string[] {
+  return [
+    'conmon', '--api-version', '1', '--sync', '--exec', '--exec-attach', '--terminal',
+    '--exec-process-spec', paths.spec,
+    '-c', containerId,
+    '-u', execId,
+    '-r', runtime.binary,
+    '-b', paths.dir,
+    '-p', paths.pidFile,
+    '--exit-dir', paths.exitDir,
+    '--socket-dir-path', attachSocketDir(host.dataRoot),
+    // The engine's session keeps the scrollback; an exec has no log of its own, as in Docker.
+    '-l', 'none',
+    '--runtime-arg', `--root=${runtime.root}`,
+  ];
 }
 
 /** Clears what a previous run of the container left, and makes the folders conmon needs before it starts. */

@@ -6,16 +6,7 @@ import { ociResources, type OciResources } from './resources.js';
 /** The subset of the OCI runtime spec (config.json) Berth writes. */
 export interface OciSpec {
   ociVersion: string;
-  process: {
-    terminal: boolean;
-    user: { uid: number; gid: number; additionalGids?: number[] };
-    args: string[];
-    env: string[];
-    cwd: string;
-    capabilities: Record<'bounding' | 'effective' | 'permitted', string[]>;
-    rlimits: { type: string; hard: number; soft: number }[];
-    noNewPrivileges: boolean;
-  };
+  process: OciProcess;
   root: { path: string; readonly: boolean };
   hostname: string;
   annotations: Record<string, string>;
@@ -27,6 +18,29 @@ export interface OciSpec {
     maskedPaths: string[];
     readonlyPaths: string[];
   };
+}
+
+export interface OciProcess {
+  terminal: boolean;
+  /** The terminal's size when the runtime makes it (an exec's), so the program starts at the client's size. */
+  consoleSize?: { height: number; width: number };
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  args: string[];
+  env: string[];
+  cwd: string;
+  capabilities: Record<'bounding' | 'effective' | 'permitted', string[]>;
+  rlimits: { type: string; hard: number; soft: number }[];
+  noNewPrivileges: boolean;
+}
+
+/**
+ * The process of an exec on a terminal: the container's own (user, directory, capabilities, limits,
+ * environment) running `command`, with `env` added over the container's.
+ */
+export function execProcess(container: OciProcess, command: string[], env: string[], size: { cols: number; rows: number }): OciProcess {
+  const merged = new Map<string, string>();
+  for (const pair of [...container.env, ...env]) merged.set(pair.split('=', 1)[0]!, pair);
+  return { ...container, args: command, env: [...merged.values()], terminal: true, consoleSize: { height: size.rows, width: size.cols } };
 }
 
 /** Docker's default capability set: enough for ordinary images, nothing that reaches the host. */

@@ -1,6 +1,6 @@
 import type { TerminalSession as SessionInfo } from '../../shared/terminals.js';
 import { execExitCode } from '../runtime/exec-status.js';
-import type { PtyProcess } from './pty-launcher.js';
+import type { PtyProcess } from './pty-process.js';
 import { Scrollback } from './scrollback.js';
 
 /** Where one attach sends the session's output. */

@@ -5,14 +5,13 @@ import type { Host } from '../host/host.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { secureJoin } from '../runtime/secure-join.js';
-import { attachMainProcess } from './main-process-pty.js';
-import type { PtyLauncher, PtyProcess } from './pty-launcher.js';
+import { attachMainProcess, execOnTerminal } from './monitor-pty.js';
+import type { PtyProcess } from './pty-process.js';
 import { TerminalSession, type TerminalSink } from './terminal-session.js';
 
 export interface TerminalSessionsDeps {
   host: Host;
   runtime: RuntimeCli;
-  launcher: PtyLauncher;
   /** Told when a session starts and when it ends. */
   changed(session: SessionInfo): void;
   maxSessions?: number;
@@ -36,16 +35,7 @@ const HANGUP_GRACE_MS = 3_000;
 /** Shells tried in order when the user names none. */
 const SHELLS = ['/bin/bash', '/bin/sh'];
 
-/**
- * The runtime puts our pty in raw mode only once the container's pty is set up; keys typed before
- * that would be echoed twice and have CR turned into LF by our side's line discipline. Making it raw
- * before the runtime starts closes that window.
- */
-function rawFirst(argv: string[]): string[] {
-  return ['sh', '-c', 'stty raw -echo && exec "$@"', 'berth-exec', ...argv];
-}
-
-/** The engine's interactive sessions, keyed by id; each runs the runtime's `exec -t` on a pty. */
+/** The engine's interactive sessions, keyed by id: shells exec'd on a terminal conmon holds, and main processes started with -t. */
 export class TerminalSessions {
   private readonly sessions = new Map<string, TerminalSession>();
   private readonly expiries = new Map<string, NodeJS.Timeout>();
@@ -60,8 +50,7 @@ export class TerminalSessions {
     }
     const command = request.command.length > 0 ? request.command : [await this.defaultShell(request.containerId)];
     // TERM is what the client's terminal emulates; images rarely set it.
-    const exec = this.deps.runtime.execArgv(request.containerId, command, { tty: true, env: ['TERM=xterm-256color'] });
-    const pty = this.deps.launcher.launch(rawFirst(exec), { cols: request.cols, rows: request.rows });
+    const pty = await execOnTerminal(this.deps.host, this.deps.runtime, { ...request, command, env: ['TERM=xterm-256color'] });
     return this.add(request.containerId, command, { cols: request.cols, rows: request.rows }, pty, false);
   }
 

@@ -128,6 +128,20 @@ describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
     expect((await third.result).exitCode).not.toBeNull();
   });
 
+  it("runs as the container's own process (its user, directory, environment) at the client's size, and leaves no files behind", async () => {
+    const other = await call('containers.run', { image: 'hello', cmd: ['sleep', '600'], env: ['GREETING=hi there'], user: '1234:5678', workdir: '/tmp', autoExpose: false });
+    const session = await call('terminal.open', { id: other.id, command: ['sh', '-c', 'echo "$GREETING|$TERM|$(id -u):$(id -g)|$(pwd)|$(stty size)"; exit 5'], cols: 101, rows: 37 });
+    const term = attach(session.id);
+    expect(await term.result).toEqual({ exitCode: 5 });
+    expect(term.text()).toContain('hi there|xterm-256color|1234:5678|/tmp|37 101');
+    const linux = engine.host;
+    // Neither the exec's folder nor its link among the containers' attach links.
+    const left = await linux.exec(['sh', '-c', 'ls -A "$1/containers/$2/exec"; find "$1/attach" -lname "*/exec/*"', 'ls', linux.dataRoot, other.id]);
+    expect(left.code).toBe(0);
+    expect(left.stdout.toString()).toBe('');
+    await call('containers.remove', { id: other.id, force: true });
+  });
+
   it('reports a command that does not exist as 127', async () => {
     const session = await call('terminal.open', { id: containerId, command: ['no-such-shell'], cols: 80, rows: 24 });
     const term = attach(session.id);
