@@ -1,30 +1,12 @@
-import { execFile, spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, crash, startServe, stopServe, type CliResult } from './fixtures/berth-cli.js';
-import { CLI, startCliPty } from './fixtures/cli-pty.js';
+import { berth, crash, startServe, stopServe } from './fixtures/berth-cli.js';
+import { startCliPty } from './fixtures/cli-pty.js';
 import { waitFor } from './fixtures/engine-client.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
 const execFileAsync = promisify(execFile);
-
-/** `berth` with bytes on its stdin, bounded in time. */
-function berthWithInput(env: Record<string, string>, args: string[], input: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawnChild(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 128, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
 
 describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host', { timeout: 180_000 }, (host) => {
   let env: TestEngineEnv;
@@ -53,7 +35,7 @@ describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host'
   });
 
   it('feeds stdin with -i', async () => {
-    const result = await berthWithInput(env.env, ['exec', '-i', 'box', 'tr', 'a-z', 'A-Z'], 'piped in\n');
+    const result = await berth(env.env, ['exec', '-i', 'box', 'tr', 'a-z', 'A-Z'], { input: 'piped in\n' });
     expect(result).toEqual({ code: 0, stdout: 'PIPED IN\n', stderr: '' });
   });
 

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,16 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
     expect(stamped.stdout).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z o\n$/);
     expect((await berth(env.env, ['logs', '--until', '10m', 'streams'])).stdout).toBe('');
     expect((await berth(env.env, ['rm', 'streams'])).code).toBe(0);
+  });
+
+  it('pipes its stdin into a container run with -i: the process reads it to its end, and 3 MB arrive whole', async () => {
+    const lines = await berth(env.env, ['run', '-i', '--rm', image, 'sh', '-c', 'cat; echo read-all >&2; exit 4'], { input: 'one\ntwo\n' });
+    expect(lines).toMatchObject({ code: 4, stdout: 'one\ntwo\n', stderr: 'read-all\n' });
+    const blob = randomBytes(3 * 1024 * 1024);
+    const summed = await berth(env.env, ['run', '-i', '--rm', image, 'md5sum'], { input: blob });
+    expect(summed.code).toBe(0);
+    expect(summed.stdout.split(' ')[0]).toBe(createHash('md5').update(blob).digest('hex'));
+    expect((await berth(env.env, ['ps', '-a', '-q'])).stdout.trim()).toBe('');
   });
 
   it('creates without starting, waits, renames, and with --rm leaves nothing once it exits', async () => {

@@ -62,6 +62,11 @@ export const RunSpec = z.object({
   tty: z.boolean().default(false),
   /** Docker's -i: the main process's stdin stays open for an attached client. */
   interactive: z.boolean().default(false),
+  /**
+   * Docker's StdinOnce (`run -i` in the foreground): the process's stdin closes when its input ends
+   * (or the client goes), so a command reading piped input sees its end.
+   */
+  stdinOnce: z.boolean().default(false),
   /** Docker's --rm: the container is removed once it exits. */
   autoRemove: z.boolean().default(false),
   resources: Resources.default({}),

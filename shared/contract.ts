@@ -72,6 +72,8 @@ export const contract = {
   /** Answers the exit code once the container meets the condition. */
   'containers.wait': method(ContainerRef.extend({ condition: WaitCondition.default('not-running') }), z.object({ exitCode: z.number().int() })),
   'containers.rename': method(ContainerRef.extend({ name: z.string().min(1).max(256) }), Container),
+  /** Bytes for the main process's stdin (a container started with -i and no terminal); `end` closes it once they are written. */
+  'containers.input': method(ContainerRef.extend({ base64: z.string().max(1024 * 1024), end: z.boolean().default(false) }), z.object({})),
   'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
   'containers.logs': method(
     ContainerRef.extend({

@@ -36,10 +36,18 @@ export interface LifecycleDeps {
   logLimits: LogLimits;
   /** Called with every container whose record changed. */
   changed(container: Container): void;
-  /** A container started with -t has been created (or adopted running): the engine takes its terminal. */
-  terminalReady(container: Container): Promise<void>;
+  /**
+   * A container started with -t or -i has been created (or adopted running): the engine takes its
+   * terminal, or holds its stdin, before the process runs.
+   */
+  attachReady(container: Container): Promise<void>;
   /** Docker's event for what happened to the container. */
   action(container: Container, action: ContainerAction['action'], attributes?: Record<string, string>): void;
+}
+
+/** The engine holds the main process's stdio: its terminal (-t) or its stdin (-i). */
+function holdsStdio(container: Container): boolean {
+  return container.spec.tty || container.spec.interactive;
 }
 
 /** Bounds on waits, so nothing the engine does can hang for ever. */
@@ -115,7 +123,7 @@ export class ContainerLifecycle {
       undo.push(() => runtime.delete(container.id));
       const pid = await this.waitForCreate(monitor, paths);
       // Before the process runs, so its first output (a shell's prompt) is held for whoever attaches.
-      if (container.spec.tty) await this.deps.terminalReady(container);
+      if (holdsStdio(container)) await this.deps.attachReady(container);
       await sockets.listenOnHost(container.id, pid, container.sockets);
       if (net.mode === 'bridge') await ports.activate(container.id, net.address, mappings);
       // Forwarding is ready before the process runs, so its first connections are not held.
@@ -216,7 +224,7 @@ export class ContainerLifecycle {
     const state = await runtime.state(container.id);
     if (state && state.status !== 'stopped') {
       if (!this.exits.has(container.id)) this.watchExit(container.id, this.pollExit(paths));
-      if (container.spec.tty) await this.deps.terminalReady(container).catch(() => {});
+      if (holdsStdio(container)) await this.deps.attachReady(container).catch(() => {});
       const { mappings, problems } = await this.deps.ports.readopt(container);
       await this.deps.ports.activate(container.id, container.network.address, mappings);
       problems.push(...(await this.reopenSockets(container, state.pid)));

@@ -32,6 +32,7 @@ import { TerminalSessions } from '../terminal/terminal-sessions.js';
 import { SocketForwards } from '../sockets/socket-forwards.js';
 import { VolumeStore } from '../volumes/volume-store.js';
 import { KeyedLock } from './keyed-lock.js';
+import { ContainerStdin } from './container-stdin.js';
 import { resolveRunMounts } from './run-mounts.js';
 import { SettingsStore } from './settings-store.js';
 
@@ -45,6 +46,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   private cpuCount = 1;
   private actions!: ContainerActions;
   private health!: ContainerHealthChecks;
+  private stdin!: ContainerStdin;
   /** --rm removals under way. */
   private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
@@ -100,6 +102,7 @@ export class Engine extends EventEmitter<ContractEvents> {
         engine?.emitEvent('terminals.changed', { session });
       },
     });
+    const stdin = new ContainerStdin(host);
     const health = new ContainerHealthChecks({
       host, runtime,
       image: async (container) => (await images.resolve(container.imageId))?.config,
@@ -119,7 +122,10 @@ export class Engine extends EventEmitter<ContractEvents> {
         engine?.emitEvent('containers.changed', { container });
         engine?.autoRemove(container);
       },
-      terminalReady: async (container) => void (await engine?.openMainTerminal(container)),
+      attachReady: async (container) => {
+        if (container.spec.tty) await engine?.openMainTerminal(container);
+        else await stdin.connect(container.id);
+      },
       action: (container, action, attributes) => actions.record(container, action, attributes),
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
@@ -128,6 +134,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     engine.cpuCount = cpuCount;
     engine.actions = actions;
     engine.health = health;
+    engine.stdin = stdin;
     await engine.reconcile(network);
     return engine;
   }
@@ -150,6 +157,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     this.health.close();
     await this.logs.close();
     await this.terminals.closeAll();
+    this.stdin.closeAll();
     this.removeAllListeners();
     await this.sockets.closeAll();
     await this.relay.close();
@@ -422,6 +430,10 @@ export class Engine extends EventEmitter<ContractEvents> {
       'containers.run': (spec, { emit }) => this.run(spec, emit),
       'containers.wait': async ({ id, condition }, { signal }) => ({ exitCode: await waitForContainer(this, this.find(id), condition, signal) }),
       'containers.rename': ({ id, name }) => this.withContainer(id, (c) => this.rename(c, name)),
+      'containers.input': async ({ id, base64, end }) => {
+        await this.stdin.write(this.running(id), Buffer.from(base64, 'base64'), end);
+        return {};
+      },
       'containers.start': ({ id }) =>
         this.withContainer(id, (c) => this.lifecycle.start({ ...c, state: { ...c.state, restartCount: 0 } })),
       'containers.stop': ({ id, timeout }) => this.withContainer(id, (c) => this.lifecycle.stop(c, timeout ?? c.spec.stopTimeout)),

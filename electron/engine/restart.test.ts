@@ -52,6 +52,33 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     for (const c of after) await call('containers.remove', { id: c.id, force: true });
   });
 
+  it('holds the stdin of a container run with -i, again after the engine starts anew, and refuses one without', async () => {
+    await open(true);
+    const reader = await call('containers.run', { image: 'hello', name: 'reader', cmd: ['cat'], interactive: true, autoExpose: false });
+    const output = async () => {
+      let text = '';
+      await call('containers.logs', { id: reader.id }, (chunk) => (text += Buffer.from(chunk.base64, 'base64').toString()));
+      return text;
+    };
+    const send = (text: string) => call('containers.input', { id: 'reader', base64: Buffer.from(text).toString('base64') });
+    await send('before\n');
+    await waitFor('the first line', output, (text) => text === 'before\n');
+    await engine.close();
+    await open(true);
+    await send('after\n');
+    await waitFor('the second line', output, (text) => text === 'before\nafter\n');
+    // Without StdinOnce the end of one client's input leaves the process's stdin open, as Docker does.
+    await call('containers.input', { id: 'reader', base64: '', end: true });
+    await send('still\n');
+    await waitFor('the third line', output, (text) => text.endsWith('still\n'));
+    const plain = await call('containers.run', { image: 'hello', name: 'plain', cmd: SERVICE, autoExpose: false });
+    try {
+      await expect(call('containers.input', { id: 'plain', base64: 'eA==' })).rejects.toThrow('container plain has no open stdin: start it with -i (and without -t)');
+    } finally {
+      for (const c of [reader, plain]) await call('containers.remove', { id: c.id, force: true });
+    }
+  });
+
   it('shows a container that exits at once, or crash-loops, with its exit code and last lines, holding no port', async () => {
     await open();
     const failing = ['sh', '-c', 'echo starting; echo "fatal: no config" >&2; exit 3'];

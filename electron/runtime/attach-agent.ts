@@ -206,8 +206,24 @@ export class AttachConnection {
     return new AttachConnection('exec', host.spawn(['perl', '-e', AGENT_SCRIPT, 'exec', paths.dir, paths.attachLink, JSON.stringify(process), ...monitorArgv]), onOutput);
   }
 
-  write(data: Buffer): void {
-    this.send(0, data);
+  /** false: the agent is backed up; wait for `drained` before writing more. */
+  write(data: Buffer): boolean {
+    return this.send(0, data);
+  }
+
+  /** Resolves once the agent has taken what was written (at once when nothing waits), or has gone. */
+  drained(): Promise<void> {
+    const stdin = this.agent.stdin;
+    if (!stdin || !stdin.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        resolve();
+      };
+      stdin.on('drain', done);
+      stdin.on('close', done);
+    });
   }
 
   resize(cols: number, rows: number): void {
@@ -239,10 +255,10 @@ export class AttachConnection {
     if (this.mode === 'attach') this.agent.kill('SIGTERM');
   }
 
-  private send(type: number, data: Buffer): void {
+  private send(type: number, data: Buffer): boolean {
     const header = Buffer.alloc(5);
     header.writeUInt8(type, 0);
     header.writeUInt32BE(data.length, 1);
-    this.agent.stdin?.write(Buffer.concat([header, data]));
+    return this.agent.stdin?.write(Buffer.concat([header, data])) ?? false;
   }
 }

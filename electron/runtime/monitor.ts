@@ -13,12 +13,13 @@ import type { RuntimeCli } from './runtime-cli.js';
  * The engine starts it in a session of its own with `--sync` (one fork, not two), so the process the
  * engine started is conmon itself and its exit says the container has ended and its log is complete.
  */
-export function startMonitor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths, limits: LogLimits, stdio: { tty: boolean; interactive: boolean }): HostProcess {
+export function startMonitor(host: Host, runtime: RuntimeCli, id: string, paths: BundlePaths, limits: LogLimits, stdio: { tty: boolean; interactive: boolean; stdinOnce: boolean }): HostProcess {
   const conmon = [
     'conmon', '--api-version', '1', '--sync',
     ...(stdio.tty ? ['--terminal'] : []),
-    // The engine holds the attach connection, and may detach when it quits: the process's stdin stays open.
-    ...(stdio.interactive ? ['--stdin', '--leave-stdin-open'] : []),
+    // The engine holds the attach connection, and may detach when it quits: the process's stdin stays
+    // open, unless it is to close with its input (StdinOnce).
+    ...(stdio.interactive ? ['--stdin', ...(stdio.stdinOnce ? [] : ['--leave-stdin-open'])] : []),
     '-c', id,
     '-u', attachName(id),
     '-r', runtime.binary,

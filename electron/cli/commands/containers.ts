@@ -11,6 +11,7 @@ import { flagInt, flagSet, flagValue, flagValues, parseFlags, type ParsedFlags }
 import { attachTerminal, terminalSize } from '../terminal-attach.js';
 import { RUN_FLAGS, runSpecFromFlags } from '../run-options.js';
 import { progressPrinter } from './images.js';
+import type { SocketClient } from '../../transport/socket/socket-client.js';
 
 function needOne(args: string[], usage: string, context: CommandContext): string | undefined {
   if (args.length === 0) context.err(`"${usage.split(' ')[0]}" needs at least one container: berth ${usage}`);
@@ -52,18 +53,39 @@ async function runInForeground(spec: RunSpecInput, detachKeys: Buffer, context: 
 }
 
 /**
- * After a start: this terminal on the container's own (-t), or its output, stdout and stderr apart,
- * until it exits (its code, from the wait asked for before the start) or the detach keys leave it (0).
+ * After a start: this terminal on the container's own (-t), or its output, stdout and stderr apart
+ * (with -i, our stdin going into the process's), until it exits (its code, from the wait asked for
+ * before the start) or the detach keys leave it (0).
  */
 async function showUntilExit(container: Container, interactive: boolean, detachKeys: Buffer, exited: Promise<{ exitCode: number }>, context: CommandContext): Promise<number> {
   const api = await context.client();
   if (container.spec.tty) {
     if ((await attachMain(container.id, interactive, detachKeys, context)) === 'detached') return 0;
-  } else {
+    return (await exited).exitCode;
+  }
+  // A process that ends before reading all of it has no more use for our stdin.
+  if (interactive) void pipeStdin(api, container.id).catch(() => {});
+  try {
     // With --rm a container that ended at once may be gone already; the wait still has its code.
     await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream)).catch(() => {});
+    return (await exited).exitCode;
+  } finally {
+    if (interactive) process.stdin.destroy();
   }
-  return (await exited).exitCode;
+}
+
+/** Bytes of our stdin per message: well under the message's bound once in base64. */
+const STDIN_CHUNK_BYTES = 256 * 1024;
+
+/** Our stdin into the process's, each piece taken by the engine before the next is read, then its end. */
+async function pipeStdin(api: SocketClient, id: string): Promise<void> {
+  for await (const chunk of process.stdin) {
+    const data = chunk as Buffer;
+    for (let at = 0; at < data.length; at += STDIN_CHUNK_BYTES) {
+      await api.call('containers.input', { id, base64: data.subarray(at, at + STDIN_CHUNK_BYTES).toString('base64') });
+    }
+  }
+  await api.call('containers.input', { id, base64: '', end: true });
 }
 
 /** Docker's attach: this terminal on the container's main process (started with -t). */
@@ -85,10 +107,8 @@ export const containerCommands: Record<string, Command> = {
       const parsed = parseFlags(args, RUN_FLAGS, true);
       const spec = runSpecFromFlags(parsed);
       const detachKeys = detachKeysOf(parsed);
-      if (spec.interactive && !spec.tty && !flagSet(parsed, 'detach')) {
-        throw new BerthError('INVALID_ARGUMENT', '-i without -t in the foreground is not supported yet: use -it, or -d -i and berth exec');
-      }
-      if (!flagSet(parsed, 'detach')) return runInForeground(spec, detachKeys, context);
+      // As Docker's CLI: in the foreground, -i without -t closes the process's stdin when ours ends.
+      if (!flagSet(parsed, 'detach')) return runInForeground({ ...spec, stdinOnce: spec.interactive && !spec.tty }, detachKeys, context);
       try {
         const container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
         context.out(container.id);
