@@ -9,17 +9,19 @@ import { packageRoot } from './engine/engine-config.js';
  */
 const RANK: Record<string, number> = {
   shared: 0,
-  host: 1,
-  images: 2,
-  runtime: 3,
-  network: 4,
-  volumes: 4,
-  sockets: 4,
-  ports: 5,
-  terminal: 5,
-  engine: 6,
-  transport: 7,
-  cli: 8,
+  records: 1,
+  streams: 1,
+  host: 2,
+  images: 3,
+  runtime: 4,
+  network: 5,
+  volumes: 5,
+  sockets: 5,
+  ports: 6,
+  terminal: 6,
+  engine: 7,
+  transport: 8,
+  cli: 9,
 };
 
 /** The layer a source file is in: shared/, a folder of electron/, or the app's own files at electron/ (the top). */

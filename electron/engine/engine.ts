@@ -90,7 +90,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     const ports = new PortPublisher(relay, host, config.ports, () => store.running());
     const volumes = new VolumeStore(host);
     const sockets = new SocketForwards(host);
-    const settings = new SettingsStore(config.home);
+    const settings = new SettingsStore(config.home, (changed) => engine?.emitEvent('settings.changed', changed));
     await settings.load();
     let engine: Engine | undefined;
     const actions = new ContainerActions((action) => engine?.emitEvent('containers.action', action));
@@ -382,11 +382,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
       'system.events': async (window, { emit, signal }) => (await this.actions.follow(window, emit, signal), {}),
       'settings.get': async () => this.settings.get(),
-      'settings.set': async (change) => {
-        const settings = await this.settings.set(change);
-        this.emitEvent('settings.changed', settings);
-        return settings;
-      },
+      'settings.set': (change) => this.settings.set(change),
       'images.list': () => this.images.list(),
       'images.pull': async ({ reference }, { emit }) => {
         const image = await this.images.pull(reference, emit);

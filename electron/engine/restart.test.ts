@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { httpGet, isFree } from '../../e2e/fixtures/ports.js';
@@ -118,9 +120,17 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     expect(await httpGet(env.publishIp, 80)).toContain('Hello from Berth');
     expect(await call('containers.list', { all: true })).toHaveLength(1);
     await call('containers.remove', { id: web.id, force: true });
-    // A change that names no setting keeps them all.
-    expect(await call('settings.set', {})).toEqual({ keepRunningOnQuit: true });
-    expect(await call('settings.set', { keepRunningOnQuit: false })).toEqual({ keepRunningOnQuit: false });
+    // A change that names no setting keeps them all; every change is told to the app, in order.
+    const told: unknown[] = [];
+    engine.on('event', (name, payload) => name === 'settings.changed' && told.push(payload));
+    const changes = await Promise.all([call('settings.set', {}), call('settings.set', { keepRunningOnQuit: false })]);
+    expect(changes).toEqual([{ keepRunningOnQuit: true }, { keepRunningOnQuit: false }]);
+    expect(told).toEqual(changes);
+    // A settings file that no longer reads is the defaults, not a failed start.
+    await engine.close();
+    await writeFile(join(env.config.home, 'settings.json'), '{"keepRunningOnQuit": tr');
+    await open();
+    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false });
   });
 
   it('adopts a container an earlier Berth left running under its shell supervisor, and starts it under conmon next time', async () => {

@@ -1,40 +1,35 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { DEFAULT_SETTINGS, Settings } from '../../shared/settings.js';
+import { JsonRecordStore, type RecordSchema } from '../records/json-record-store.js';
 
-/** The user's settings as one JSON file in the engine's home, written atomically; a damaged or missing one reads as the defaults. */
+const KEY = 'settings';
+
+/** A settings file reads with the defaults under it, so one written by an older Berth gains the new settings. */
+const SettingsFile: RecordSchema<Settings> = {
+  safeParse: (value) => Settings.safeParse({ ...DEFAULT_SETTINGS, ...(typeof value === 'object' && value !== null ? value : {}) }),
+};
+
+/**
+ * The user's settings as `settings.json` in the engine's home (a JsonRecordStore of one): a damaged
+ * or missing file reads as the defaults, and changes made at once all land.
+ */
 export class SettingsStore {
-  private current: Settings = DEFAULT_SETTINGS;
-  private readonly path: string;
+  private readonly records: JsonRecordStore<Settings>;
 
-  constructor(home: string) {
-    this.path = join(home, 'settings.json');
+  constructor(home: string, changed: (settings: Settings) => void) {
+    this.records = new JsonRecordStore({ dir: home, schema: SettingsFile, key: () => KEY, keys: /^settings$/ });
+    this.records.on('changed', (_key, settings) => changed(settings ?? DEFAULT_SETTINGS));
   }
 
   async load(): Promise<Settings> {
-    const text = await readFile(this.path, 'utf8').catch(() => '{}');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = {};
-    }
-    const result = Settings.safeParse({ ...DEFAULT_SETTINGS, ...(typeof parsed === 'object' ? parsed : {}) });
-    this.current = result.success ? result.data : DEFAULT_SETTINGS;
-    return this.current;
+    await this.records.load();
+    return this.get();
   }
 
   get(): Settings {
-    return this.current;
+    return this.records.get(KEY) ?? DEFAULT_SETTINGS;
   }
 
-  async set(change: Partial<Settings>): Promise<Settings> {
-    const next: Settings = { ...this.current, ...change };
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(next, null, 2), { mode: 0o600 });
-    await rename(tmp, this.path);
-    this.current = next;
-    return next;
+  set(change: Partial<Settings>): Promise<Settings> {
+    return this.records.update(KEY, (current) => ({ ...(current ?? DEFAULT_SETTINGS), ...change }));
   }
 }

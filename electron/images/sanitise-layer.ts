@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { BerthError } from '../../shared/berth-error.js';
 import { LayerPolicy, type CleanHeader } from './layer-policy.js';
-import { drained, readTar, skipEntry } from './tar-reader.js';
+import { whenDrained } from '../streams/when-drained.js';
+import { readTar, skipEntry } from './tar-reader.js';
 
 // tar-stream replaces a falsy mode with 0644/0755 and only encodes the low 12 bits, so a high bit
 // keeps a real mode 0 (e.g. /etc/shadow) from turning into 0644.
@@ -77,7 +78,7 @@ function writeEntry(pack: tar.Pack, header: CleanHeader, body: AsyncIterable<unk
 
 async function copy(body: AsyncIterable<unknown>, sink: ReturnType<tar.Pack['entry']>): Promise<void> {
   for await (const chunk of body) {
-    if (!sink.write(chunk)) await drained(sink);
+    if (!sink.write(chunk)) await whenDrained(sink);
     if (sink.destroyed) throw new Error('the tar entry was closed early');
   }
   sink.end(undefined);

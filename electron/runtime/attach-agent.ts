@@ -1,6 +1,7 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { LogStream } from '../../shared/containers.js';
 import type { Host, HostProcess } from '../host/host.js';
+import { whenDrained } from '../streams/when-drained.js';
 import type { ExecPaths } from './bundle.js';
 import type { OciProcess } from './oci-spec.js';
 
@@ -214,16 +215,7 @@ export class AttachConnection {
   /** Resolves once the agent has taken what was written (at once when nothing waits), or has gone. */
   drained(): Promise<void> {
     const stdin = this.agent.stdin;
-    if (!stdin || !stdin.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        stdin.off('drain', done);
-        stdin.off('close', done);
-        resolve();
-      };
-      stdin.on('drain', done);
-      stdin.on('close', done);
-    });
+    return stdin?.writableNeedDrain ? whenDrained(stdin) : Promise.resolve();
   }
 
   resize(cols: number, rows: number): void {

@@ -1,7 +1,8 @@
-import { mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, basename, join, posix } from 'node:path';
+import { mkdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { PortMapping } from '../../../shared/ports.js';
+import { writeFileAtomic } from '../../records/write-atomic.js';
 import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions, UnixListener } from '../host.js';
 import { pipeIntoProcess, runProcess, spawnProcess } from './local-process.js';
 import { connectUnixSocket, listenUnixSocket } from './unix-socket.js';
@@ -32,15 +33,8 @@ export class LocalHost implements Host {
     return readFile(path);
   }
 
-  async writeFile(path: string, data: Buffer | string, mode = 0o644): Promise<void> {
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-    try {
-      await writeFile(tmp, data, { mode });
-      await rename(tmp, path);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+  writeFile(path: string, data: Buffer | string, mode = 0o644): Promise<void> {
+    return writeFileAtomic(path, data, mode);
   }
 
   async stat(path: string): Promise<FileStat | undefined> {

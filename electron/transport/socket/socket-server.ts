@@ -4,6 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { ServerMessage } from '../../../shared/wire.js';
 import type { ContractHost } from '../../../shared/contract.js';
+import { whenDrained } from '../../streams/when-drained.js';
 import { openWireSession } from '../wire-session.js';
 import { LineFramer } from '../line-framer.js';
 
@@ -57,18 +58,7 @@ function serveConnection(engine: ContractHost, socket: Socket): void {
   };
   const session = openWireSession(engine, {
     send: (message: ServerMessage) => write(`${JSON.stringify(message)}\n`),
-    drained: () =>
-      socket.writableNeedDrain && socket.writable
-        ? new Promise((resolve) => {
-            const done = () => {
-              socket.off('drain', done);
-              socket.off('close', done);
-              resolve();
-            };
-            socket.on('drain', done);
-            socket.on('close', done);
-          })
-        : Promise.resolve(),
+    drained: () => (socket.writableNeedDrain && socket.writable ? whenDrained(socket) : Promise.resolve()),
   });
   const refusal = (text: string) => `${JSON.stringify({ id: 0, error: new BerthError('INVALID_ARGUMENT', text).toInfo() })}\n`;
   let dropped = false;
