@@ -164,7 +164,7 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
 });
 
 describe('berth serve on a first start', () => {
-  it('makes a BERTH_HOME that does not exist yet, owner-only, and serves from it', async () => {
+  it('makes a BERTH_HOME that does not exist yet, owner-only, serves from it, and refuses a second engine there', async () => {
     const env = await makeTestEngineEnv();
     const home = join(env.config.home, 'first', 'start');
     const fresh = { ...env.env, BERTH_HOME: home };
@@ -172,6 +172,11 @@ describe('berth serve on a first start', () => {
     try {
       serve = await startServe(fresh);
       expect((await stat(home)).mode & 0o777).toBe(0o700);
+      expect(await berth(fresh, ['ps'])).toMatchObject({ code: 0 });
+      // A second engine on the same home is refused in one line, and the first serves on.
+      const second = await berth(fresh, ['serve']);
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim().split('\n')).toEqual([`berth: an engine already serves ${home} (socket ${join(home, 'engine.sock')}): stop it first, or set BERTH_HOME`]);
       expect(await berth(fresh, ['ps'])).toMatchObject({ code: 0 });
     } finally {
       if (serve) await stopServe(serve);

@@ -1,12 +1,9 @@
 import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '../shared/berth-error.js';
-import { openEngineInto } from './engine/engine-host.js';
-import { EngineSlot } from './engine/engine-slot.js';
-import { configFromEnv, socketPath } from './engine/engine-config.js';
+import { configFromEnv } from './engine/engine-config.js';
 import { serveIpc } from './transport/ipc/ipc-server.js';
-import { SocketClient } from './transport/socket/socket-client.js';
-import { serveSocket, type SocketServer } from './transport/socket/socket-server.js';
+import { serveEngine, type ServedEngine } from './transport/serve-engine.js';
 
 // Composition only: the engine, its two transports (IPC for the window, the socket for `berth`),
 // and one locked-down window. Everything with behaviour lives in the modules imported above.
@@ -56,25 +53,17 @@ async function main(): Promise<void> {
 
   // The window opens at once: while the host is made ready (the WSL distro imported or upgraded)
   // its status line shows each step, then the engine appears in it.
-  const config = configFromEnv();
-  const slot = EngineSlot.starting(config.host.kind);
-  let socket: SocketServer;
+  let served: ServedEngine;
   try {
-    const running = await SocketClient.connect(socketPath(config.home)).catch(() => undefined);
-    if (running) {
-      running.close();
-      throw new BerthError('INTERNAL', `another engine (\`berth serve\`?) already serves ${config.home}: stop it first, or set BERTH_HOME`);
-    }
-    socket = await serveSocket(slot, socketPath(config.home));
+    served = await serveEngine(configFromEnv());
   } catch (err) {
     dialog.showErrorBox('Berth could not start its engine', BerthError.from(err).message);
     return app.quit();
   }
-  const stopIpc = serveIpc(slot, ipcMain, isRenderer);
-  const opening = openEngineInto(slot, config).catch((err: unknown) => {
+  const stopIpc = serveIpc(served.slot, ipcMain, isRenderer);
+  served.opening.catch((err: unknown) => {
     dialog.showErrorBox('Berth could not start its engine', BerthError.from(err).message);
     app.quit();
-    return undefined;
   });
   let window = openWindow();
   app.on('second-instance', () => {
@@ -94,13 +83,7 @@ async function main(): Promise<void> {
     event.preventDefault();
     closed = true;
     stopIpc();
-    // Containers stop and give back their ports, unless BERTH_KEEP_RUNNING leaves them to the next engine.
-    slot.detach();
-    void socket
-      .close()
-      .then(() => opening)
-      .then((engine) => engine?.quit())
-      .finally(() => app.quit());
+    void served.stop().finally(() => app.quit());
   });
 }
 

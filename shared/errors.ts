@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   'NETWORK_ERROR',
   'PORT_IN_USE',
   'ENGINE_NOT_RUNNING',
+  'ENGINE_ALREADY_RUNNING',
   'HOST_NOT_READY',
   'UNKNOWN_METHOD',
   'INTERNAL',

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PortSettings } from '../ports/port-publisher.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from '../runtime/container-log.js';
 
 /** Where Linux runs: this machine, or Berth's WSL2 distro driven through wsl.exe. */
@@ -33,15 +34,6 @@ export interface EngineConfig {
   ports: PortSettings;
   /** Quitting leaves containers running for the next engine to adopt, rather than stopping them. */
   keepRunning: boolean;
-}
-
-export interface PortSettings {
-  /** Publish images' EXPOSEd ports by default. */
-  autoExpose: boolean;
-  /** Where implicit (auto_expose, auto_remap) ports bind: loopback, so nothing reaches the LAN unasked. */
-  implicitHostIp: string;
-  /** Where a remapped or `-p PORT` host port is chosen from; undefined lets the OS pick an ephemeral one. */
-  range: { first: number; last: number } | undefined;
 }
 
 function parseRange(text: string | undefined): PortSettings['range'] {

@@ -22,9 +22,10 @@ export interface EngineHost {
  */
 export async function openEngineHost(config: EngineConfig, onStatus: (status: HostStatus) => void = () => {}): Promise<EngineHost> {
   if (config.host.kind === 'local') {
-    const status: HostStatus = { kind: 'local', state: 'ready', message: 'Local Linux host' };
+    const host = new LocalHost(config.dataRoot);
+    const status: HostStatus = { kind: 'local', state: 'ready', message: host.readyMessage };
     onStatus(status);
-    return { host: new LocalHost(config.dataRoot), status };
+    return { host, status };
   }
   const { exe, distro, installDir, rootfs } = config.host;
   const wsl = new WslExe(exe);

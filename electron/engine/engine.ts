@@ -16,7 +16,7 @@ import { checkResources } from '../runtime/resources.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
-import { BridgeNetwork } from './bridge-network.js';
+import { BridgeNetwork } from '../network/bridge-network.js';
 import { ContainerActions } from './container-actions.js';
 import { ContainerHealthChecks } from './container-health.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
@@ -24,7 +24,7 @@ import { ContainerLogs } from './container-logs.js';
 import { ContainerStatsSampler } from './container-stats.js';
 import { generateName, validateName } from './container-names.js';
 import type { EngineConfig } from './engine-config.js';
-import { parsePublishSpecs, PortPublisher } from './port-publisher.js';
+import { parsePublishSpecs, PortPublisher } from '../ports/port-publisher.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 import { execInContainer } from './container-exec.js';
 import { waitForContainer } from './container-wait.js';
@@ -378,7 +378,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   private buildApi(): Api {
     return {
       // An engine exists only on a host that was made ready.
-      'system.status': async () => ({ kind: this.host.kind, state: 'ready', message: this.host.kind === 'wsl' ? 'WSL 2 distro ready' : 'Local Linux host' }),
+      'system.status': async () => ({ kind: this.host.kind, state: 'ready', message: this.host.readyMessage }),
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
       'system.events': async (window, { emit, signal }) => (await this.actions.follow(window, emit, signal), {}),
       'settings.get': async () => this.settings.get(),

@@ -12,7 +12,7 @@ import { parseVolumeSpecs } from '../volumes/volume-spec.js';
  * path each fail the run with one line naming it.
  */
 export async function resolveRunMounts(host: Host, spec: RunSpec, containerId: string): Promise<{ mounts: Mount[]; sockets: SocketForward[] }> {
-  const mounts = parseVolumeSpecs(spec.volumes, { isAbsolute: (path) => host.linuxPath(path) !== undefined, drives: host.kind === 'wsl' });
+  const mounts = parseVolumeSpecs(spec.volumes, { isAbsolute: (path) => host.linuxPath(path) !== undefined, drives: host.windowsPaths });
   const sockets = parseSocketSpecs(containerId, spec.sockets, spec.socketListens);
   const taken = new Set(mounts.map((m) => m.destination));
   for (const forward of sockets.filter((f) => f.direction === 'to-host')) {

@@ -63,6 +63,10 @@ export interface UnixListener {
  */
 export interface Host {
   readonly kind: 'local' | 'wsl';
+  /** Folders the user names may be Windows paths (C:\Users\me, where the colon is no separator); linuxPath translates them. */
+  readonly windowsPaths: boolean;
+  /** What the status line says once this host is ready. */
+  readonly readyMessage: string;
   /** Root of Berth's data on the Linux side (layers, bundles, runtime state, logs). */
   readonly dataRoot: string;
   /** Run argv to completion. Never throws for a non-zero exit: the caller reads `code`. */

@@ -32,6 +32,7 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   NETWORK_ERROR: { title: 'The container network could not be set up.', fix: 'Make sure iproute2 and iptables are installed and Berth runs as root.' },
   PORT_IN_USE: { title: 'A host port is already in use.', fix: 'Stop whatever holds it, or publish another port.' },
   ENGINE_NOT_RUNNING: { title: 'Berth’s engine is not reachable.', fix: 'Start it with npm start (or berth serve --web); this page reconnects by itself.' },
+  ENGINE_ALREADY_RUNNING: { title: 'Another Berth engine already serves this home.', fix: 'Stop it first (the app or berth serve), or set BERTH_HOME.' },
   HOST_NOT_READY: { title: 'Berth’s Linux is not ready.', fix: 'Follow the advice in the message; the status line shows what Berth is doing.' },
   UNKNOWN_METHOD: { title: 'The engine does not know this request.', fix: 'The window and the engine are different versions: restart Berth.' },
   INTERNAL: { title: 'Something went wrong inside the engine.', fix: 'Try again; if it repeats, the message below helps a bug report.' },

@@ -10,6 +10,8 @@ import { connectUnixSocket, listenUnixSocket } from './unix-socket.js';
 /** Linux itself: argv runs directly and paths are this machine's. */
 export class LocalHost implements Host {
   readonly kind = 'local' as const;
+  readonly windowsPaths = false;
+  readonly readyMessage = 'Local Linux host';
 
   constructor(readonly dataRoot: string) {}
 

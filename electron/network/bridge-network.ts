@@ -1,7 +1,7 @@
 import type { Host } from '../host/host.js';
-import { AddressPool } from '../network/address-pool.js';
-import { ensureBridge } from '../network/bridge.js';
-import { attach, detach } from '../network/container-network.js';
+import { AddressPool } from './address-pool.js';
+import { ensureBridge } from './bridge.js';
+import { attach, detach } from './container-network.js';
 
 export interface Attachment {
   address: string;

@@ -3,10 +3,19 @@ import { BerthError } from '../../shared/berth-error.js';
 import type { Container } from '../../shared/containers.js';
 import type { PortMapping } from '../../shared/ports.js';
 import type { Host } from '../host/host.js';
-import { planPorts, type PlannedPort } from '../ports/plan-ports.js';
-import type { PortRelay, PortReservation, ReserveFailure } from '../ports/port-relay.js';
-import { parsePublishSpec } from '../ports/publish-spec.js';
-import type { PortSettings } from './engine-config.js';
+import { planPorts, type PlannedPort } from './plan-ports.js';
+import type { PortRelay, PortReservation, ReserveFailure } from './port-relay.js';
+import { parsePublishSpec } from './publish-spec.js';
+
+/** How the engine publishes ports (from its environment: BERTH_PORT_RANGE, BERTH_PUBLISH_IP...). */
+export interface PortSettings {
+  /** Publish images' EXPOSEd ports by default. */
+  autoExpose: boolean;
+  /** Where implicit (auto_expose, auto_remap) ports bind: loopback, so nothing reaches the LAN unasked. */
+  implicitHostIp: string;
+  /** Where a remapped or `-p PORT` host port is chosen from; undefined lets the OS pick an ephemeral one. */
+  range: { first: number; last: number } | undefined;
+}
 
 /** Where `-p` without an address binds: every interface, as Docker does. */
 const ALL_INTERFACES = '0.0.0.0';

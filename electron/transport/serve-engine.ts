@@ -1,0 +1,51 @@
+import { BerthError } from '../../shared/berth-error.js';
+import type { HostStatus } from '../../shared/host-status.js';
+import type { Engine } from '../engine/engine.js';
+import { socketPath, type EngineConfig } from '../engine/engine-config.js';
+import { openEngineInto } from '../engine/engine-host.js';
+import { EngineSlot } from '../engine/engine-slot.js';
+import { SocketClient } from './socket/socket-client.js';
+import { serveSocket } from './socket/socket-server.js';
+
+/** An engine being served on its socket, for the app and for `berth serve` alike. */
+export interface ServedEngine {
+  /** What every transport serves: the host's set-up while it runs, then the engine. */
+  readonly slot: EngineSlot;
+  readonly socketPath: string;
+  /** The engine once open; undefined when the host cannot be made ready (the slot says why and how to fix it). */
+  readonly opening: Promise<Engine | undefined>;
+  /**
+   * Stops serving, then quits the engine: containers stop and give back their ports, unless
+   * BERTH_KEEP_RUNNING (or the setting) leaves them to the next engine. Close other transports first.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the slot on the engine's socket from the start, so a window or `berth` sees the host's
+ * bootstrap while it runs, then opens the engine into it. One engine per home: a second is refused.
+ */
+export async function serveEngine(config: EngineConfig, onStatus?: (status: HostStatus) => void): Promise<ServedEngine> {
+  const path = socketPath(config.home);
+  const running = await SocketClient.connect(path).catch(() => undefined);
+  if (running) {
+    running.close();
+    throw new BerthError('ENGINE_ALREADY_RUNNING', `an engine already serves ${config.home} (socket ${path}): stop it first, or set BERTH_HOME`);
+  }
+  const slot = EngineSlot.starting(config.host.kind);
+  const server = await serveSocket(slot, path);
+  const opening = openEngineInto(slot, config, onStatus);
+  let stopping: Promise<void> | undefined;
+  return {
+    slot,
+    socketPath: path,
+    opening,
+    stop: () =>
+      (stopping ??= (async () => {
+        slot.detach();
+        await server.close();
+        const engine = await opening.catch(() => undefined);
+        await engine?.quit();
+      })()),
+  };
+}
