@@ -19,6 +19,8 @@ export const ErrorCode = z.enum([
   'INVALID_SIGNAL',
   'RUNTIME_MISSING',
   'RUNTIME_ERROR',
+  'COMMAND_NOT_FOUND',
+  'COMMAND_NOT_RUNNABLE',
   'NETWORK_ERROR',
   'PORT_IN_USE',
   'ENGINE_NOT_RUNNING',
@@ -32,6 +34,8 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 export const ErrorInfo = z.object({
   code: ErrorCode,
   message: z.string(),
+  /** What to do about it, when the engine knows. */
+  fix: z.string().optional(),
   detail: z.unknown().optional(),
 });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;

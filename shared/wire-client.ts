@@ -93,7 +93,7 @@ export class WireClient {
       call.resolve(message.result);
     } else {
       this.pending.delete(message.id);
-      call.reject(new BerthError(message.error.code, message.error.message, message.error.detail));
+      call.reject(BerthError.fromInfo(message.error));
     }
   }
 

@@ -1,3 +1,4 @@
+import { BerthError } from '../../shared/berth-error.js';
 import type { LogStream } from '../../shared/containers.js';
 import type { SocketClient } from '../transport/socket/socket-client.js';
 
@@ -24,7 +25,7 @@ export async function eachName(names: string[], context: CommandContext, action:
       await action(name);
       context.out(name);
     } catch (err) {
-      context.err(`Error: ${(err as Error).message}`);
+      context.err(`Error: ${BerthError.from(err).line}`);
       status = 1;
     }
   }

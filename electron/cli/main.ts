@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(args, context);
   } catch (err) {
     const error = BerthError.from(err);
-    process.stderr.write(`berth: ${error.message}\n`);
+    process.stderr.write(`berth: ${error.line}\n`);
     return error.code === 'INVALID_ARGUMENT' ? 2 : 1;
   } finally {
     client?.close();

@@ -12,6 +12,7 @@ import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { parseSignal } from '../runtime/signals.js';
 import { monitorFiles, prepareMonitor, readExitStatus, readRuntimeError, startMonitor, wasOomKilled } from '../runtime/monitor.js';
+import { startFailureCode } from '../runtime/exec-status.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
 import { containerHostname, etcBinds, writeEtcFiles } from './etc-files.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -84,7 +85,7 @@ export class ContainerLifecycle {
     this.cancelRestart(container.id);
     const paths = this.paths(container.id);
     const image = await images.resolve(container.imageId);
-    if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image ${container.image} (${container.imageId.slice(0, 19)}) is gone; pull it again`);
+    if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image ${container.image} (${container.imageId.slice(0, 19)}) is gone`, { fix: 'pull it again' });
     const undo: (() => Promise<unknown>)[] = [];
     try {
       // Host ports first: a busy one (the commonest failure) fails the start before anything else is made.
@@ -203,7 +204,7 @@ export class ContainerLifecycle {
     this.cancelRestart(container.id);
     if (container.state.status === 'running') {
       if (!force) {
-        throw new BerthError('CONTAINER_RUNNING', `container ${container.name} is running: stop it first or remove it with -f`);
+        throw new BerthError('CONTAINER_RUNNING', `container ${container.name} is running`, { fix: 'stop it first or remove it with -f' });
       }
       await this.markStoppedByUser(container);
       await runtime.kill(container.id, 9, true);
@@ -317,7 +318,7 @@ export class ContainerLifecycle {
       }
       if (ended) {
         const reason = (await readRuntimeError(host, paths)) || 'the runtime exited before the container started';
-        throw new BerthError('RUNTIME_ERROR', `container failed to start: ${reason}`);
+        throw new BerthError(startFailureCode(reason), `container failed to start: ${reason}`);
       }
       await sleep(delay);
     }

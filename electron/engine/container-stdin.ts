@@ -33,7 +33,7 @@ export class ContainerStdin {
    */
   async write(container: Container, data: Buffer, end: boolean): Promise<void> {
     const connection = this.connections.get(container.id);
-    if (!connection) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} has no open stdin: start it with -i (and without -t)`);
+    if (!connection) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} has no open stdin`, { fix: 'start it with -i (and without -t)' });
     if (data.length > 0 && !connection.write(data)) await connection.drained();
     if (end && container.spec.stdinOnce) connection.endInput();
   }

@@ -31,7 +31,7 @@ export async function openEngineHost(config: EngineConfig, onStatus: (status: Ho
   const wsl = new WslExe(exe);
   const status = await bootstrapWsl({ wsl, distro, installDir, rootfs, scratchDir: join(config.home, 'wsl', 'scratch'), onStatus });
   onStatus(status);
-  if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', hostStatusLine(status), status);
+  if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', hostStatusLine(status), { detail: status });
   return { host: new WslHost(wsl, distro), status };
 }
 

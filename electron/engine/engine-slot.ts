@@ -86,6 +86,6 @@ export class EngineSlot extends EventEmitter<ContractEvents> implements Contract
   }
 
   private notReady(): BerthError {
-    return new BerthError('HOST_NOT_READY', hostStatusLine(this.status), this.status);
+    return new BerthError('HOST_NOT_READY', hostStatusLine(this.status), { detail: this.status });
   }
 }

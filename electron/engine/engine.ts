@@ -38,15 +38,50 @@ import { SettingsStore } from './settings-store.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
+/** What Engine.open makes and hands over in one piece: the services the engine maps the contract onto. */
+interface EngineServices {
+  host: Host;
+  runtime: RuntimeCli;
+  images: ImageStore;
+  store: ContainerStore;
+  lifecycle: ContainerLifecycle;
+  logs: ContainerLogs;
+  stats: ContainerStatsSampler;
+  relay: PortRelay;
+  volumes: VolumeStore;
+  sockets: SocketForwards;
+  settings: SettingsStore;
+  terminals: TerminalSessions;
+  stdin: ContainerStdin;
+  actions: ContainerActions;
+  health: ContainerHealthChecks;
+  /** CPUs the host has, the most a container's --cpus may ask for. */
+  cpuCount: number;
+  /** What works less than fully on this host (e.g. no NAT). */
+  warnings: string[];
+}
+
 /** Composes host, images, runtime and network into the API the app and the CLI call. */
 export class Engine extends EventEmitter<ContractEvents> {
   readonly api: Api;
+  readonly host: Host;
+  readonly runtime: RuntimeCli;
+  readonly images: ImageStore;
+  readonly terminals: TerminalSessions;
+  readonly warnings: string[];
+  private readonly store: ContainerStore;
+  private readonly lifecycle: ContainerLifecycle;
+  private readonly logs: ContainerLogs;
+  private readonly stats: ContainerStatsSampler;
+  private readonly relay: PortRelay;
+  private readonly volumes: VolumeStore;
+  private readonly sockets: SocketForwards;
+  private readonly settings: SettingsStore;
+  private readonly stdin: ContainerStdin;
+  private readonly actions: ContainerActions;
+  private readonly health: ContainerHealthChecks;
+  private readonly cpuCount: number;
   private readonly names = new Set<string>();
-  /** CPUs the host has, the most a container's --cpus may ask for. */
-  private cpuCount = 1;
-  private actions!: ContainerActions;
-  private health!: ContainerHealthChecks;
-  private stdin!: ContainerStdin;
   /** --rm removals under way. */
   private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
@@ -54,21 +89,14 @@ export class Engine extends EventEmitter<ContractEvents> {
 
   private constructor(
     readonly config: EngineConfig,
-    readonly host: Host,
-    readonly runtime: RuntimeCli,
-    readonly images: ImageStore,
-    private readonly store: ContainerStore,
-    private readonly lifecycle: ContainerLifecycle,
-    private readonly logs: ContainerLogs,
-    private readonly stats: ContainerStatsSampler,
-    private readonly relay: PortRelay,
-    private readonly volumes: VolumeStore,
-    private readonly sockets: SocketForwards,
-    private readonly settings: SettingsStore,
-    readonly terminals: TerminalSessions,
-    readonly warnings: string[],
+    services: EngineServices,
   ) {
     super();
+    ({
+      host: this.host, runtime: this.runtime, images: this.images, terminals: this.terminals, warnings: this.warnings,
+      store: this.store, lifecycle: this.lifecycle, logs: this.logs, stats: this.stats, relay: this.relay, volumes: this.volumes,
+      sockets: this.sockets, settings: this.settings, stdin: this.stdin, actions: this.actions, health: this.health, cpuCount: this.cpuCount,
+    } = services);
     this.api = this.buildApi();
   }
 
@@ -76,7 +104,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     await mkdir(config.home, { recursive: true, mode: 0o700 });
     const uid = (await host.exec(['id', '-u'])).stdout.toString().trim();
     if (uid !== '0') {
-      throw new BerthError('RUNTIME_ERROR', 'the engine needs root on its Linux host (mounts, network namespaces): run it as root');
+      throw new BerthError('RUNTIME_ERROR', 'the engine needs root on its Linux host (mounts, network namespaces)', { fix: 'run it as root' });
     }
     await host.mkdir(host.dataRoot);
     const runtime = await RuntimeCli.probe(host, `${host.dataRoot}/runtime`, config.runtimePath);
@@ -130,11 +158,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(runtime);
-    engine = new Engine(config, host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, warnings);
-    engine.cpuCount = cpuCount;
-    engine.actions = actions;
-    engine.health = health;
-    engine.stdin = stdin;
+    engine = new Engine(config, { host, runtime, images, store, lifecycle, logs, stats, relay, volumes, sockets, settings, terminals, stdin, actions, health, cpuCount, warnings });
     await engine.reconcile(network);
     return engine;
   }
@@ -291,7 +315,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   private claimName(name: string): string {
     if (this.names.has(name)) {
       const holder = this.store.list().find((c) => c.name === name);
-      throw new BerthError('NAME_IN_USE', `container name "${name}" is already in use${holder ? ` by container ${holder.id.slice(0, 12)}` : ''}: remove it or choose another name`);
+      throw new BerthError('NAME_IN_USE', `container name "${name}" is already in use${holder ? ` by container ${holder.id.slice(0, 12)}` : ''}`, { fix: 'remove it or choose another name' });
     }
     this.names.add(name);
     return name;
@@ -411,7 +435,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'volumes.remove': ({ name }) =>
         this.volumeLock.run('volumes', async () => {
           const users = this.volumeUsers(name);
-          if (users.length > 0) throw new BerthError('VOLUME_IN_USE', `volume ${name} is used by ${users.join(', ')}: remove those containers first`);
+          if (users.length > 0) throw new BerthError('VOLUME_IN_USE', `volume ${name} is used by ${users.join(', ')}`, { fix: 'remove those containers first' });
           await this.volumes.remove(name);
           this.emitEvent('volumes.changed', {});
           return { name };

@@ -75,7 +75,7 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     await waitFor('the third line', output, (text) => text.endsWith('still\n'));
     const plain = await call('containers.run', { image: 'hello', name: 'plain', cmd: SERVICE, autoExpose: false });
     try {
-      await expect(call('containers.input', { id: 'plain', base64: 'eA==' })).rejects.toThrow('container plain has no open stdin: start it with -i (and without -t)');
+      await expect(call('containers.input', { id: 'plain', base64: 'eA==' })).rejects.toMatchObject({ message: 'container plain has no open stdin', fix: 'start it with -i (and without -t)' });
     } finally {
       for (const c of [reader, plain]) await call('containers.remove', { id: c.id, force: true });
     }

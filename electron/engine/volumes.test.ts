@@ -135,7 +135,7 @@ describe.each(TEST_HOSTS)('volumes, Linux on the %s host', (host) => {
   it('gives back what a failed start mounted, and the volume the run made for itself', async () => {
     // The command does not exist: the runtime fails after the volumes are mounted.
     const error = await errorOf(run([`${folder.path}:/data`, 'fresh:/fresh'], ['/no/such/command']));
-    expect(error.code).toBe('RUNTIME_ERROR');
+    expect(error.code).toBe('COMMAND_NOT_FOUND');
     expect(await call('containers.list', { all: true })).toEqual([]);
     expect((await env.linuxMounts()).filter((m) => m.startsWith(`${engine.host.dataRoot}/mounts`))).toEqual([]);
     expect(await call('volumes.list', {})).toEqual([]);

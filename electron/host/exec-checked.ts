@@ -13,9 +13,7 @@ export async function execChecked(
   if (result.code !== 0) {
     const said = result.stderr.toString().trim() || result.stdout.toString().trim();
     throw new BerthError(code, `${argv.slice(0, 2).join(' ')} failed: ${said.split('\n').pop() ?? ''}`, {
-      argv,
-      exitCode: result.code,
-      stderr: said,
+      detail: { argv, exitCode: result.code, stderr: said },
     });
   }
   return result;

@@ -221,7 +221,7 @@ describe('pulling from a registry', () => {
     for (const target of [byDigest, image.id, image.id.slice(7, 19)]) {
       const err = await errorOf(store.remove(target, inUse));
       expect(err.code).toBe('IMAGE_IN_USE');
-      expect(err.message).toBe(`image ${target} is used by a container: remove the container first`);
+      expect(err).toMatchObject({ message: `image ${target} is used by a container`, fix: 'remove the container first' });
     }
     expect(asked.every((id) => id === image.id)).toBe(true);
     expect((await store.resolve(image.id))?.names).toEqual([byDigest]);

@@ -128,7 +128,7 @@ export class ImageStore {
       }
       // Asked under the lock, so no record change or collection slips in between check and delete.
       if (isInUse?.(image.id)) {
-        throw new BerthError('IMAGE_IN_USE', `image ${referenceOrId} is used by a container: remove the container first`);
+        throw new BerthError('IMAGE_IN_USE', `image ${referenceOrId} is used by a container`, { fix: 'remove the container first' });
       }
       await this.records.delete(image.id);
       await this.collect(image, all.filter((other) => other.id !== image.id));

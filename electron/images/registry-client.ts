@@ -137,7 +137,7 @@ export class RegistryClient {
       throw new BerthError(
         'REGISTRY_UNAUTHORIZED',
         `registry ${this.domain} refused access to ${what} (${response.status}${detail ? `: ${detail}` : ''})`,
-        { status: response.status },
+        { detail: { status: response.status } },
       );
     }
     if (response.status === 404) {
@@ -147,7 +147,7 @@ export class RegistryClient {
     throw new BerthError(
       'REGISTRY_ERROR',
       `registry ${this.domain} answered ${response.status} for ${what}${detail ? `: ${detail}` : ''}`,
-      { status: response.status },
+      { detail: { status: response.status } },
     );
   }
 
@@ -184,7 +184,7 @@ export class RegistryClient {
       }
       response.body.resume();
       if (response.status >= 500) {
-        throw new BerthError('REGISTRY_ERROR', `registry ${this.domain} answered ${response.status} to a ping`, { status: response.status });
+        throw new BerthError('REGISTRY_ERROR', `registry ${this.domain} answered ${response.status} to a ping`, { detail: { status: response.status } });
       }
       if (response.status === 401) this.challenge = parseChallenges(header(response, 'www-authenticate'))[0];
       return base;
@@ -269,7 +269,7 @@ export class RegistryClient {
     if (err instanceof BerthError) return err;
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     const why = code === 'ECONNREFUSED' ? 'connection refused' : messageOf(err);
-    return new BerthError('REGISTRY_ERROR', `registry ${this.domain} is unreachable: ${why}`, { code });
+    return new BerthError('REGISTRY_ERROR', `registry ${this.domain} is unreachable: ${why}`, { detail: { code } });
   }
 
   private bodyError(err: unknown, what: string): BerthError {

@@ -66,7 +66,7 @@ export async function unpackLayer(options: UnpackOptions): Promise<UnpackResult>
   }
   if (!result || result.code !== 0) {
     const said = result ? result.stderr.toString().trim().split('\n').pop() ?? '' : 'no result';
-    throw new BerthError('INTERNAL', `unpacking ${what} failed: ${said}`, { exitCode: result?.code });
+    throw new BerthError('INTERNAL', `unpacking ${what} failed: ${said}`, { detail: { exitCode: result?.code } });
   }
   const diffId = digester.digest();
   if (diffId !== options.expectedDiffId) {

@@ -85,7 +85,7 @@ export async function attach(host: Host, spec: AttachSpec): Promise<ContainerNet
   const failure = new BerthError(
     'NETWORK_ERROR',
     `network for container ${spec.containerId} could not be set up: ${reason}`,
-    { exitCode: result.code, stderr: result.stderr.toString() },
+    { detail: { exitCode: result.code, stderr: result.stderr.toString() } },
   );
   // If the namespace could not be made, it is not ours to remove (it may be a live container's).
   const nothingMade =
@@ -96,8 +96,7 @@ export async function attach(host: Host, spec: AttachSpec): Promise<ContainerNet
       await removeObjects(host, names);
     } catch (cleanup) {
       throw new BerthError('NETWORK_ERROR', `${failure.message}; cleaning up also failed: ${errorText(cleanup)}`, {
-        exitCode: result.code,
-        stderr: result.stderr.toString(),
+        detail: { exitCode: result.code, stderr: result.stderr.toString() },
       });
     }
   }

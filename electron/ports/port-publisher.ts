@@ -137,11 +137,9 @@ export class PortPublisher {
         c.ports.some((m) => m.hostPort === port.hostPort && m.protocol === port.protocol && overlaps(m.hostIp, port.hostIp)),
       );
       const where = holder ? ` by container ${holder.name}` : '';
-      const message =
-        port.hostPort === 0
-          ? `no free host port left for ${port.guestPort}/${port.protocol}`
-          : `${name} on ${port.hostIp} is already in use${where}: stop it, or publish another port`;
-      return new BerthError('PORT_IN_USE', message, { hostIp: port.hostIp, hostPort: port.hostPort, protocol: port.protocol, holder: holder?.id });
+      const detail = { hostIp: port.hostIp, hostPort: port.hostPort, protocol: port.protocol, holder: holder?.id };
+      if (port.hostPort === 0) return new BerthError('PORT_IN_USE', `no free host port left for ${port.guestPort}/${port.protocol}`, { detail });
+      return new BerthError('PORT_IN_USE', `${name} on ${port.hostIp} is already in use${where}`, { fix: 'stop it, or publish another port', detail });
     }
     return new BerthError('NETWORK_ERROR', `cannot publish ${name} on ${port.hostIp}: ${failure.message}`);
   }

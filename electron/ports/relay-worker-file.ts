@@ -17,7 +17,7 @@ export function relayWorkerFile(from: string = import.meta.url): URL {
   const built = root === undefined ? undefined : pathToFileURL(join(root, 'dist', 'electron', 'ports', WORKER));
   if (built && existsSync(built)) return built;
   const looked = [fileURLToPath(beside), ...(built ? [fileURLToPath(built)] : [])].join(' and ');
-  throw new BerthError('INTERNAL', `the port relay's worker script is missing (looked for ${looked}): run \`npm run build\``);
+  throw new BerthError('INTERNAL', `the port relay's worker script is missing (looked for ${looked})`, { fix: 'run `npm run build`' });
 }
 
 /** The nearest directory at or above `dir` with a package.json. */

@@ -50,12 +50,9 @@ export class RuntimeCli {
       await host.mkdir(root);
       return new RuntimeCli(host, name, path, version, root);
     }
-    throw new BerthError(
-      'RUNTIME_MISSING',
-      configured
-        ? `OCI runtime "${configured}" not found or not runnable (check BERTH_RUNTIME)`
-        : 'no OCI runtime found: install runc (apt-get install runc), youki or crun',
-    );
+    throw configured
+      ? new BerthError('RUNTIME_MISSING', `OCI runtime "${configured}" not found or not runnable`, { fix: 'check BERTH_RUNTIME' })
+      : new BerthError('RUNTIME_MISSING', 'no OCI runtime found', { fix: 'install runc (apt-get install runc), youki or crun' });
   }
 
   /** Starts a created container's process (the monitor created it). */

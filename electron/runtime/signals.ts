@@ -29,5 +29,5 @@ export function parseSignal(input: string): Signal {
     const rt = /^RTMIN(?:\+(\d+))?$/.exec(bare);
     if (rt && Number(rt[1] ?? 0) <= 30) return { name: `SIG${bare}`, number: 34 + Number(rt[1] ?? 0) };
   }
-  throw new BerthError('INVALID_SIGNAL', `invalid signal "${input}": use a name like TERM or KILL, or a number 1-64`);
+  throw new BerthError('INVALID_SIGNAL', `invalid signal "${input}"`, { fix: 'use a name like TERM or KILL, or a number 1-64' });
 }

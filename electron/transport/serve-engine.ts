@@ -30,7 +30,7 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
   const running = await SocketClient.connect(path).catch(() => undefined);
   if (running) {
     running.close();
-    throw new BerthError('ENGINE_ALREADY_RUNNING', `an engine already serves ${config.home} (socket ${path}): stop it first, or set BERTH_HOME`);
+    throw new BerthError('ENGINE_ALREADY_RUNNING', `an engine already serves ${config.home} (socket ${path})`, { fix: 'stop it first, or set BERTH_HOME' });
   }
   const slot = EngineSlot.starting(config.host.kind);
   const server = await serveSocket(slot, path);

@@ -45,7 +45,7 @@ export class VolumeStore {
   /** Makes the volume unless it exists; without a name, a random one (as Docker does). Call under the name's lock. */
   async create(name: string = randomBytes(32).toString('hex')): Promise<{ name: string }> {
     if (!VOLUME_NAME.test(name) || name.length > 255) {
-      throw new BerthError('INVALID_ARGUMENT', `invalid volume name "${name}": use letters, digits, _ . - and start with a letter or digit`);
+      throw new BerthError('INVALID_ARGUMENT', `invalid volume name "${name}"`, { fix: 'use letters, digits, _ . - and start with a letter or digit' });
     }
     await this.host.mkdir(this.root);
     await execChecked(this.host, ['sh', '-c', CREATE_SCRIPT, 'berth-volume-create', this.root, name, new Date().toISOString()], 'INTERNAL');

@@ -29,6 +29,8 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   INVALID_SIGNAL: { title: 'That signal does not exist.', fix: 'Use a name like TERM or KILL.' },
   RUNTIME_MISSING: { title: 'No container runtime was found.', fix: 'Install runc (apt-get install runc), then restart Berth.' },
   RUNTIME_ERROR: { title: 'The container runtime reported an error.', fix: 'Read the message below; the container’s logs may say more.' },
+  COMMAND_NOT_FOUND: { title: 'The container’s command was not found.', fix: 'Check the command and the image: the image may not have that program.' },
+  COMMAND_NOT_RUNNABLE: { title: 'The container’s command may not be run.', fix: 'Check the command’s file and its permissions in the image.' },
   NETWORK_ERROR: { title: 'The container network could not be set up.', fix: 'Make sure iproute2 and iptables are installed and Berth runs as root.' },
   PORT_IN_USE: { title: 'A host port is already in use.', fix: 'Stop whatever holds it, or publish another port.' },
   ENGINE_NOT_RUNNING: { title: 'Berth’s engine is not reachable.', fix: 'Start it with npm start (or berth serve --web); this page reconnects by itself.' },
@@ -38,9 +40,6 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   INTERNAL: { title: 'Something went wrong inside the engine.', fix: 'Try again; if it repeats, the message below helps a bug report.' },
 };
 
-/** How the engine starts advice after its "fact: advice" colon ("...in use: stop it, or publish another port"). */
-const ADVICE = /^(stop|start|remove|run|use|choose|install|pull|check|set|free|publish|try|log in|sign in|restart)\b/i;
-
 /**
  * Turns any failure into sentences for the user: our sentence for the code, the engine's own words
  * for the specifics, and one fix (the engine's when it gave one, since it names the thing to act on).
@@ -48,12 +47,7 @@ const ADVICE = /^(stop|start|remove|run|use|choose|install|pull|check|set|free|p
 export function describeError(error: unknown): ErrorText {
   const berth = BerthError.from(error);
   const sentences = SENTENCES[berth.code] ?? SENTENCES.INTERNAL;
-  const colon = berth.message.lastIndexOf(': ');
-  const advice = colon === -1 ? '' : berth.message.slice(colon + 2);
-  if (ADVICE.test(advice)) {
-    return { title: sentences.title, detail: sentence(berth.message.slice(0, colon)), fix: sentence(advice) };
-  }
-  return { ...sentences, detail: sentence(berth.message) };
+  return { title: sentences.title, detail: sentence(berth.message), fix: berth.fix ? sentence(berth.fix) : sentences.fix };
 }
 
 function sentence(text: string): string {

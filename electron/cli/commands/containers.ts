@@ -20,10 +20,10 @@ function needOne(args: string[], usage: string, context: CommandContext): string
 
 /** Docker's codes when a run fails before the command runs: 125 the engine failed, 126 it cannot run, 127 it was not found. */
 function runFailure(err: unknown, context: CommandContext): number {
-  const message = (err as Error).message;
-  context.err(`berth: ${message}`);
-  if (/executable file not found|no such file or directory/i.test(message)) return 127;
-  if (/permission denied/i.test(message)) return 126;
+  const error = BerthError.from(err);
+  context.err(`berth: ${error.line}`);
+  if (error.code === 'COMMAND_NOT_FOUND') return 127;
+  if (error.code === 'COMMAND_NOT_RUNNABLE') return 126;
   return 125;
 }
 
@@ -142,7 +142,7 @@ export const containerCommands: Record<string, Command> = {
         try {
           context.out(String((await api.call('containers.wait', { id, condition })).exitCode));
         } catch (err) {
-          context.err(`Error: ${(err as Error).message}`);
+          context.err(`Error: ${BerthError.from(err).line}`);
           status = 1;
         }
       }
@@ -228,7 +228,7 @@ export const containerCommands: Record<string, Command> = {
         try {
           found.push(await api.call('containers.inspect', { id }));
         } catch (err) {
-          context.err(`Error: ${(err as Error).message}`);
+          context.err(`Error: ${BerthError.from(err).line}`);
           status = 1;
         }
       }

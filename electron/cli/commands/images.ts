@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { BerthError } from '../../../shared/berth-error.js';
 import type { PullProgress } from '../../../shared/images.js';
 import { familiarReference } from '../../images/reference.js';
 import type { Command } from '../command.js';
@@ -82,7 +83,7 @@ export const imageCommands: Record<string, Command> = {
           out(`Untagged: ${reference}`);
           if (image.names.length === 0) out(`Deleted: ${image.id}`);
         } catch (err) {
-          err_(`Error: ${(err as Error).message}`);
+          err_(`Error: ${BerthError.from(err).line}`);
           status = 1;
         }
       }

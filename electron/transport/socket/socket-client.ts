@@ -60,7 +60,7 @@ export class SocketClient {
         const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
         reject(
           missing
-            ? new BerthError('ENGINE_NOT_RUNNING', `no Berth engine is running (no socket at ${path}): start the app or run \`berth serve\``)
+            ? new BerthError('ENGINE_NOT_RUNNING', `no Berth engine is running (no socket at ${path})`, { fix: 'start the app or run `berth serve`' })
             : new BerthError('INTERNAL', `cannot reach the engine at ${path}: ${err.message}`),
         );
       });

@@ -67,7 +67,7 @@ function refuseUpgrade(socket: Duplex, status: string): void {
  */
 export async function serveWeb(host: ContractHost, options: WebServerOptions): Promise<WebServer> {
   if (!existsSync(join(options.rendererDir, 'index.html'))) {
-    throw new BerthError('INTERNAL', `the UI is not built (no index.html in ${options.rendererDir}): run \`npm run build\``);
+    throw new BerthError('INTERNAL', `the UI is not built (no index.html in ${options.rendererDir})`, { fix: 'run `npm run build`' });
   }
   const token = randomBytes(24).toString('base64url');
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
