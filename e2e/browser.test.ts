@@ -329,7 +329,8 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     await fromCli.getByText('Running', { exact: true }).waitFor();
     await fromCli.getByRole('link').waitFor();
     await fromCli.getByRole('button', { name: 'Restart', exact: true }).click();
-    await expect.poll(() => fromCli.getByRole('button', { name: 'Restart', exact: true }).getAttribute('aria-busy')).toBe('false');
+    // A restart is a stop and a start through wsl.exe on that host: under a loaded machine it may take more than poll's default 5 s.
+    await expect.poll(() => fromCli.getByRole('button', { name: 'Restart', exact: true }).getAttribute('aria-busy'), { timeout: 30_000 }).toBe('false');
     await fromCli.getByText('Running', { exact: true }).waitFor();
     await fromCli.getByRole('button', { name: 'Stop', exact: true }).click();
     await fromCli.getByRole('button', { name: 'Remove', exact: true }).click();

@@ -97,7 +97,7 @@ export function resolveCommand(spec: RunSpec, image: ImageConfig): string[] {
   const cmd = spec.cmd.length > 0 ? spec.cmd : spec.entrypoint === undefined ? image.cmd : [];
   const argv = [...entrypoint, ...cmd];
   if (argv.length === 0) {
-    throw new BerthError('INVALID_ARGUMENT', `no command: image ${spec.image} has no Cmd or Entrypoint; give a command after the image name`);
+    throw new BerthError('INVALID_ARGUMENT', `no command: image ${spec.image} has no Cmd or Entrypoint`, { fix: 'give a command after the image name' });
   }
   return argv;
 }

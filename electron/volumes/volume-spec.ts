@@ -13,17 +13,17 @@ export interface HostPaths {
  * volume name, DST an absolute container path, OPTIONS `ro` or `rw`.
  */
 export function parseVolumeSpec(spec: string, paths: HostPaths): Mount {
-  const bad = (why: string) => new BerthError('INVALID_ARGUMENT', `invalid volume "${spec}": ${why}`);
+  const bad = (why: string, fix?: string) => new BerthError('INVALID_ARGUMENT', `invalid volume "${spec}": ${why}`, { fix });
   const [source = '', destination, options, extra] = splitHostFirst(spec, paths.drives);
   if (destination === undefined || extra !== undefined) throw bad('expected SOURCE:CONTAINER_PATH[:ro]');
   const type = VOLUME_NAME.test(source) ? 'volume' : 'bind';
   if (source === '') throw bad('the source is empty');
-  if (type === 'bind' && !paths.isAbsolute(source)) throw bad(`the source "${source}" is a relative path: give an absolute path or a volume name`);
+  if (type === 'bind' && !paths.isAbsolute(source)) throw bad(`the source "${source}" is a relative path`, 'give an absolute path or a volume name');
   const target = containerPath(destination, 'volume', spec);
   let readOnly = false;
   const seen = new Set<string>();
   for (const option of options === undefined ? [] : options.split(',')) {
-    if (option !== 'ro' && option !== 'rw') throw bad(`unknown option "${option}": use ro or rw`);
+    if (option !== 'ro' && option !== 'rw') throw bad(`unknown option "${option}"`, 'use ro or rw');
     seen.add(option);
     readOnly = option === 'ro';
   }
