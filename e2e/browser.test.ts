@@ -216,6 +216,9 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     await alert.waitFor();
     expect(await alert.textContent()).toContain('A host port is already in use.');
     expect(await alert.textContent()).toMatch(new RegExp(`port 80/tcp on ${env.publishIp.replaceAll('.', '\\.')} is already in use`, 'i'));
+    // The engine's own fix, as its own sentence below the problem.
+    expect(await alert.textContent()).toContain('Stop it, or publish another port.');
+    await alert.scrollIntoViewIfNeeded();
     await shots.take(page, 'run-error');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -238,6 +241,8 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     const alert = dialog.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/invalid volume "relative\/site:\/site:ro": the source "relative\/site" is a relative path/i);
+    expect(await alert.textContent()).toContain('Give an absolute path or a volume name.');
+    await alert.scrollIntoViewIfNeeded();
     await shots.take(page, 'run-volume-error');
 
     await volume.getByLabel('Host folder or volume name').fill(folder.path);

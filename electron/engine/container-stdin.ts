@@ -2,7 +2,6 @@ import { BerthError } from '../../shared/berth-error.js';
 import type { Container } from '../../shared/containers.js';
 import type { Host } from '../host/host.js';
 import { AttachConnection } from '../runtime/attach-agent.js';
-import { attachSocketPath, bundlePaths } from '../runtime/bundle.js';
 
 /**
  * The stdin of containers started with -i and no terminal (a terminal's input goes through its
@@ -17,8 +16,7 @@ export class ContainerStdin {
   /** Connects to the container's monitor; the connection goes by itself when the container ends. */
   async connect(containerId: string): Promise<void> {
     if (this.connections.has(containerId)) return;
-    const { host } = this;
-    const connection = AttachConnection.open(host, attachSocketPath(host.dataRoot, containerId), bundlePaths(host.dataRoot, containerId).ctl, () => {});
+    const connection = AttachConnection.open(this.host, containerId, () => {});
     await connection.connected;
     this.connections.set(containerId, connection);
     void connection.exited.then(() => {

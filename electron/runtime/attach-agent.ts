@@ -2,7 +2,7 @@ import { BerthError } from '../../shared/berth-error.js';
 import type { LogStream } from '../../shared/containers.js';
 import type { Host, HostProcess } from '../host/host.js';
 import { whenDrained } from '../streams/when-drained.js';
-import type { ExecPaths } from './bundle.js';
+import { attachSocketPath, bundlePaths, type ExecPaths } from './bundle.js';
 import type { OciProcess } from './oci-spec.js';
 
 /**
@@ -197,8 +197,10 @@ export class AttachConnection {
     });
   }
 
-  /** Connects to the attach socket at `socketPath`; `ctlPath` is conmon's control FIFO. */
-  static open(host: Host, socketPath: string, ctlPath: string, onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
+  /** Connects to the main process of a container that conmon runs. */
+  static open(host: Host, containerId: string, onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
+    const socketPath = attachSocketPath(host.dataRoot, containerId);
+    const ctlPath = bundlePaths(host.dataRoot, containerId).ctl;
     return new AttachConnection('attach', host.spawn(['perl', '-e', AGENT_SCRIPT, 'attach', socketPath, ctlPath]), onOutput);
   }
 

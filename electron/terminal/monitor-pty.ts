@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LogStream } from '../../shared/containers.js';
 import type { Host } from '../host/host.js';
 import { AttachConnection } from '../runtime/attach-agent.js';
-import { attachSocketPath, bundlePaths, execPaths } from '../runtime/bundle.js';
+import { bundlePaths, execPaths } from '../runtime/bundle.js';
 import { execMonitorArgv } from '../runtime/monitor.js';
 import { execProcess, type OciSpec } from '../runtime/oci-spec.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
@@ -45,7 +45,7 @@ async function monitorPty(open: (onOutput: Output) => AttachConnection, exitCode
 export function attachMainProcess(host: Host, containerId: string, exitCode: () => Promise<number>): Promise<PtyProcess> {
   let detached = false;
   return monitorPty(
-    (onOutput) => AttachConnection.open(host, attachSocketPath(host.dataRoot, containerId), bundlePaths(host.dataRoot, containerId).ctl, onOutput),
+    (onOutput) => AttachConnection.open(host, containerId, onOutput),
     // Gone by itself: the container ended, and its code is the session's. Detached: it runs on.
     () => (detached ? Promise.resolve(0) : exitCode()),
     (connection) => {
