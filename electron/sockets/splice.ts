@@ -2,7 +2,8 @@ import type { Duplex } from 'node:stream';
 
 /**
  * Joins two byte streams both ways: each side's end half-closes the other (a client that shuts down
- * its writing still gets the answer), and an error or a close on either side ends both.
+ * its writing still gets the answer). A side that closes after ending both ways leaves the other to
+ * deliver what it still holds and close by itself; an error, or a close before both ways ended, ends both.
  */
 export function splice(a: Duplex, b: Duplex): void {
   a.pipe(b);
@@ -16,6 +17,8 @@ export function splice(a: Duplex, b: Duplex): void {
   };
   for (const side of [a, b]) {
     side.on('error', end);
-    side.on('close', end);
+    side.on('close', () => {
+      if (!(side.readableEnded && side.writableFinished)) end();
+    });
   }
 }
