@@ -19,9 +19,10 @@ const RANK: Record<string, number> = {
   sockets: 5,
   ports: 6,
   terminal: 6,
-  engine: 7,
-  transport: 8,
-  cli: 9,
+  containers: 7,
+  engine: 8,
+  transport: 9,
+  cli: 10,
 };
 
 /** The layer a source file is in: shared/, a folder of electron/, or the app's own files at electron/ (the top). */

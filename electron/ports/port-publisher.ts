@@ -1,11 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { BerthError } from '../../shared/berth-error.js';
-import type { Container } from '../../shared/containers.js';
+import type { Container, RunSpec } from '../../shared/containers.js';
 import type { PortMapping } from '../../shared/ports.js';
 import type { Host } from '../host/host.js';
 import { planPorts, type PlannedPort } from './plan-ports.js';
 import type { PortRelay, PortReservation, ReserveFailure } from './port-relay.js';
-import { parsePublishSpec } from './publish-spec.js';
+import { parsePublishSpec, type PublishRequest } from './publish-spec.js';
 
 /** How the engine publishes ports (from its environment: BERTH_PORT_RANGE, BERTH_PUBLISH_IP...). */
 export interface PortSettings {
@@ -23,12 +23,12 @@ const ALL_INTERFACES = '0.0.0.0';
 const RANGE_ATTEMPTS = 2_000;
 
 /** Parses every `-p` of a run spec up front, so a bad one fails the run before anything is made. */
-export function parsePublishSpecs(container: Pick<Container, 'spec'>) {
-  const requests = container.spec.ports.flatMap(parsePublishSpec);
-  if (requests.length > 0 && container.spec.network !== 'bridge') {
+export function parsePublishSpecs(spec: Pick<RunSpec, 'ports' | 'network'>): PublishRequest[] {
+  const requests = spec.ports.flatMap(parsePublishSpec);
+  if (requests.length > 0 && spec.network !== 'bridge') {
     throw new BerthError(
       'INVALID_ARGUMENT',
-      `ports cannot be published with --network ${container.spec.network}: ${container.spec.network === 'host' ? "the container already uses the host's ports" : 'the container has no network'}`,
+      `ports cannot be published with --network ${spec.network}: ${spec.network === 'host' ? "the container already uses the host's ports" : 'the container has no network'}`,
     );
   }
   return requests;
@@ -54,7 +54,7 @@ export class PortPublisher {
   async reserve(container: Container, exposedPorts: string[]): Promise<PortMapping[]> {
     if (container.spec.network !== 'bridge') return [];
     const plan = planPorts({
-      requests: parsePublishSpecs(container),
+      requests: parsePublishSpecs(container.spec),
       exposedPorts,
       autoExpose: container.spec.autoExpose ?? this.settings.autoExpose,
       userHostIp: ALL_INTERFACES,

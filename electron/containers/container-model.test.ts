@@ -6,7 +6,7 @@ import { closeServer, freePort, holdPort, httpGet, isFree } from '../../e2e/fixt
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { ContainerAction } from '../../shared/containers.js';
 import { bundlePaths } from '../runtime/bundle.js';
-import { Engine } from './engine.js';
+import { Engine } from '../engine/engine.js';
 import { SERVICE } from '../../e2e/fixtures/service-command.js';
 
 describe.each(TEST_HOSTS)("Docker's container model: create, start, wait, rename, --rm; Linux on the %s host", (host) => {

@@ -3,7 +3,7 @@ import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.
 import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { ExecOutput } from '../../shared/terminals.js';
-import { Engine } from './engine.js';
+import { Engine } from '../engine/engine.js';
 
 describe.each(TEST_HOSTS)('containers.exec, Linux on the %s host', (host) => {
   let env: TestEngineEnv;

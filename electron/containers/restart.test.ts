@@ -6,7 +6,7 @@ import { httpGet, isFree } from '../../e2e/fixtures/ports.js';
 import { runUnderLegacySupervisor } from '../../e2e/fixtures/legacy-supervisor.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { bundlePaths } from '../runtime/bundle.js';
-import { Engine } from './engine.js';
+import { Engine } from '../engine/engine.js';
 import { SERVICE } from '../../e2e/fixtures/service-command.js';
 
 describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (host) => {

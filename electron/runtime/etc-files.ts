@@ -1,6 +1,6 @@
 import type { NetworkMode } from '../../shared/containers.js';
 import type { Host } from '../host/host.js';
-import type { BundlePaths } from '../runtime/bundle.js';
+import type { BundlePaths } from './bundle.js';
 
 /** Docker's fallback when the host only lists resolvers a container cannot reach. */
 const FALLBACK_NAMESERVERS = ['nameserver 8.8.8.8', 'nameserver 8.8.4.4'];

@@ -4,7 +4,7 @@ import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fix
 import type { LogStream } from '../../shared/containers.js';
 import type { Request } from '../../shared/contract.js';
 import { bundlePaths } from '../runtime/bundle.js';
-import { Engine } from './engine.js';
+import { Engine } from '../engine/engine.js';
 
 /** Checks that the text is whole lines counting up by one, and returns the first and last. */
 function contiguous(text: string): { first: number; last: number } {

@@ -5,7 +5,7 @@ import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
 import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
 import { lastOutput, type LogLimits } from '../runtime/container-log.js';
-import type { ContainerStore } from '../runtime/container-store.js';
+import type { ContainerStore } from './container-store.js';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { resolveUser } from '../runtime/resolve-user.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
@@ -14,7 +14,7 @@ import { parseSignal } from '../runtime/signals.js';
 import { monitorFiles, prepareMonitor, readExitStatus, readRuntimeError, startMonitor, wasOomKilled } from '../runtime/monitor.js';
 import { startFailureCode } from '../runtime/exec-status.js';
 import type { BridgeNetwork } from '../network/bridge-network.js';
-import { containerHostname, etcBinds, writeEtcFiles } from './etc-files.js';
+import { containerHostname, etcBinds, writeEtcFiles } from '../runtime/etc-files.js';
 import { KeyedLock } from './keyed-lock.js';
 import { listLeftovers } from '../network/leftovers.js';
 import { networkNames } from '../network/network-names.js';
@@ -35,8 +35,6 @@ export interface LifecycleDeps {
   sockets: SocketForwards;
   nofileLimit: number;
   logLimits: LogLimits;
-  /** Called with every container whose record changed. */
-  changed(container: Container): void;
   /**
    * A container started with -t or -i has been created (or adopted running): the engine takes its
    * terminal, or holds its stdin, before the process runs.
@@ -459,7 +457,6 @@ export class ContainerLifecycle {
 
   async record(container: Container): Promise<Container> {
     await this.deps.store.save(container);
-    this.deps.changed(container);
     return container;
   }
 }

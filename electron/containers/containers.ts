@@ -1,0 +1,368 @@
+import { randomBytes } from 'node:crypto';
+import type { EventName, EventPayload } from '../../shared/contract.js';
+import type { Container, RunSpec, WaitCondition } from '../../shared/containers.js';
+import { BerthError } from '../../shared/berth-error.js';
+import type { PullProgress } from '../../shared/images.js';
+import type { Volume } from '../../shared/mounts.js';
+import type { TerminalSession } from '../../shared/terminals.js';
+import type { Host } from '../host/host.js';
+import type { ImageStore } from '../images/image-store.js';
+import type { BridgeNetwork } from '../network/bridge-network.js';
+import type { PortPublisher } from '../ports/port-publisher.js';
+import type { LogLimits } from '../runtime/container-log.js';
+import { resolveCommand } from '../runtime/oci-spec.js';
+import type { RuntimeCli } from '../runtime/runtime-cli.js';
+import type { SocketForwards } from '../sockets/socket-forwards.js';
+import type { TerminalSessions } from '../terminal/terminal-sessions.js';
+import type { VolumeStore } from '../volumes/volume-store.js';
+import type { ContainerActions } from './container-actions.js';
+import { ContainerHealthChecks } from './container-health.js';
+import { ContainerLifecycle } from './container-lifecycle.js';
+import { generateName, validateName } from './container-names.js';
+import type { ContainerStdin } from './container-stdin.js';
+import type { ContainerStore } from './container-store.js';
+import { waitForContainer } from './container-wait.js';
+import { KeyedLock } from './keyed-lock.js';
+import { shouldStartWithEngine } from './restart-policy.js';
+import { planRun } from './run-plan.js';
+
+export interface ContainersDeps {
+  host: Host;
+  runtime: RuntimeCli;
+  images: ImageStore;
+  store: ContainerStore;
+  network: BridgeNetwork;
+  ports: PortPublisher;
+  volumes: VolumeStore;
+  sockets: SocketForwards;
+  terminals: TerminalSessions;
+  stdin: ContainerStdin;
+  actions: ContainerActions;
+  nofileLimit: number;
+  logLimits: LogLimits;
+  /** CPUs the host has, the most a container's --cpus may ask for. */
+  cpuCount: number;
+  /** The engine's events (containers, volumes and images changed). */
+  emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
+}
+
+/**
+ * The containers service: create, start, stop, kill, restart, rename and remove, each under the
+ * container's lock; names; --rm; restart policies at engine start; the volumes runs make.
+ */
+export class Containers {
+  readonly lifecycle: ContainerLifecycle;
+  private readonly health: ContainerHealthChecks;
+  private readonly names = new Set<string>();
+  /** --rm removals under way. */
+  private readonly removing = new Set<string>();
+  /** Volume create and remove, and a run between making its volumes and recording its container. */
+  private readonly volumeLock = new KeyedLock();
+
+  constructor(private readonly deps: ContainersDeps) {
+    const { host, runtime, images, store, actions } = deps;
+    this.health = new ContainerHealthChecks({
+      host, runtime,
+      image: async (container) => (await images.resolve(container.imageId))?.config,
+      update: (id, found) => this.lifecycle.setHealth(id, found),
+      changed: (container, status) => actions.record(container, 'health_status', { healthStatus: status }),
+    });
+    this.lifecycle = new ContainerLifecycle({
+      host, runtime, store, images,
+      network: deps.network, ports: deps.ports, volumes: deps.volumes, sockets: deps.sockets, nofileLimit: deps.nofileLimit, logLimits: deps.logLimits,
+      attachReady: async (container) => {
+        if (container.spec.tty) await this.openMainTerminal(container);
+        else await deps.stdin.connect(container.id);
+      },
+      action: (container, action, attributes) => actions.record(container, action, attributes),
+    });
+    // Every change of a record, whoever made it, reaches the app and what follows a container's state.
+    store.on('changed', (id, container) => {
+      deps.emit('containers.changed', container ? { container } : { removedId: id });
+      if (container) this.follow(container);
+    });
+  }
+
+  list(all: boolean): Container[] {
+    return this.deps.store
+      .list()
+      .filter((c) => all || c.state.status === 'running')
+      .sort((a, b) => b.created.localeCompare(a.created));
+  }
+
+  running(): Container[] {
+    return this.deps.store.running();
+  }
+
+  /** A container by id, unique id prefix or name (with or without Docker's leading slash). */
+  find(idOrName: string): Container {
+    const all = this.deps.store.list();
+    const exact = all.find((c) => c.id === idOrName || c.name === idOrName.replace(/^\//, ''));
+    if (exact) return exact;
+    const byPrefix = all.filter((c) => idOrName.length >= 1 && c.id.startsWith(idOrName));
+    if (byPrefix.length === 1) return byPrefix[0]!;
+    if (byPrefix.length > 1) throw new BerthError('CONTAINER_NOT_FOUND', `container id prefix "${idOrName}" is ambiguous`);
+    throw new BerthError('CONTAINER_NOT_FOUND', `no such container: ${idOrName}`);
+  }
+
+  /** The container, which must be running (exec, input and terminals need its process). */
+  findRunning(idOrName: string): Container {
+    const container = this.find(idOrName);
+    if (container.state.status !== 'running') throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
+    return container;
+  }
+
+  /** create + start; a run that fails leaves nothing behind: no record, no bundle, no name, no volume it made. */
+  async run(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
+    const { container, madeVolumes } = await this.make(spec, onProgress);
+    try {
+      return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));
+    } catch (err) {
+      await this.lifecycle.lock.run(container.id, () => this.removeContainer(container, true)).catch(() => {});
+      if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
+      throw err;
+    }
+  }
+
+  async create(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
+    return (await this.make(spec, onProgress)).container;
+  }
+
+  start(idOrName: string): Promise<Container> {
+    return this.withContainer(idOrName, (c) => this.lifecycle.start({ ...c, state: { ...c.state, restartCount: 0 } }));
+  }
+
+  stop(idOrName: string, timeoutSec: number | undefined): Promise<Container> {
+    return this.withContainer(idOrName, (c) => this.lifecycle.stop(c, timeoutSec ?? c.spec.stopTimeout));
+  }
+
+  restart(idOrName: string, timeoutSec: number | undefined): Promise<Container> {
+    return this.withContainer(idOrName, async (c) => {
+      const stopped = await this.lifecycle.stop(c, timeoutSec ?? c.spec.stopTimeout);
+      return this.lifecycle.start({ ...stopped, state: { ...stopped.state, restartCount: 0 } });
+    });
+  }
+
+  kill(idOrName: string, signal: string): Promise<Container> {
+    return this.withContainer(idOrName, (c) => this.lifecycle.kill(c, signal));
+  }
+
+  remove(idOrName: string, force: boolean): Promise<{ id: string }> {
+    return this.withContainer(idOrName, async (c) => {
+      await this.removeContainer(c, force);
+      return { id: c.id };
+    });
+  }
+
+  rename(idOrName: string, to: string): Promise<Container> {
+    return this.withContainer(idOrName, async (container) => {
+      const name = validateName(to);
+      if (name === container.name) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} already has that name`);
+      this.claimName(name);
+      this.names.delete(container.name);
+      const renamed = await this.lifecycle.record({ ...container, name });
+      this.deps.actions.record(renamed, 'rename', { oldName: container.name });
+      return renamed;
+    });
+  }
+
+  /** Docker's wait: the exit code once the container meets the condition, from the store's own changes. */
+  wait(idOrName: string, condition: WaitCondition, signal: AbortSignal): Promise<number> {
+    return waitForContainer(this.deps.store, this.find(idOrName), condition, signal);
+  }
+
+  /** The engine's session on the main process of a container started with -t; it ends with the container's exit code. */
+  openMainTerminal(container: Container): Promise<TerminalSession> {
+    if (!container.spec.tty) {
+      throw new BerthError('INVALID_ARGUMENT', `container ${container.name} was not started with a terminal (-t)`, { fix: 'follow its output with berth logs -f' });
+    }
+    const exitCode = () => this.lifecycle.whenExited(container.id).then(() => this.deps.store.get(container.id)?.state.exitCode ?? 0);
+    return this.deps.terminals.openMain(container.id, container.command, exitCode);
+  }
+
+  listVolumes(): Promise<Volume[]> {
+    return this.deps.volumes.list((name) => this.volumeUsers(name));
+  }
+
+  createVolume(name: string | undefined): Promise<Volume> {
+    return this.volumeLock.run('volumes', async () => {
+      const created = await this.deps.volumes.create(name);
+      this.deps.emit('volumes.changed', {});
+      const volume = (await this.listVolumes()).find((v) => v.name === created.name);
+      if (!volume) throw new BerthError('INTERNAL', `volume ${created.name} was not made`);
+      return volume;
+    });
+  }
+
+  removeVolume(name: string): Promise<{ name: string }> {
+    return this.volumeLock.run('volumes', async () => {
+      const users = this.volumeUsers(name);
+      if (users.length > 0) throw new BerthError('VOLUME_IN_USE', `volume ${name} is used by ${users.join(', ')}`, { fix: 'remove those containers first' });
+      await this.deps.volumes.remove(name);
+      this.deps.emit('volumes.changed', {});
+      return { name };
+    });
+  }
+
+  /** Whether any container (running or not) was made from the image: it cannot be removed under them. */
+  usesImage(imageId: string): boolean {
+    return this.deps.store.list().some((c) => c.imageId === imageId);
+  }
+
+  /** Brings records and reality together after a start: adopts survivors, records exits, applies restart policies. */
+  async reconcile(): Promise<string[]> {
+    const { store, runtime, network } = this.deps;
+    const lifecycle = this.lifecycle;
+    const records = await store.load();
+    for (const container of records) {
+      this.names.add(container.name);
+      if (container.state.status === 'running') network.adopt(container.id, container.network.address);
+    }
+    // The runtime's containers that no record shows running: a start cut off by a crash (the record
+    // never saw it run) or one whose record is gone. The user never got them: they go.
+    const running = new Set(records.filter((c) => c.state.status === 'running').map((c) => c.id));
+    for (const id of await runtime.list()) {
+      if (!running.has(id)) await runtime.delete(id);
+    }
+    for (const container of records.filter((c) => c.state.status === 'created' && c.state.startedAt === '' && c.state.error === '')) {
+      await lifecycle.record({ ...container, state: { ...container.state, error: 'the engine stopped while starting it: start it again' } });
+    }
+    await lifecycle.cleanUpStopped(records.filter((c) => c.state.status !== 'running'));
+    // --rm containers that exited while no engine ran (or as the last one quit) go now.
+    for (const container of records) this.autoRemove(container);
+    for (const container of records) {
+      const wasRunning = container.state.status === 'running';
+      const now = wasRunning ? await lifecycle.adopt(container) : container.state.status;
+      const current = store.get(container.id);
+      if (now === 'exited' && current && shouldStartWithEngine(current)) {
+        const restarted = { ...current, state: { ...current.state, restartCount: current.state.restartCount + 1 } };
+        await lifecycle.lock.run(current.id, () => lifecycle.start(restarted)).catch(() => {});
+      }
+    }
+    return store.damaged.map((file) => `container record ${file} is damaged and was skipped`);
+  }
+
+  /** Stops watching; containers keep running and a later engine adopts them. */
+  close(): void {
+    this.lifecycle.close();
+    this.health.close();
+  }
+
+  /** What follows a container's state: its shells and health checks end with it, and --rm removes it. */
+  private follow(container: Container): void {
+    if (container.state.status !== 'running') {
+      void this.deps.terminals.endContainer(container.id);
+      this.health.unwatch(container.id);
+    } else {
+      void this.health.watch(container);
+    }
+    this.autoRemove(container);
+  }
+
+  /** Runs `task` under the container's lock with its latest record. */
+  private withContainer<T>(idOrName: string, task: (container: Container) => Promise<T>): Promise<T> {
+    const { id } = this.find(idOrName);
+    return this.lifecycle.lock.run(id, async () => {
+      const container = this.deps.store.get(id);
+      if (!container) throw new BerthError('CONTAINER_NOT_FOUND', `no such container: ${idOrName}`);
+      return task(container);
+    });
+  }
+
+  /** Resolves everything a start needs (the image pulled, mounts and volumes) and records the container; starts nothing. */
+  private async make(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<{ container: Container; madeVolumes: string[] }> {
+    const id = randomBytes(32).toString('hex');
+    const plan = await planRun(this.deps.host, spec, id, this.deps.cpuCount);
+    // Held from here, so two runs racing for one name cannot both get it.
+    const name = this.claimName(spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n)));
+    let created: Container | undefined;
+    const madeVolumes: string[] = [];
+    try {
+      let fetched = false;
+      const image = await this.deps.images.ensure(spec.image, spec.pull, (progress) => {
+        fetched ||= progress.status !== 'cached';
+        onProgress(progress);
+      });
+      if (fetched) this.deps.emit('images.changed', {});
+      const container: Container = {
+        id,
+        name,
+        image: spec.image,
+        imageId: image.id,
+        created: new Date().toISOString(),
+        command: resolveCommand(spec, image.config),
+        spec,
+        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
+        network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
+        ports: [],
+        mounts: plan.mounts,
+        sockets: plan.sockets,
+      };
+      // Named volumes are made as the run uses them (as Docker does), and the record that uses them is
+      // saved before a remove of the volume can look.
+      created = await this.volumeLock.run('volumes', async () => {
+        for (const mount of plan.mounts.filter((m) => m.type === 'volume')) {
+          if (await this.deps.volumes.exists(mount.source)) continue;
+          await this.deps.volumes.create(mount.source);
+          madeVolumes.push(mount.source);
+        }
+        return this.lifecycle.record(container);
+      });
+      if (plan.mounts.some((m) => m.type === 'volume')) this.deps.emit('volumes.changed', {});
+      this.deps.actions.record(created, 'create');
+      return { container: created, madeVolumes };
+    } catch (err) {
+      if (created) await this.lifecycle.lock.run(created.id, () => this.removeContainer(created!, true)).catch(() => {});
+      if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
+      this.names.delete(name);
+      throw err;
+    }
+  }
+
+  /** Takes a name for a container, or says who has it. */
+  private claimName(name: string): string {
+    if (this.names.has(name)) {
+      const holder = this.deps.store.list().find((c) => c.name === name);
+      throw new BerthError('NAME_IN_USE', `container name "${name}" is already in use${holder ? ` by container ${holder.id.slice(0, 12)}` : ''}`, { fix: 'remove it or choose another name' });
+    }
+    this.names.add(name);
+    return name;
+  }
+
+  /** Docker's --rm: a container that exited goes, as its own removal would do it. */
+  private autoRemove(container: Container): void {
+    if (!container.spec.autoRemove || container.state.status !== 'exited' || this.removing.has(container.id)) return;
+    this.removing.add(container.id);
+    void this.lifecycle.lock
+      .run(container.id, async () => {
+        const current = this.deps.store.get(container.id);
+        if (current?.state.status === 'exited') await this.removeContainer(current, true);
+      })
+      .catch(() => {})
+      .finally(() => this.removing.delete(container.id));
+  }
+
+  private async removeContainer(container: Container, force: boolean): Promise<void> {
+    await this.lifecycle.remove(container, force);
+    await this.deps.terminals.endContainer(container.id);
+    this.names.delete(container.name);
+    this.deps.actions.record(container, 'destroy');
+    if (container.mounts.some((m) => m.type === 'volume')) this.deps.emit('volumes.changed', {});
+  }
+
+  /** Volumes a failed run made for itself: they go with it, unless another container took them meanwhile. */
+  private removeUnusedVolumes(names: string[]): Promise<void> {
+    return this.volumeLock.run('volumes', async () => {
+      for (const name of names) if (this.volumeUsers(name).length === 0) await this.deps.volumes.remove(name);
+      this.deps.emit('volumes.changed', {});
+    });
+  }
+
+  /** Names of the containers (running or not) that mount the volume. */
+  private volumeUsers(name: string): string[] {
+    return this.deps.store
+      .list()
+      .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.source === name))
+      .map((c) => c.name);
+  }
+}
