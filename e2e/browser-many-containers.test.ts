@@ -118,7 +118,7 @@ describe('renderer with 300 containers (Chromium, built renderer, fake engine ov
       const next = Container.parse({
         ...target,
         state: running
-          ? { ...target.state, status: 'exited', exitCode: 137, finishedAt: new Date().toISOString(), stoppedByUser: true }
+          ? { ...target.state, status: 'exited', exitCode: 137, finishedAt: new Date().toISOString() }
           : { ...target.state, status: 'running', startedAt: new Date().toISOString() },
         ports: running ? [] : target.ports,
       });

@@ -101,10 +101,6 @@ export const ContainerState = z.object({
   oomKilled: z.boolean().default(false),
   /** While it runs with a health check: what the checks found. */
   health: ContainerHealth.optional(),
-  /** Set by an explicit stop, so unless-stopped and always know the user's intent. */
-  stoppedByUser: z.boolean().default(false),
-  /** Stopped because the app quit: always and unless-stopped bring it back when the engine starts again. */
-  stoppedByQuit: z.boolean().default(false),
 });
 export type ContainerState = z.infer<typeof ContainerState>;
 
@@ -113,7 +109,6 @@ export const ContainerNetwork = z.object({
   address: z.string().default(''),
   gateway: z.string().default(''),
   prefixLength: z.number().int().default(0),
-  netnsPath: z.string().default(''),
 });
 export type ContainerNetwork = z.infer<typeof ContainerNetwork>;
 

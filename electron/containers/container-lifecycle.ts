@@ -1,4 +1,4 @@
-import type { Container, ContainerAction, ContainerNetwork } from '../../shared/containers.js';
+import type { ContainerAction, ContainerNetwork } from '../../shared/containers.js';
 import type { ContainerHealth } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
@@ -22,6 +22,7 @@ import type { PortPublisher } from '../ports/port-publisher.js';
 import type { SocketForwards } from '../sockets/socket-forwards.js';
 import { mountVolumes, stagingDir, unmountVolumes, type VolumeSource } from '../volumes/volume-mounts.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
+import type { ContainerRecord } from './container-record.js';
 import { restartBackoff, shouldRestartAfterExit } from './restart-policy.js';
 
 export interface LifecycleDeps {
@@ -39,13 +40,13 @@ export interface LifecycleDeps {
    * A container started with -t or -i has been created (or adopted running): the engine takes its
    * terminal, or holds its stdin, before the process runs.
    */
-  attachReady(container: Container): Promise<void>;
+  attachReady(container: ContainerRecord): Promise<void>;
   /** Docker's event for what happened to the container. */
-  action(container: Container, action: ContainerAction['action'], attributes?: Record<string, string>): void;
+  action(container: ContainerRecord, action: ContainerAction['action'], attributes?: Record<string, string>): void;
 }
 
 /** The engine holds the main process's stdio: its terminal (-t) or its stdin (-i). */
-function holdsStdio(container: Container): boolean {
+function holdsStdio(container: ContainerRecord): boolean {
   return container.spec.tty || container.spec.interactive;
 }
 
@@ -77,7 +78,7 @@ export class ContainerLifecycle {
   }
 
   /** Starts a created or exited container. Must be called under the container's lock. */
-  async start(container: Container): Promise<Container> {
+  async start(container: ContainerRecord): Promise<ContainerRecord> {
     const { host, runtime, images, network, ports, sockets } = this.deps;
     if (container.state.status === 'running') return container;
     this.cancelRestart(container.id);
@@ -88,11 +89,11 @@ export class ContainerLifecycle {
     try {
       // Host ports first: a busy one (the commonest failure) fails the start before anything else is made.
       undo.push(() => ports.release(container.id));
-      const mappings = await ports.reserve(container, image.config.exposedPorts);
+      const mappings = await ports.reserve(container, container.publish, image.config.exposedPorts);
       await prepareMonitor(host, paths);
       await mountRootfs(host, paths, images.layerPaths(image));
       undo.push(() => unmountRootfs(host, paths));
-      const net = await this.attachNetwork(container);
+      const { network: net, netnsPath } = await this.attachNetwork(container);
       undo.push(() => network.detach(container.id));
       const hostname = await containerHostname(host, container.spec.hostname, container.id, net.mode);
       await writeEtcFiles(host, paths, hostname, net.address, net.mode);
@@ -108,7 +109,7 @@ export class ContainerLifecycle {
         command: container.command,
         user,
         hostname,
-        network: { mode: net.mode, netnsPath: net.netnsPath },
+        network: { mode: net.mode, netnsPath },
         cgroupsPath: `/berth/${container.id}`,
         nofileLimit: this.deps.nofileLimit,
         binds: [
@@ -127,7 +128,7 @@ export class ContainerLifecycle {
       if (net.mode === 'bridge') await ports.activate(container.id, net.address, mappings);
       // Forwarding is ready before the process runs, so its first connections are not held.
       await runtime.start(container.id);
-      const running: Container = {
+      const running: ContainerRecord = {
         ...container,
         network: net,
         ports: mappings,
@@ -146,7 +147,7 @@ export class ContainerLifecycle {
   }
 
   /** Stop signal, up to `timeoutSec` for the process to exit, then SIGKILL. Under the lock. */
-  async stop(container: Container, timeoutSec: number): Promise<Container> {
+  async stop(container: ContainerRecord, timeoutSec: number): Promise<ContainerRecord> {
     await this.markStoppedByUser(container);
     const stopped = await this.stopProcess(container, timeoutSec);
     this.deps.action(stopped, 'stop');
@@ -168,7 +169,7 @@ export class ContainerLifecycle {
     );
   }
 
-  private async stopProcess(container: Container, timeoutSec: number): Promise<Container> {
+  private async stopProcess(container: ContainerRecord, timeoutSec: number): Promise<ContainerRecord> {
     if (container.state.status !== 'running') return this.current(container.id);
     const image = await this.deps.images.resolve(container.imageId);
     const signal = parseSignal(image?.config.stopSignal || 'TERM');
@@ -183,7 +184,7 @@ export class ContainerLifecycle {
   }
 
   /** Sends a signal; for SIGKILL waits until the exit is recorded. Under the lock. */
-  async kill(container: Container, signalText: string): Promise<Container> {
+  async kill(container: ContainerRecord, signalText: string): Promise<ContainerRecord> {
     const signal = parseSignal(signalText);
     if (container.state.status !== 'running') {
       throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
@@ -197,7 +198,7 @@ export class ContainerLifecycle {
   }
 
   /** Removes everything the container owns: runtime state, mounts, network, bundle, record. Under the lock. */
-  async remove(container: Container, force: boolean): Promise<void> {
+  async remove(container: ContainerRecord, force: boolean): Promise<void> {
     const { host, runtime, store } = this.deps;
     this.cancelRestart(container.id);
     if (container.state.status === 'running') {
@@ -217,7 +218,7 @@ export class ContainerLifecycle {
    * Takes over a container that a previous engine started: still running → watch for its exit;
    * gone → record its exit as its monitor left it.
    */
-  async adopt(container: Container): Promise<'running' | 'exited'> {
+  async adopt(container: ContainerRecord): Promise<'running' | 'exited'> {
     const { runtime } = this.deps;
     const paths = this.paths(container.id);
     const state = await runtime.state(container.id);
@@ -239,7 +240,7 @@ export class ContainerLifecycle {
    * veths, rootfs and volume mounts and socket files. Only this engine's own containers are touched, since other engines
    * may share the machine.
    */
-  async cleanUpStopped(containers: Container[]): Promise<void> {
+  async cleanUpStopped(containers: ContainerRecord[]): Promise<void> {
     if (containers.length === 0) return;
     const { host, network } = this.deps;
     const leftovers = await listLeftovers(host);
@@ -268,7 +269,7 @@ export class ContainerLifecycle {
   }
 
   /** Each mount's folder on the Linux side: a volume's data, or the host folder as Linux sees it. */
-  private volumeSources(container: Container): VolumeSource[] {
+  private volumeSources(container: ContainerRecord): VolumeSource[] {
     return container.mounts.map((mount) => {
       const linuxPath = mount.type === 'volume' ? this.deps.volumes.dataPath(mount.source) : this.deps.host.linuxPath(mount.source);
       if (linuxPath === undefined) throw new BerthError('INVALID_ARGUMENT', `invalid volume: ${mount.source} is not an absolute path`);
@@ -281,7 +282,7 @@ export class ContainerLifecycle {
    * a socket file the runtime bound into it at start, which died with the old engine: they come back
    * when the container restarts.
    */
-  private async reopenSockets(container: Container, pid: number): Promise<string[]> {
+  private async reopenSockets(container: ContainerRecord, pid: number): Promise<string[]> {
     const { sockets } = this.deps;
     const problems: string[] = [];
     try {
@@ -295,10 +296,12 @@ export class ContainerLifecycle {
     return problems;
   }
 
-  private async attachNetwork(container: Container): Promise<ContainerNetwork> {
+  /** The container's network, and the namespace its runtime joins ('' for host and none). */
+  private async attachNetwork(container: ContainerRecord): Promise<{ network: ContainerNetwork; netnsPath: string }> {
     const mode = container.spec.network;
-    if (mode !== 'bridge') return { mode, address: '', gateway: '', prefixLength: 0, netnsPath: '' };
-    return { mode, ...(await this.deps.network.attach(container.id)) };
+    if (mode !== 'bridge') return { network: { mode, address: '', gateway: '', prefixLength: 0 }, netnsPath: '' };
+    const { netnsPath, ...attached } = await this.deps.network.attach(container.id);
+    return { network: { mode, ...attached }, netnsPath };
   }
 
   /** Waits for the runtime's pid file: it is written once the monitor has created the container. */
@@ -367,7 +370,7 @@ export class ContainerLifecycle {
       return;
     }
     this.exiting.add(id);
-    let exited: Container;
+    let exited: ContainerRecord;
     try {
       await this.release(container, true);
       const output = await lastOutput(this.deps.host, this.paths(id).log).catch(() => '');
@@ -389,7 +392,7 @@ export class ContainerLifecycle {
   }
 
   /** Gives back what a container holds while it runs: host ports, sockets, runtime state, volumes, rootfs mount, network. */
-  private async release(container: Container, bestEffort: boolean): Promise<void> {
+  private async release(container: ContainerRecord, bestEffort: boolean): Promise<void> {
     const { host, runtime, ports, network, sockets } = this.deps;
     const steps = [
       () => ports.release(container.id),
@@ -406,7 +409,7 @@ export class ContainerLifecycle {
     }
   }
 
-  private scheduleRestart(container: Container): void {
+  private scheduleRestart(container: ContainerRecord): void {
     const ranMs = Date.parse(container.state.finishedAt) - Date.parse(container.state.startedAt);
     const backoff = restartBackoff(this.quickExits.get(container.id) ?? 0, ranMs);
     this.quickExits.set(container.id, backoff.quickExits);
@@ -429,7 +432,7 @@ export class ContainerLifecycle {
     this.restartTimers.delete(id);
   }
 
-  private markStoppedByUser(container: Container): Promise<Container> {
+  private markStoppedByUser(container: ContainerRecord): Promise<ContainerRecord> {
     this.cancelRestart(container.id);
     return this.update(container.id, (c) => ({ ...c, state: { ...c.state, stoppedByUser: true } }));
   }
@@ -444,18 +447,18 @@ export class ContainerLifecycle {
    * Changes the latest record, not a snapshot taken before an await: a stop and an exit that
    * happen together must both land (stoppedByUser and the exit code).
    */
-  private update(id: string, change: (container: Container) => Container): Promise<Container> {
+  private update(id: string, change: (container: ContainerRecord) => ContainerRecord): Promise<ContainerRecord> {
     const current = this.current(id);
     return this.record(change(current));
   }
 
-  private current(id: string): Container {
+  private current(id: string): ContainerRecord {
     const container = this.deps.store.get(id);
     if (!container) throw new BerthError('CONTAINER_NOT_FOUND', `no such container: ${id}`);
     return container;
   }
 
-  async record(container: Container): Promise<Container> {
+  async record(container: ContainerRecord): Promise<ContainerRecord> {
     await this.deps.store.save(container);
     return container;
   }

@@ -17,6 +17,7 @@ import type { TerminalSessions } from '../terminal/terminal-sessions.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { ContainerActions } from './container-actions.js';
 import { ContainerHealthChecks } from './container-health.js';
+import { toContainer, type ContainerRecord } from './container-record.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
 import { generateName, validateName } from './container-names.js';
 import type { ContainerStdin } from './container-stdin.js';
@@ -78,7 +79,7 @@ export class Containers {
     });
     // Every change of a record, whoever made it, reaches the app and what follows a container's state.
     store.on('changed', (id, container) => {
-      deps.emit('containers.changed', container ? { container } : { removedId: id });
+      deps.emit('containers.changed', container ? { container: toContainer(container) } : { removedId: id });
       if (container) this.follow(container);
     });
   }
@@ -87,15 +88,20 @@ export class Containers {
     return this.deps.store
       .list()
       .filter((c) => all || c.state.status === 'running')
-      .sort((a, b) => b.created.localeCompare(a.created));
+      .sort((a, b) => b.created.localeCompare(a.created))
+      .map(toContainer);
   }
 
-  running(): Container[] {
+  inspect(idOrName: string): Container {
+    return toContainer(this.find(idOrName));
+  }
+
+  running(): ContainerRecord[] {
     return this.deps.store.running();
   }
 
   /** A container by id, unique id prefix or name (with or without Docker's leading slash). */
-  find(idOrName: string): Container {
+  find(idOrName: string): ContainerRecord {
     const all = this.deps.store.list();
     const exact = all.find((c) => c.id === idOrName || c.name === idOrName.replace(/^\//, ''));
     if (exact) return exact;
@@ -106,7 +112,7 @@ export class Containers {
   }
 
   /** The container, which must be running (exec, input and terminals need its process). */
-  findRunning(idOrName: string): Container {
+  findRunning(idOrName: string): ContainerRecord {
     const container = this.find(idOrName);
     if (container.state.status !== 'running') throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
     return container;
@@ -116,7 +122,7 @@ export class Containers {
   async run(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
     const { container, madeVolumes } = await this.make(spec, onProgress);
     try {
-      return await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container));
+      return toContainer(await this.lifecycle.lock.run(container.id, () => this.lifecycle.start(container)));
     } catch (err) {
       await this.lifecycle.lock.run(container.id, () => this.removeContainer(container, true)).catch(() => {});
       if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
@@ -125,26 +131,26 @@ export class Containers {
   }
 
   async create(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<Container> {
-    return (await this.make(spec, onProgress)).container;
+    return toContainer((await this.make(spec, onProgress)).container);
   }
 
   start(idOrName: string): Promise<Container> {
-    return this.withContainer(idOrName, (c) => this.lifecycle.start({ ...c, state: { ...c.state, restartCount: 0 } }));
+    return this.change(idOrName, (c) => this.lifecycle.start({ ...c, state: { ...c.state, restartCount: 0 } }));
   }
 
   stop(idOrName: string, timeoutSec: number | undefined): Promise<Container> {
-    return this.withContainer(idOrName, (c) => this.lifecycle.stop(c, timeoutSec ?? c.spec.stopTimeout));
+    return this.change(idOrName, (c) => this.lifecycle.stop(c, timeoutSec ?? c.spec.stopTimeout));
   }
 
   restart(idOrName: string, timeoutSec: number | undefined): Promise<Container> {
-    return this.withContainer(idOrName, async (c) => {
+    return this.change(idOrName, async (c) => {
       const stopped = await this.lifecycle.stop(c, timeoutSec ?? c.spec.stopTimeout);
       return this.lifecycle.start({ ...stopped, state: { ...stopped.state, restartCount: 0 } });
     });
   }
 
   kill(idOrName: string, signal: string): Promise<Container> {
-    return this.withContainer(idOrName, (c) => this.lifecycle.kill(c, signal));
+    return this.change(idOrName, (c) => this.lifecycle.kill(c, signal));
   }
 
   remove(idOrName: string, force: boolean): Promise<{ id: string }> {
@@ -155,7 +161,7 @@ export class Containers {
   }
 
   rename(idOrName: string, to: string): Promise<Container> {
-    return this.withContainer(idOrName, async (container) => {
+    return this.change(idOrName, async (container) => {
       const name = validateName(to);
       if (name === container.name) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} already has that name`);
       this.claimName(name);
@@ -172,7 +178,7 @@ export class Containers {
   }
 
   /** The engine's session on the main process of a container started with -t; it ends with the container's exit code. */
-  openMainTerminal(container: Container): Promise<TerminalSession> {
+  openMainTerminal(container: ContainerRecord): Promise<TerminalSession> {
     if (!container.spec.tty) {
       throw new BerthError('INVALID_ARGUMENT', `container ${container.name} was not started with a terminal (-t)`, { fix: 'follow its output with berth logs -f' });
     }
@@ -249,7 +255,7 @@ export class Containers {
   }
 
   /** What follows a container's state: its shells and health checks end with it, and --rm removes it. */
-  private follow(container: Container): void {
+  private follow(container: ContainerRecord): void {
     if (container.state.status !== 'running') {
       void this.deps.terminals.endContainer(container.id);
       this.health.unwatch(container.id);
@@ -259,8 +265,13 @@ export class Containers {
     this.autoRemove(container);
   }
 
+  /** Runs a change of the container under its lock, and answers with what a client sees of the result. */
+  private async change(idOrName: string, task: (container: ContainerRecord) => Promise<ContainerRecord>): Promise<Container> {
+    return toContainer(await this.withContainer(idOrName, task));
+  }
+
   /** Runs `task` under the container's lock with its latest record. */
-  private withContainer<T>(idOrName: string, task: (container: Container) => Promise<T>): Promise<T> {
+  private withContainer<T>(idOrName: string, task: (container: ContainerRecord) => Promise<T>): Promise<T> {
     const { id } = this.find(idOrName);
     return this.lifecycle.lock.run(id, async () => {
       const container = this.deps.store.get(id);
@@ -270,12 +281,12 @@ export class Containers {
   }
 
   /** Resolves everything a start needs (the image pulled, mounts and volumes) and records the container; starts nothing. */
-  private async make(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<{ container: Container; madeVolumes: string[] }> {
+  private async make(spec: RunSpec, onProgress: (p: PullProgress) => void): Promise<{ container: ContainerRecord; madeVolumes: string[] }> {
     const id = randomBytes(32).toString('hex');
     const plan = await planRun(this.deps.host, spec, id, this.deps.cpuCount);
     // Held from here, so two runs racing for one name cannot both get it.
     const name = this.claimName(spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n)));
-    let created: Container | undefined;
+    let created: ContainerRecord | undefined;
     const madeVolumes: string[] = [];
     try {
       let fetched = false;
@@ -284,7 +295,7 @@ export class Containers {
         onProgress(progress);
       });
       if (fetched) this.deps.emit('images.changed', {});
-      const container: Container = {
+      const container: ContainerRecord = {
         id,
         name,
         image: spec.image,
@@ -293,10 +304,11 @@ export class Containers {
         command: resolveCommand(spec, image.config),
         spec,
         state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
-        network: { mode: spec.network, address: '', gateway: '', prefixLength: 0, netnsPath: '' },
+        network: { mode: spec.network, address: '', gateway: '', prefixLength: 0 },
         ports: [],
         mounts: plan.mounts,
         sockets: plan.sockets,
+        publish: plan.publish,
       };
       // Named volumes are made as the run uses them (as Docker does), and the record that uses them is
       // saved before a remove of the volume can look.
@@ -330,7 +342,7 @@ export class Containers {
   }
 
   /** Docker's --rm: a container that exited goes, as its own removal would do it. */
-  private autoRemove(container: Container): void {
+  private autoRemove(container: ContainerRecord): void {
     if (!container.spec.autoRemove || container.state.status !== 'exited' || this.removing.has(container.id)) return;
     this.removing.add(container.id);
     void this.lifecycle.lock
@@ -342,7 +354,7 @@ export class Containers {
       .finally(() => this.removing.delete(container.id));
   }
 
-  private async removeContainer(container: Container, force: boolean): Promise<void> {
+  private async removeContainer(container: ContainerRecord, force: boolean): Promise<void> {
     await this.lifecycle.remove(container, force);
     await this.deps.terminals.endContainer(container.id);
     this.names.delete(container.name);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Container } from '../../shared/containers.js';
+import { ContainerRecord } from './container-record.js';
 import { restartBackoff, shouldRestartAfterExit, shouldStartWithEngine } from './restart-policy.js';
 
-function container(restart: string, maxRetries: number, exitCode: number, restartCount = 0, stoppedByUser = false): Container {
-  return Container.parse({
+function container(restart: string, maxRetries: number, exitCode: number, restartCount = 0, stoppedByUser = false): ContainerRecord {
+  return ContainerRecord.parse({
     id: 'x',
     name: 'x',
     image: 'hello',

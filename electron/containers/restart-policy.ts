@@ -1,7 +1,7 @@
-import type { Container } from '../../shared/containers.js';
+import type { ContainerRecord } from './container-record.js';
 
 /** Whether a container that just exited by itself should be started again, as Docker decides. */
-export function shouldRestartAfterExit(container: Container): boolean {
+export function shouldRestartAfterExit(container: Pick<ContainerRecord, 'spec' | 'state'>): boolean {
   const { restart } = container.spec;
   const { state } = container;
   if (state.stoppedByUser) return false;
@@ -20,7 +20,7 @@ export function shouldRestartAfterExit(container: Container): boolean {
  * Whether the engine starts an exited container when the engine itself starts: `always` even after
  * a user stop (as Docker's daemon does), the others as if the container had just exited.
  */
-export function shouldStartWithEngine(container: Container): boolean {
+export function shouldStartWithEngine(container: Pick<ContainerRecord, 'spec' | 'state'>): boolean {
   const { restart } = container.spec;
   // A quit is neither a failure nor the user's stop: only the policies that outlive stops apply.
   if (container.state.stoppedByQuit) return restart.name === 'always' || (restart.name === 'unless-stopped' && !container.state.stoppedByUser);

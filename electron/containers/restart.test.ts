@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
@@ -7,6 +7,7 @@ import { runUnderLegacySupervisor } from '../../e2e/fixtures/legacy-supervisor.j
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from '../engine/engine.js';
+import type { ContainerRecord } from './container-record.js';
 import { SERVICE } from '../../e2e/fixtures/service-command.js';
 
 describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (host) => {
@@ -22,6 +23,10 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     if (engine) await closeTestEngine(engine);
     await env?.cleanup();
   });
+
+  const recordFile = (id: string) => join(env.config.home, 'containers', `${id}.json`);
+  /** The record as the engine wrote it. */
+  const record = async (id: string) => JSON.parse(await readFile(recordFile(id), 'utf8')) as ContainerRecord;
 
   async function open(keepRunning = false): Promise<void> {
     engine = await env.openEngine({ ...env.config, keepRunning });
@@ -44,9 +49,12 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     expect(after.map((c) => c.name).sort()).toEqual(['always', 'once', 'web']);
     const byName = Object.fromEntries(after.map((c) => [c.name, c]));
     // The graceful stop let each exit by itself: code 0, not a kill.
-    expect(byName.web!.state).toMatchObject({ status: 'exited', exitCode: 0, stoppedByQuit: true, stoppedByUser: false });
+    expect(byName.web!.state).toMatchObject({ status: 'exited', exitCode: 0 });
     expect(byName.once!.state).toMatchObject({ status: 'exited', exitCode: 0 });
-    expect(byName.always!.state).toMatchObject({ status: 'running', stoppedByQuit: false });
+    expect(byName.always!.state).toMatchObject({ status: 'running' });
+    // Why each stopped is the engine's to know: on its record, not on what clients see.
+    expect((await record(web.id)).state).toMatchObject({ stoppedByQuit: true, stoppedByUser: false });
+    expect(byName.web!.state).not.toHaveProperty('stoppedByQuit');
 
     const restarted = await call('containers.start', { id: 'web' });
     expect(restarted.ports).toEqual([expect.objectContaining({ hostPort: 80, source: 'auto_expose' })]);
@@ -138,6 +146,10 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     const cmd = ['sh', '-c', 'echo up; trap "exit 0" TERM; sleep 300 & wait'];
     const made = await call('containers.run', { image: 'hello', name: 'legacy', cmd, ports: [`${env.publishIp}::80`] });
     await engine.quit();
+    // As an earlier Berth wrote its record: no parsed -p (read again from the spec), the namespace's path on the network.
+    const { publish, ...earlier } = await record(made.id);
+    expect(publish).toEqual([{ hostIp: env.publishIp, hostPort: 0, guestPort: 80, protocol: 'tcp' }]);
+    await writeFile(recordFile(made.id), JSON.stringify({ ...earlier, network: { ...earlier.network, netnsPath: '/run/netns/earlier' } }));
     // As if the earlier Berth had started it: its monitor gone, the same container run by the old supervisor.
     await engine.runtime.kill(made.id, 9);
     await waitFor('conmon to end', () => engine.host.stat(bundlePaths(env.dataRoot, made.id).exitFile), (stat) => stat !== undefined);
@@ -156,6 +168,8 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     expect(await env.leftovers([made.id])).toEqual([]);
 
     const again = await call('containers.start', { id: 'legacy' });
+    expect(again.ports).toEqual([expect.objectContaining({ hostIp: env.publishIp, guestPort: 80, source: 'user' })]);
+    expect(again.network).not.toHaveProperty('netnsPath');
     expect(await engine.host.stat(bundlePaths(env.dataRoot, made.id).legacy.supervisorPidFile)).toBeUndefined();
     await waitFor('its line', logs, (text) => text === 'stdout:up\nup\nup\n');
     expect((await call('containers.kill', { id: again.id })).state).toMatchObject({ status: 'exited', exitCode: 137 });

@@ -51,10 +51,10 @@ export class PortPublisher {
   ) {}
 
   /** Reserves every port of the container; on any failure nothing stays bound. */
-  async reserve(container: Container, exposedPorts: string[]): Promise<PortMapping[]> {
+  async reserve(container: Pick<Container, 'id' | 'spec'>, requests: PublishRequest[], exposedPorts: string[]): Promise<PortMapping[]> {
     if (container.spec.network !== 'bridge') return [];
     const plan = planPorts({
-      requests: parsePublishSpecs(container.spec),
+      requests,
       exposedPorts,
       autoExpose: container.spec.autoExpose ?? this.settings.autoExpose,
       userHostIp: ALL_INTERFACES,

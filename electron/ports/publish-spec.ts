@@ -1,14 +1,16 @@
 import { isIP } from 'node:net';
+import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
-import type { PortProtocol } from '../../shared/ports.js';
+import { PortProtocol } from '../../shared/ports.js';
 
 /** One port a user asked to publish. hostIp '' means every interface; hostPort 0 means any free port. */
-export interface PublishRequest {
-  hostIp: string;
-  hostPort: number;
-  guestPort: number;
-  protocol: PortProtocol;
-}
+export const PublishRequest = z.object({
+  hostIp: z.string(),
+  hostPort: z.number().int().min(0).max(65535),
+  guestPort: z.number().int().min(1).max(65535),
+  protocol: PortProtocol,
+});
+export type PublishRequest = z.infer<typeof PublishRequest>;
 
 function bad(spec: string, why: string): BerthError {
   return new BerthError('INVALID_ARGUMENT', `invalid port "${spec}": ${why}`);

@@ -7,6 +7,9 @@ import { Tooltip } from './tooltip.js';
 
 type Tone = 'ok' | 'idle' | 'bad';
 
+/** 128 + the signals a stop sends: HUP, INT, QUIT, KILL, TERM. */
+const STOP_EXIT_CODES = new Set([129, 130, 131, 137, 143]);
+
 function describe(state: ContainerState): { tone: Tone; label: string } {
   switch (state.status) {
     case 'running':
@@ -16,8 +19,9 @@ function describe(state: ContainerState): { tone: Tone; label: string } {
     case 'dead':
       return { tone: 'bad', label: 'Dead' };
     case 'exited': {
-      // A stop by the user ends in 137 or 143; that is not a failure worth red.
-      const failed = state.exitCode !== 0 && !state.stoppedByUser;
+      // A stop ends the process by a stop signal (or KILL after its timeout): not a failure worth red,
+      // while its own non-zero exit, a crash (SEGV, ABRT...) or the OOM killer is.
+      const failed = state.oomKilled || (state.exitCode !== 0 && !STOP_EXIT_CODES.has(state.exitCode));
       return { tone: failed ? 'bad' : 'idle', label: `Exited (${state.exitCode})` };
     }
   }
