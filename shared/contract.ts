@@ -75,6 +75,7 @@ export const contract = {
   /** Bytes for the main process's stdin (a container started with -i and no terminal); `end` closes it once they are written. */
   'containers.input': method(ContainerRef.extend({ base64: z.string().max(1024 * 1024), end: z.boolean().default(false) }), z.object({})),
   'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
+  /** The log (or its `tail`, within `since`/`until`); with `follow`, then what is written until the container exits. A follow sends one empty chunk once everything after it is written from then on. */
   'containers.logs': method(
     ContainerRef.extend({
       tail: z.number().int().nonnegative().optional(),

@@ -8,6 +8,7 @@ import { flagInt, flagSet, flagValue, flagValues, type FlagSpec, type ParsedFlag
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: 'detach', short: 'd' },
+  { name: 'sig-proxy' },
   { name: 'name', value: true },
   { name: 'env', short: 'e', value: true, repeat: true },
   { name: 'publish', short: 'p', value: true, repeat: true },

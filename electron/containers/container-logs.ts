@@ -10,6 +10,8 @@ export interface LogSink {
   /** false: the reader is backed up; stop until `drained`. */
   write(stream: LogStream, data: Buffer): boolean;
   drained(): Promise<void>;
+  /** Following: what comes from here on is written from now (what was asked of the past has been sent). */
+  live(): void;
 }
 
 export type LogOptions = Omit<ParsedRequest<'containers.logs'>, 'id'>;
@@ -49,6 +51,7 @@ export class ContainerLogs {
     // The follower ends by itself once the container's monitor is done and everything is read.
     const follower = followLog(this.host, paths.log, this.limits, (await monitorFiles(this.host, paths)).pidFile, options.tail);
     const stdout = follower.stdout;
+    follower.stderr?.once('data', () => sink.live());
     const reader = new LogEntryReader();
     // A slow reader pauses the follower instead of growing the engine's memory.
     stdout?.on('data', (chunk: Buffer) => {

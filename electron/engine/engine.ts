@@ -202,7 +202,11 @@ export class Engine extends EventEmitter<ContractEvents> {
       'containers.kill': ({ id, signal }) => containers.kill(id, signal),
       'containers.remove': ({ id, force }) => containers.remove(id, force),
       'containers.logs': async ({ id, ...options }, { emit, drained, signal }) => {
-        const sink = { write: (stream: LogStream, data: Buffer) => emit({ stream, base64: data.toString('base64') }), drained };
+        const sink = {
+          write: (stream: LogStream, data: Buffer) => emit({ stream, base64: data.toString('base64') }),
+          drained,
+          live: () => void emit({ stream: 'stdout', base64: '' }),
+        };
         await this.logs.stream(containers.find(id), options, sink, signal);
         return {};
       },

@@ -124,6 +124,8 @@ if ($lines ne 'all') {
   my @l = split /(?<=\n)/, $all;
   out(join('', @l[($#l + 1 > $lines ? $#l + 1 - $lines : 0) .. $#l]));
 }
+# From here on everything is live: said apart from the log's bytes, on stderr.
+syswrite(STDERR, "live\n");
 my $last = 0;
 while (1) {
   drain($fh);
@@ -140,7 +142,10 @@ while (1) {
 }
 `;
 
-/** The log so far (or its last `tail` entries) and then what is written next, until the monitor ends. */
+/**
+ * The log so far (or its last `tail` entries) and then what is written next, until the monitor ends.
+ * It writes `live` on its stderr once what it sends is what is written from then on.
+ */
 export function followLog(host: Host, path: string, limits: LogLimits, monitorPidFile: string, tail?: number): HostProcess {
   const rotated = tail === undefined ? olderFiles(path, limits) : [];
   return host.spawn(['perl', '-e', FOLLOW_SCRIPT, path, monitorPidFile, tail === undefined ? 'all' : String(tail), ...rotated]);

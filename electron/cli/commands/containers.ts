@@ -1,6 +1,7 @@
 import { BerthError } from '../../../shared/berth-error.js';
 import { CONTAINER_ACTIONS, isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
 import type { Container, ContainerAction, RunSpecInput } from '../../../shared/containers.js';
+import type { LogChunk } from '../../../shared/contract.js';
 
 type ContainerActionName = ContainerAction['action'];
 import { eachName, type Command, type CommandContext } from '../command.js';
@@ -33,7 +34,7 @@ function runFailure(err: unknown, context: CommandContext): number {
  * fails removes what the create made. With -t this terminal shows the container's own (from its first
  * output, which the engine holds), until it exits or the detach keys leave it running.
  */
-async function runInForeground(spec: RunSpecInput, detachKeys: Buffer, context: CommandContext): Promise<number> {
+async function runInForeground(spec: RunSpecInput, options: Omit<ShowOptions, 'interactive' | 'fromNow'>, context: CommandContext): Promise<number> {
   const api = await context.client();
   let container: Container;
   try {
@@ -49,28 +50,51 @@ async function runInForeground(spec: RunSpecInput, detachKeys: Buffer, context: 
     await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
     return runFailure(err, context);
   }
-  return showUntilExit(container, spec.interactive ?? false, detachKeys, exited, context);
+  return showUntilExit(container, { ...options, interactive: spec.interactive ?? false, fromNow: false }, exited, context);
 }
 
+interface ShowOptions {
+  /** Our stdin goes into the process's. */
+  interactive: boolean;
+  detachKeys: Buffer;
+  /** Docker's --sig-proxy: a signal this command gets goes to the container's process (no terminal only). */
+  sigProxy: boolean;
+  /** Only what the process writes from now (attach), not what it wrote before (run, start -a). */
+  fromNow: boolean;
+}
+
+/** The signals a user sends a foreground command; with --sig-proxy they go to the container instead. */
+const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
 /**
- * After a start: this terminal on the container's own (-t), or its output, stdout and stderr apart
- * (with -i, our stdin going into the process's), until it exits (its code, from the wait asked for
- * before the start) or the detach keys leave it (0).
+ * This terminal on the container's own (-t), or its output, stdout and stderr apart (with -i, our
+ * stdin going into the process's), until it exits (its code, from the wait asked for before) or the
+ * detach keys leave it (0).
  */
-async function showUntilExit(container: Container, interactive: boolean, detachKeys: Buffer, exited: Promise<{ exitCode: number }>, context: CommandContext): Promise<number> {
+async function showUntilExit(container: Container, options: ShowOptions, exited: Promise<{ exitCode: number }>, context: CommandContext): Promise<number> {
   const api = await context.client();
   if (container.spec.tty) {
-    if ((await attachMain(container.id, interactive, detachKeys, context)) === 'detached') return 0;
+    if ((await attachMain(container.id, options.interactive, options.detachKeys, context)) === 'detached') return 0;
     return (await exited).exitCode;
   }
+  // Attached from now, our input goes in once the output it causes is sure to be shown (the follow's first, empty chunk).
+  let live = () => {};
+  const followed = options.fromNow ? new Promise<void>((resolve) => (live = resolve)) : Promise.resolve();
   // A process that ends before reading all of it has no more use for our stdin.
-  if (interactive) void pipeStdin(api, container.id).catch(() => {});
+  if (options.interactive) void followed.then(() => pipeStdin(api, container.id)).catch(() => {});
+  const proxy = (signal: NodeJS.Signals) => void api.call('containers.kill', { id: container.id, signal }).catch(() => {});
+  if (options.sigProxy) for (const signal of PROXIED_SIGNALS) process.on(signal, proxy);
   try {
+    const show = (chunk: LogChunk) => {
+      live();
+      context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream);
+    };
     // With --rm a container that ended at once may be gone already; the wait still has its code.
-    await api.call('containers.logs', { id: container.id, follow: true }, (chunk) => context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream)).catch(() => {});
+    await api.call('containers.logs', { id: container.id, follow: true, ...(options.fromNow ? { tail: 0 } : {}) }, show).catch(() => {});
     return (await exited).exitCode;
   } finally {
-    if (interactive) process.stdin.destroy();
+    for (const signal of PROXIED_SIGNALS) process.off(signal, proxy);
+    if (options.interactive) process.stdin.destroy();
   }
 }
 
@@ -99,6 +123,11 @@ function detachKeysOf(parsed: ParsedFlags): Buffer {
   return parseDetachKeys(flagValue(parsed, 'detach-keys') ?? DEFAULT_DETACH_KEYS);
 }
 
+/** --sig-proxy is on unless turned off (`--sig-proxy=false`), as Docker's. */
+function sigProxyOf(parsed: ParsedFlags): boolean {
+  return flagValue(parsed, 'sig-proxy') !== 'false';
+}
+
 export const containerCommands: Record<string, Command> = {
   run: {
     usage: 'run [OPTIONS] IMAGE [COMMAND] [ARG...]',
@@ -106,9 +135,10 @@ export const containerCommands: Record<string, Command> = {
     async run(args, context) {
       const parsed = parseFlags(args, RUN_FLAGS, true);
       const spec = runSpecFromFlags(parsed);
-      const detachKeys = detachKeysOf(parsed);
       // As Docker's CLI: in the foreground, -i without -t closes the process's stdin when ours ends.
-      if (!flagSet(parsed, 'detach')) return runInForeground({ ...spec, stdinOnce: spec.interactive && !spec.tty }, detachKeys, context);
+      if (!flagSet(parsed, 'detach')) {
+        return runInForeground({ ...spec, stdinOnce: spec.interactive && !spec.tty }, { detachKeys: detachKeysOf(parsed), sigProxy: sigProxyOf(parsed) }, context);
+      }
       try {
         const container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
         context.out(container.id);
@@ -122,7 +152,7 @@ export const containerCommands: Record<string, Command> = {
     usage: 'create [OPTIONS] IMAGE [COMMAND] [ARG...]',
     summary: 'Create a container without starting it',
     async run(args, context) {
-      const parsed = parseFlags(args, RUN_FLAGS.filter((f) => f.name !== 'detach'), true);
+      const parsed = parseFlags(args, RUN_FLAGS.filter((f) => f.name !== 'detach' && f.name !== 'sig-proxy'), true);
       const container = await (await context.client()).call('containers.create', runSpecFromFlags(parsed, 'create'), progressPrinter(context.err));
       context.out(container.id);
       return 0;
@@ -246,23 +276,31 @@ export const containerCommands: Record<string, Command> = {
       const api = await context.client();
       if (!flagSet(parsed, 'attach') && !flagSet(parsed, 'interactive')) return eachName(parsed.positionals, context, (id) => api.call('containers.start', { id }));
       if (parsed.positionals.length > 1) throw new BerthError('INVALID_ARGUMENT', 'you cannot start and attach to several containers at once');
-      const detachKeys = detachKeysOf(parsed);
       const container = await api.call('containers.inspect', { id: parsed.positionals[0]! });
       const exited = api.call('containers.wait', { id: container.id, condition: 'next-exit' });
       exited.catch(() => {});
       await api.call('containers.start', { id: container.id });
-      return showUntilExit(container, flagSet(parsed, 'interactive'), detachKeys, exited, context);
+      const options = { interactive: flagSet(parsed, 'interactive'), detachKeys: detachKeysOf(parsed), sigProxy: true, fromNow: false };
+      return showUntilExit(container, options, exited, context);
     },
   },
   attach: {
-    usage: 'attach [--no-stdin] [--detach-keys KEYS] CONTAINER',
-    summary: "This terminal on a running container's main process (started with -t); Ctrl+P Ctrl+Q detaches",
+    usage: 'attach [--no-stdin] [--sig-proxy=false] [--detach-keys KEYS] CONTAINER',
+    summary: "This terminal on a running container's main process (its terminal with -t, else its output from now); Ctrl+P Ctrl+Q detaches",
     async run(args, context) {
-      const parsed = parseFlags(args, [{ name: 'no-stdin' }, { name: 'detach-keys', value: true }], false);
+      const parsed = parseFlags(args, [{ name: 'no-stdin' }, { name: 'sig-proxy' }, { name: 'detach-keys', value: true }], false);
       const id = needOne(parsed.positionals, this.usage, context);
       if (!id) return 2;
-      const ended = await attachMain(id, !flagSet(parsed, 'no-stdin'), detachKeysOf(parsed), context);
-      return ended === 'detached' ? 0 : ended;
+      const api = await context.client();
+      const container = await api.call('containers.inspect', { id });
+      if (container.state.status !== 'running') {
+        throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`, { fix: `start it with berth start -a ${container.name}` });
+      }
+      const exited = api.call('containers.wait', { id: container.id, condition: 'next-exit' });
+      exited.catch(() => {});
+      // Stdin goes in only where the engine holds it: a container started with -i.
+      const interactive = !flagSet(parsed, 'no-stdin') && (container.spec.tty || container.spec.interactive);
+      return showUntilExit(container, { interactive, detachKeys: detachKeysOf(parsed), sigProxy: sigProxyOf(parsed), fromNow: true }, exited, context);
     },
   },
   stop: {
