@@ -43,7 +43,7 @@ export interface ContainersDeps {
   logLimits: LogLimits;
   /** CPUs the host has, the most a container's --cpus may ask for. */
   cpuCount: number;
-  /** The engine's events (containers, volumes and images changed). */
+  /** The engine's events (containers and volumes changed). */
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void;
 }
 
@@ -289,12 +289,7 @@ export class Containers {
     let created: ContainerRecord | undefined;
     const madeVolumes: string[] = [];
     try {
-      let fetched = false;
-      const image = await this.deps.images.ensure(spec.image, spec.pull, (progress) => {
-        fetched ||= progress.status !== 'cached';
-        onProgress(progress);
-      });
-      if (fetched) this.deps.emit('images.changed', {});
+      const image = await this.deps.images.ensure(spec.image, spec.pull, onProgress);
       const container: ContainerRecord = {
         id,
         name,

@@ -221,4 +221,26 @@ describe.each(TEST_HOSTS)('engine on Linux with runc, Linux on the %s host', (ho
     expect(chunks.join('').trim()).toBe('lo');
     await call('containers.remove', { id: none.id });
   });
+
+  it('tells the app of each change to images and containers, from their stores, whoever made it', async () => {
+    const heard: string[] = [];
+    const listen = (name: string, payload: unknown) => {
+      if (name === 'images.changed') heard.push('images');
+      if (name !== 'containers.changed') return;
+      const { container, removedId } = payload as { container?: { state: { status: string } }; removedId?: string };
+      heard.push(container ? `container ${container.state.status}` : `removed ${removedId === undefined ? '?' : 'it'}`);
+    };
+    const image = await registry.push(layout.path, 'sh', 'test/events');
+    engine.on('event', listen);
+    try {
+      // A pull made by a run is told as one made by images.pull.
+      const container = await call('containers.run', { image, cmd: ['true'] });
+      await exited(container.id);
+      await call('containers.remove', { id: container.id });
+      await call('images.remove', { reference: image });
+      expect(heard.filter((h, i) => h !== heard[i - 1])).toEqual(['images', 'container created', 'container running', 'container exited', 'removed it', 'images']);
+    } finally {
+      engine.off('event', listen);
+    }
+  });
 });

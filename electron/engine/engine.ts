@@ -84,7 +84,9 @@ export class Engine extends EventEmitter<ContractEvents> {
     const runtime = await RuntimeCli.probe(host, `${host.dataRoot}/runtime`, config.runtimePath);
     const nofileLimit = Number((await host.exec(['sh', '-c', 'ulimit -Hn'])).stdout.toString().trim()) || 1024;
     const cpuCount = Number((await host.exec(['nproc'])).stdout.toString().trim()) || 1;
-    const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages });
+    let engine: Engine | undefined;
+    const emit: Engine['emitEvent'] = (name, payload) => engine?.emitEvent(name, payload);
+    const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages, changed: () => emit('images.changed', {}) });
     const store = new ContainerStore(join(config.home, 'containers'));
     const network = new BridgeNetwork(host, config.bridge);
     const warnings = await network.setUp();
@@ -92,8 +94,6 @@ export class Engine extends EventEmitter<ContractEvents> {
     const ports = new PortPublisher(relay, host, config.ports, () => store.running());
     const volumes = new VolumeStore(host);
     const sockets = new SocketForwards(host);
-    let engine: Engine | undefined;
-    const emit: Engine['emitEvent'] = (name, payload) => engine?.emitEvent(name, payload);
     const settings = new SettingsStore(config.home, (changed) => emit('settings.changed', changed));
     await settings.load();
     const actions = new ContainerActions((action) => emit('containers.action', action));
@@ -168,21 +168,9 @@ export class Engine extends EventEmitter<ContractEvents> {
       'settings.get': async () => this.settings.get(),
       'settings.set': (change) => this.settings.set(change),
       'images.list': () => this.images.list(),
-      'images.pull': async ({ reference }, { emit }) => {
-        const image = await this.images.pull(reference, emit);
-        this.emitEvent('images.changed', {});
-        return image;
-      },
-      'images.load': async ({ path }) => {
-        const loaded = await this.images.load(path);
-        this.emitEvent('images.changed', {});
-        return loaded;
-      },
-      'images.remove': async ({ reference }) => {
-        const removed = await this.images.remove(reference, (id) => containers.usesImage(id));
-        this.emitEvent('images.changed', {});
-        return removed;
-      },
+      'images.pull': ({ reference }, { emit }) => this.images.pull(reference, emit),
+      'images.load': ({ path }) => this.images.load(path),
+      'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),
       'volumes.create': ({ name }) => containers.createVolume(name),
       'volumes.remove': ({ name }) => containers.removeVolume(name),

@@ -17,8 +17,9 @@ export class ImageRecords {
   private readonly store: JsonRecordStore<Image>;
   private loaded: Promise<unknown> | undefined;
 
-  constructor(home: string) {
+  constructor(home: string, changed: () => void) {
     this.store = new JsonRecordStore({ dir: join(home, 'images'), schema: Image, key: (image) => keyOf(image.id) ?? image.id, keys: /^[a-f0-9]{64}$/ });
+    this.store.on('changed', () => changed());
   }
 
   async all(): Promise<Image[]> {

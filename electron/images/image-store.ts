@@ -24,6 +24,8 @@ export interface ImageStoreOptions {
   platform?: Platform;
   /** Most bytes one layer may decompress to; defaults to DEFAULT_MAX_LAYER_BYTES. */
   maxLayerBytes?: number;
+  /** Called whenever an image record is added, changed or removed, whatever made the change. */
+  changed?: () => void;
 }
 
 type Listener = (progress: PullProgress) => void;
@@ -49,7 +51,7 @@ export class ImageStore {
   constructor(private readonly options: ImageStoreOptions) {
     this.content = new ContentStore(options.home);
     this.layers = new LayerStore(options.host, { maxLayerBytes: options.maxLayerBytes });
-    this.records = new ImageRecords(options.home);
+    this.records = new ImageRecords(options.home, options.changed ?? (() => {}));
     for (const [reference, path] of Object.entries(options.bundled ?? {})) this.bundled.set(formatReference(parseReference(reference)), path);
     this.context = {
       client: (domain) => this.client(domain),
