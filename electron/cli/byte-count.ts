@@ -6,6 +6,6 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1
 export function parseByteCount(flag: string, text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?$/i.exec(text.trim());
   const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
-  if (!match || unit === undefined) throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}: use a size like 512m or 2g`);
+  if (!match || unit === undefined) throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}`, { fix: 'use a size like 512m or 2g' });
   return Math.round(Number(match[1]) * unit);
 }

@@ -18,7 +18,9 @@ export function parseDetachKeys(text: string): Buffer {
     } else if (key.length === 1) {
       return key.charCodeAt(0);
     }
-    throw new BerthError('INVALID_ARGUMENT', `invalid detach keys "${text}": use keys apart by commas, each a character or ctrl-X (X one of a-z @ [ \\ ] ^ _), e.g. ctrl-p,ctrl-q`);
+    throw new BerthError('INVALID_ARGUMENT', `invalid detach keys "${text}"`, {
+      fix: 'use keys apart by commas, each a character or ctrl-X (X one of a-z @ [ \\ ] ^ _), e.g. ctrl-p,ctrl-q',
+    });
   });
   return Buffer.from(bytes);
 }

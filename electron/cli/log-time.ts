@@ -17,7 +17,7 @@ export function parseLogTime(flag: string, text: string, nowMs: number = Date.no
     const ms = Date.parse(trimmed.length === 10 ? `${trimmed}T00:00:00` : trimmed.replace(' ', 'T'));
     if (!Number.isNaN(ms)) return ms / 1000;
   }
-  throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}: expected a duration (10m), a Unix time or an RFC 3339 date`);
+  throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}`, { fix: 'give a duration (10m), a Unix time or an RFC 3339 date' });
 }
 
 /** A duration as Go spells it (`10m`, `1h30m`, `1.5s`, `250ms`), in seconds; undefined when the text is not one. */

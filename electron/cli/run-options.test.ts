@@ -28,7 +28,7 @@ describe('run options', () => {
     expect(spec.resources).toEqual({ memory: 32 * 1024 * 1024, memorySwap: -1, cpus: 1.5, cpuShares: 512, pidsLimit: 64 });
     expect(runSpecFromFlags(parseFlags(['--memory', '1g', 'img'], RUN_FLAGS, true)).resources).toEqual({ memory: 1024 ** 3 });
     expect(runSpecFromFlags(parseFlags(['img'], RUN_FLAGS, true)).resources).toEqual({});
-    expect(() => runSpecFromFlags(parseFlags(['--memory', 'lots', 'img'], RUN_FLAGS, true))).toThrow('invalid value "lots" for --memory: use a size like 512m or 2g');
+    expect(() => runSpecFromFlags(parseFlags(['--memory', 'lots', 'img'], RUN_FLAGS, true))).toThrow(expect.objectContaining({ message: 'invalid value "lots" for --memory', fix: 'use a size like 512m or 2g' }));
     expect(() => runSpecFromFlags(parseFlags(['--cpus', 'two', 'img'], RUN_FLAGS, true))).toThrow('invalid value "two" for --cpus');
   });
 
@@ -38,7 +38,7 @@ describe('run options', () => {
     expect(runSpecFromFlags(parseFlags(['--health-timeout', '2s', 'img'], RUN_FLAGS, true)).healthcheck).toEqual({ timeoutMs: 2000 });
     expect(runSpecFromFlags(parseFlags(['--no-healthcheck', 'img'], RUN_FLAGS, true)).healthcheck).toEqual({ test: ['NONE'] });
     expect(runSpecFromFlags(parseFlags(['img'], RUN_FLAGS, true)).healthcheck).toBeUndefined();
-    expect(() => runSpecFromFlags(parseFlags(['--health-interval', 'often', 'img'], RUN_FLAGS, true))).toThrow('invalid value "often" for --health-interval: use a duration like 30s or 1m30s');
+    expect(() => runSpecFromFlags(parseFlags(['--health-interval', 'often', 'img'], RUN_FLAGS, true))).toThrow(expect.objectContaining({ message: 'invalid value "often" for --health-interval', fix: 'use a duration like 30s or 1m30s' }));
     expect(() => runSpecFromFlags(parseFlags(['--no-healthcheck', '--health-cmd', 'true', 'img'], RUN_FLAGS, true))).toThrow('conflicting options: --no-healthcheck and --health-cmd');
   });
 

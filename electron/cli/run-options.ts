@@ -48,7 +48,7 @@ function healthCheckFromFlags(parsed: ParsedFlags): HealthCheck | undefined {
     const text = flagValue(parsed, flag);
     if (text === undefined) return undefined;
     const seconds = parseDuration(text);
-    if (seconds === undefined || seconds <= 0) throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}: use a duration like 30s or 1m30s`);
+    if (seconds === undefined || seconds <= 0) throw new BerthError('INVALID_ARGUMENT', `invalid value "${text}" for --${flag}`, { fix: 'use a duration like 30s or 1m30s' });
     return Math.max(1, Math.round(seconds * 1000));
   };
   const command = flagValue(parsed, 'health-cmd');
@@ -75,7 +75,7 @@ function resourcesFromFlags(parsed: ParsedFlags): Resources {
   };
   const cpusText = flagValue(parsed, 'cpus');
   const cpus = cpusText === undefined ? undefined : Number(cpusText);
-  if (cpus !== undefined && !(cpus > 0)) throw new BerthError('INVALID_ARGUMENT', `invalid value "${cpusText}" for --cpus: use a number of CPUs like 1.5`);
+  if (cpus !== undefined && !(cpus > 0)) throw new BerthError('INVALID_ARGUMENT', `invalid value "${cpusText}" for --cpus`, { fix: 'use a number of CPUs like 1.5' });
   const limits = { memory: size('memory'), memorySwap: size('memory-swap'), cpus, cpuShares: flagInt(parsed, 'cpu-shares'), pidsLimit: flagInt(parsed, 'pids-limit') };
   return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
 }
@@ -89,7 +89,7 @@ export function parseRestartPolicy(text: string): RestartPolicy {
   if (name === 'on-failure' && extra === undefined && (count === undefined || /^\d+$/.test(count))) {
     return { name, maxRetries: Number(count ?? 0) };
   }
-  throw new BerthError('INVALID_ARGUMENT', `invalid restart policy "${text}": use no, on-failure[:N], always or unless-stopped`);
+  throw new BerthError('INVALID_ARGUMENT', `invalid restart policy "${text}"`, { fix: 'use no, on-failure[:N], always or unless-stopped' });
 }
 
 function parseLabels(values: string[]): Record<string, string> {
@@ -115,9 +115,9 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
   const [image, ...cmd] = parsed.positionals;
   if (!image) throw new BerthError('INVALID_ARGUMENT', `"${command}" needs an image: berth ${command} [OPTIONS] IMAGE [COMMAND] [ARG...]`);
   const network = flagValue(parsed, 'network') ?? 'bridge';
-  if (!isOneOf(NETWORK_MODES, network)) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}": use bridge, host or none`);
+  if (!isOneOf(NETWORK_MODES, network)) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}"`, { fix: 'use bridge, host or none' });
   const pull = flagValue(parsed, 'pull') ?? 'missing';
-  if (!isOneOf(PULL_POLICIES, pull)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy "${pull}": use always, missing or never`);
+  if (!isOneOf(PULL_POLICIES, pull)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy "${pull}"`, { fix: 'use always, missing or never' });
   const restart = flagValue(parsed, 'restart');
   const stopTimeout = flagInt(parsed, 'stop-timeout');
   return {

@@ -165,7 +165,7 @@ export const containerCommands: Record<string, Command> = {
       const parsed = parseFlags(args, [{ name: 'condition', value: true }], false);
       if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const condition = flagValue(parsed, 'condition') ?? 'not-running';
-      if (!isOneOf(WAIT_CONDITIONS, condition)) throw new BerthError('INVALID_ARGUMENT', `invalid condition "${condition}": use ${WAIT_CONDITIONS.join(', ')}`);
+      if (!isOneOf(WAIT_CONDITIONS, condition)) throw new BerthError('INVALID_ARGUMENT', `invalid condition "${condition}"`, { fix: `use ${WAIT_CONDITIONS.join(', ')}` });
       const api = await context.client();
       let status = 0;
       for (const id of parsed.positionals) {
@@ -193,7 +193,9 @@ export const containerCommands: Record<string, Command> = {
         else if (key === 'container' && value) filter.containers.push(value);
         else if (key === 'label' && value) filter.labels.push(value);
         else if (key !== 'type' || value !== 'container') {
-          throw new BerthError('INVALID_ARGUMENT', `invalid filter "${text}": use event=ACTION (${CONTAINER_ACTIONS.join(', ')}), container=NAME, label=KEY[=VALUE] or type=container`);
+          throw new BerthError('INVALID_ARGUMENT', `invalid filter "${text}"`, {
+            fix: `use event=ACTION (${CONTAINER_ACTIONS.join(', ')}), container=NAME, label=KEY[=VALUE] or type=container`,
+          });
         }
       }
       const api = await context.client();
