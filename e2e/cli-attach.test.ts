@@ -94,6 +94,18 @@ describe.each(TEST_HOSTS)('berth run -it and attach, Linux on the %s host', { ti
     expect((await berth(env.env, ['rm', 'plain'])).code).toBe(0);
   });
 
+  it('closes the stdin of a process run with -i when the berth run that fed it is killed, as Docker does', async () => {
+    const script = 'echo ready; cat; echo "stdin closed"';
+    const run = await berth(env.env, ['run', '-i', '--name', 'plain', 'hello', 'sh', '-c', script], {
+      input: 'open',
+      onOutput: (stdout, child) => stdout.includes('ready') && child.kill('SIGKILL'),
+    });
+    expect(run).toMatchObject({ code: 128, stdout: 'ready\n' });
+    expect(await berth(env.env, ['wait', 'plain'], { timeoutMs: 20_000 })).toMatchObject({ code: 0, stdout: '0\n' });
+    expect((await berth(env.env, ['logs', 'plain'])).stdout).toBe('ready\nstdin closed\n');
+    expect((await berth(env.env, ['rm', 'plain'])).code).toBe(0);
+  });
+
   it('removes a --rm container once its shell exits, and refuses what it cannot do in one line', async () => {
     const run = startCliPty(env.env, ['run', '--rm', '-it', 'hello', 'sh']);
     await run.waitFor('/ #');

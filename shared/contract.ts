@@ -75,6 +75,13 @@ export const contract = {
   /** Bytes for the main process's stdin (a container started with -i and no terminal); `end` closes it once they are written. */
   'containers.input': method(ContainerRef.extend({ base64: z.string().max(1024 * 1024), end: z.boolean().default(false) }), z.object({})),
   'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
+  /**
+   * Docker's attach to a running container's main process: its output (with `logs`, what it wrote
+   * before too), stdout and stderr apart, until it exits; one empty chunk once everything after it is
+   * written from then on (the moment to send input with containers.input). An attach that ends before
+   * the container does (its client went away) closes the process's stdin when it was started StdinOnce.
+   */
+  'containers.attach': method(ContainerRef.extend({ logs: z.boolean().default(false) }), z.object({}), LogChunk),
   /** The log (or its `tail`, within `since`/`until`); with `follow`, then what is written until the container exits. A follow sends one empty chunk once everything after it is written from then on. */
   'containers.logs': method(
     ContainerRef.extend({

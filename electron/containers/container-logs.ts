@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Container, LogStream } from '../../shared/containers.js';
 import type { ParsedRequest } from '../../shared/contract.js';
 import type { Host } from '../host/host.js';
@@ -61,7 +62,9 @@ export class ContainerLogs {
     });
     const stop = () => follower.kill('SIGTERM');
     signal.addEventListener('abort', stop, { once: true });
-    await follower.exited;
+    // A cancel does not wait for the follower: on the WSL host a killed wsl.exe leaves its Linux
+    // process, and our pipe, until its next write fails.
+    await Promise.race([follower.exited, once(signal, 'abort')]);
     signal.removeEventListener('abort', stop);
     // The output is complete; answer once the exit is recorded too, so `run` can report its code.
     if (!signal.aborted) await this.whenExited(container.id);

@@ -36,6 +36,11 @@ export class ContainerStdin {
     if (end && container.spec.stdinOnce) connection.endInput();
   }
 
+  /** The client that held a StdinOnce container's stdin went away: the process's stdin closes, as Docker's. */
+  clientGone(container: Container): void {
+    if (container.spec.stdinOnce) this.connections.get(container.id)?.endInput();
+  }
+
   /** The engine is closing: the connections go, the containers run on (with StdinOnce their stdin closes). */
   closeAll(): void {
     for (const connection of this.connections.values()) connection.close();

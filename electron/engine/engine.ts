@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Api, ContractEvents, EventName, EventPayload, SystemInfo } from '../../shared/contract.js';
+import type { Api, CallContext, ContractEvents, EventName, EventPayload, LogChunk, SystemInfo } from '../../shared/contract.js';
 import type { LogStream } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
@@ -12,7 +12,7 @@ import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
 import { BridgeNetwork } from '../network/bridge-network.js';
 import { ContainerActions } from '../containers/container-actions.js';
-import { ContainerLogs } from '../containers/container-logs.js';
+import { ContainerLogs, type LogSink } from '../containers/container-logs.js';
 import { ContainerStatsSampler } from '../containers/container-stats.js';
 import { ContainerStore } from '../containers/container-store.js';
 import { Containers } from '../containers/containers.js';
@@ -189,13 +189,15 @@ export class Engine extends EventEmitter<ContractEvents> {
       'containers.restart': ({ id, timeout }) => containers.restart(id, timeout),
       'containers.kill': ({ id, signal }) => containers.kill(id, signal),
       'containers.remove': ({ id, force }) => containers.remove(id, force),
-      'containers.logs': async ({ id, ...options }, { emit, drained, signal }) => {
-        const sink = {
-          write: (stream: LogStream, data: Buffer) => emit({ stream, base64: data.toString('base64') }),
-          drained,
-          live: () => void emit({ stream: 'stdout', base64: '' }),
-        };
-        await this.logs.stream(containers.find(id), options, sink, signal);
+      'containers.logs': async ({ id, ...options }, context) => {
+        await this.logs.stream(containers.find(id), options, logSink(context), context.signal);
+        return {};
+      },
+      'containers.attach': async ({ id, logs }, context) => {
+        // One that has already exited (a run whose process ended at once) still gives what it wrote.
+        const container = logs ? containers.find(id) : containers.findRunning(id);
+        await this.logs.stream(container, { follow: true, tail: logs ? undefined : 0, timestamps: false }, logSink(context), context.signal);
+        if (context.signal.aborted) this.stdin.clientGone(container);
         return {};
       },
       'containers.stats': async ({ ids, stream }, { emit, signal }) => {
@@ -230,4 +232,13 @@ export class Engine extends EventEmitter<ContractEvents> {
       'terminal.list': async ({ containerId }) => this.terminals.list(containerId === undefined ? undefined : containers.find(containerId).id),
     };
   }
+}
+
+/** A log call's chunks as the contract carries them. */
+function logSink({ emit, drained }: CallContext<LogChunk>): LogSink {
+  return {
+    write: (stream: LogStream, data: Buffer) => emit({ stream, base64: data.toString('base64') }),
+    drained,
+    live: () => void emit({ stream: 'stdout', base64: '' }),
+  };
 }

@@ -123,6 +123,8 @@ if ($lines ne 'all') {
   local $/; my $all = <$fh> // '';
   my @l = split /(?<=\n)/, $all;
   out(join('', @l[($#l + 1 > $lines ? $#l + 1 - $lines : 0) .. $#l]));
+} else {
+  drain($fh);
 }
 # From here on everything is live: said apart from the log's bytes, on stderr.
 syswrite(STDERR, "live\n");

@@ -77,7 +77,7 @@ async function showUntilExit(container: Container, options: ShowOptions, exited:
     if ((await attachMain(container.id, options.interactive, options.detachKeys, context)) === 'detached') return 0;
     return (await exited).exitCode;
   }
-  // Attached from now, our input goes in once the output it causes is sure to be shown (the follow's first, empty chunk).
+  // Attached from now, our input goes in once the output it causes is sure to be shown (the attach's first, empty chunk).
   let live = () => {};
   const followed = options.fromNow ? new Promise<void>((resolve) => (live = resolve)) : Promise.resolve();
   // A process that ends before reading all of it has no more use for our stdin.
@@ -90,7 +90,7 @@ async function showUntilExit(container: Container, options: ShowOptions, exited:
       context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream);
     };
     // With --rm a container that ended at once may be gone already; the wait still has its code.
-    await api.call('containers.logs', { id: container.id, follow: true, ...(options.fromNow ? { tail: 0 } : {}) }, show).catch(() => {});
+    await api.call('containers.attach', { id: container.id, logs: !options.fromNow }, show).catch(() => {});
     return (await exited).exitCode;
   } finally {
     for (const signal of PROXIED_SIGNALS) process.off(signal, proxy);
