@@ -6,6 +6,7 @@ import type { ImageStore } from '../images/image-store.js';
 import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
 import { lastOutput, type LogLimits } from '../runtime/container-log.js';
 import type { ContainerStore } from './container-store.js';
+import { containerCgroup } from '../runtime/cgroup-stats.js';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { resolveUser } from '../runtime/resolve-user.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';
@@ -110,7 +111,7 @@ export class ContainerLifecycle {
         user,
         hostname,
         network: { mode: net.mode, netnsPath },
-        cgroupsPath: `/berth/${container.id}`,
+        cgroupsPath: containerCgroup(container.id),
         nofileLimit: this.deps.nofileLimit,
         binds: [
           ...etcBinds(paths),

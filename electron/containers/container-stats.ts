@@ -1,18 +1,19 @@
 import type { Container, ContainerStats } from '../../shared/containers.js';
-import type { RuntimeCli, RuntimeStats } from '../runtime/runtime-cli.js';
+import type { Host } from '../host/host.js';
+import { readCgroupStats, type CgroupStats } from '../runtime/cgroup-stats.js';
 
 const INTERVAL_MS = 1_000;
 
 interface Sample {
   at: number;
-  stats: RuntimeStats;
+  stats: CgroupStats;
 }
 
-/** CPU and memory of running containers from their cgroups (through the runtime), once or as a stream. */
+/** CPU and memory of running containers from their cgroups, once or as a stream. */
 export class ContainerStatsSampler {
   private readonly last = new Map<string, Sample>();
 
-  constructor(private readonly runtime: RuntimeCli) {}
+  constructor(private readonly host: Host) {}
 
   /**
    * One snapshot; with `emit`, a snapshot every second until `signal` aborts. CPU needs two samples,
@@ -44,19 +45,21 @@ export class ContainerStatsSampler {
   private async snapshot(containers: Container[]): Promise<ContainerStats[]> {
     const fresh = containers.filter((c) => !this.last.has(c.id));
     if (fresh.length > 0) {
-      const firsts = await Promise.all(fresh.map((c) => this.read(c.id)));
-      firsts.forEach((sample, i) => sample && this.last.set(fresh[i]!.id, sample));
+      for (const [id, sample] of await this.read(fresh)) this.last.set(id, sample);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const results = await Promise.all(containers.map(async (c) => this.toStats(c, this.last.get(c.id), await this.read(c.id))));
+    const current = await this.read(containers);
+    const results = containers.map((c) => this.toStats(c, this.last.get(c.id), current.get(c.id)));
     const live = new Set(containers.map((c) => c.id));
     for (const id of this.last.keys()) if (!live.has(id)) this.last.delete(id);
     return results.filter((s): s is ContainerStats => s !== undefined);
   }
 
-  private async read(id: string): Promise<Sample | undefined> {
-    const stats = await this.runtime.stats(id);
-    return stats && { at: performance.now(), stats };
+  /** One sample of every container, in one read. */
+  private async read(containers: Container[]): Promise<Map<string, Sample>> {
+    const stats = await readCgroupStats(this.host, containers.map((c) => c.id));
+    const at = performance.now();
+    return new Map([...stats].map(([id, found]) => [id, { at, stats: found }]));
   }
 
   private toStats(container: Container, previous: Sample | undefined, current: Sample | undefined): ContainerStats | undefined {

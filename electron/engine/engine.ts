@@ -110,7 +110,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       host, runtime, images, store, network, ports, volumes, sockets, terminals, stdin, actions, nofileLimit, cpuCount, logLimits: config.logLimits, emit,
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => containers.lifecycle.whenExited(id));
-    const stats = new ContainerStatsSampler(runtime);
+    const stats = new ContainerStatsSampler(host);
     engine = new Engine(config, { host, runtime, images, containers, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings });
     warnings.push(...(await containers.reconcile()));
     return engine;

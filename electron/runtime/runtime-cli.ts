@@ -12,13 +12,6 @@ export interface RuntimeState {
   pid: number;
 }
 
-export interface RuntimeStats {
-  cpuNanos: number;
-  memoryBytes: number;
-  memoryLimitBytes: number;
-  pids: number;
-}
-
 export interface ExecArgvOptions {
   tty: boolean;
   /** K=V pairs added to the container's environment. */
@@ -89,25 +82,6 @@ export class RuntimeCli {
   /** Removes the runtime's record of the container; idempotent. */
   async delete(id: string): Promise<void> {
     await this.host.exec([this.binary, '--root', this.root, 'delete', '--force', id]);
-  }
-
-  async stats(id: string): Promise<RuntimeStats | undefined> {
-    const result = await this.host.exec([this.binary, '--root', this.root, 'events', '--stats', id]);
-    if (result.code !== 0) return undefined;
-    const event = JSON.parse(result.stdout.toString()) as {
-      data?: {
-        cpu?: { usage?: { total?: number } };
-        memory?: { usage?: { usage?: number; limit?: number } };
-        pids?: { current?: number };
-      };
-    };
-    const data = event.data ?? {};
-    return {
-      cpuNanos: data.cpu?.usage?.total ?? 0,
-      memoryBytes: data.memory?.usage?.usage ?? 0,
-      memoryLimitBytes: data.memory?.usage?.limit ?? 0,
-      pids: data.pids?.current ?? 0,
-    };
   }
 
   /** Lists the ids the runtime knows, so the engine can find containers a crashed engine left. */
