@@ -54,7 +54,10 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     expect(byName.always!.state).toMatchObject({ status: 'running' });
     // Why each stopped is the engine's to know: on its record, not on what clients see.
     expect((await record(web.id)).state).toMatchObject({ stoppedByQuit: true, stoppedByUser: false });
-    expect(byName.web!.state).not.toHaveProperty('stoppedByQuit');
+    for (const shown of [byName.web!, await call('containers.inspect', { id: web.id })]) {
+      expect(shown.state).not.toHaveProperty('stoppedByQuit');
+      expect(shown).not.toHaveProperty('publish');
+    }
 
     const restarted = await call('containers.start', { id: 'web' });
     expect(restarted.ports).toEqual([expect.objectContaining({ hostPort: 80, source: 'auto_expose' })]);

@@ -175,7 +175,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'volumes.create': ({ name }) => containers.createVolume(name),
       'volumes.remove': ({ name }) => containers.removeVolume(name),
       'containers.list': async ({ all }) => containers.list(all),
-      'containers.inspect': async ({ id }) => containers.find(id),
+      'containers.inspect': async ({ id }) => containers.inspect(id),
       'containers.create': (spec, { emit }) => containers.create(spec, emit),
       'containers.run': (spec, { emit }) => containers.run(spec, emit),
       'containers.wait': async ({ id, condition }, { signal }) => ({ exitCode: await containers.wait(id, condition, signal) }),
