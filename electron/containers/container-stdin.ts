@@ -33,10 +33,10 @@ export class ContainerStdin {
     const connection = this.connections.get(container.id);
     if (!connection) throw new BerthError('INVALID_ARGUMENT', `container ${container.name} has no open stdin`, { fix: 'start it with -i (and without -t)' });
     if (data.length > 0 && !connection.write(data)) await connection.drained();
-    if (end && container.spec.stdinOnce) connection.endInput();
+    if (end) this.clientGone(container);
   }
 
-  /** The client that held a StdinOnce container's stdin went away: the process's stdin closes, as Docker's. */
+  /** The client that held the stdin is done with it (or gone): with StdinOnce the process's stdin closes, as Docker's. */
   clientGone(container: Container): void {
     if (container.spec.stdinOnce) this.connections.get(container.id)?.endInput();
   }
