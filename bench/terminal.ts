@@ -11,7 +11,11 @@
  * warm (after a few thousand keys), and output throughput (`head -c N /dev/zero | base64`, bytes
  * reaching the client until the command ends).
  *
- * Options: --keys N (default 1000), --warm-keys N (default 3000), --flood-mb N (default 100, input size before base64).
+ * Each target gets `--rounds` sessions, taken in turn with the other targets' so that a noisy minute
+ * of the machine falls on all of them; the table gives each figure's median over the rounds, and the
+ * first round apart (Berth's first session is also the engine's first: its JIT is cold too).
+ *
+ * Options: --keys N (default 1000), --warm-keys N (default 3000), --rounds N (default 3), --flood-mb N (default 100, input size before base64).
  * Needs root. Installs missing Debian packages (docker.io, skopeo, umoci, busybox-static, runc).
  * Leaves the machine as it found it: its dockerd, engine, bridges and temp dirs go when it ends.
  */
@@ -63,12 +67,17 @@ interface Echo {
   mean: number;
 }
 
-interface Result {
-  label: string;
-  /** The first keys after a short warm-up: a fresh client and a JIT still compiling the path. */
+interface Keystrokes {
+  /** The first keys after a short warm-up: a fresh session and a JIT still compiling the path. */
   cold: Echo;
   /** The same once `--warm-keys` more have gone by: the steady state of a session in use. */
   warm: Echo;
+}
+
+interface Result extends Keystrokes {
+  label: string;
+  /** Each session's figures, in the order taken; `cold` and `warm` above are their medians. */
+  rounds: Keystrokes[];
   mbPerSec: number;
   floodBytes: number;
 }
@@ -105,7 +114,7 @@ async function berthTty(berth: BerthEngine, containerId: string, command: string
     })
     .then((answer) => answer.exitCode ?? -1);
   return {
-    write: (data) => void api.call('terminal.input', { sessionId: session.id, base64: Buffer.from(data).toString('base64') }).catch(() => {}),
+    write: (data) => void api.notify('terminal.input', { sessionId: session.id, base64: Buffer.from(data).toString('base64') }),
     onData: (listener) => void listeners.push(listener),
     exited,
     close: () => void api.call('terminal.close', { sessionId: session.id }).catch(() => {}),
@@ -126,7 +135,7 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** One byte at a time; each round trip ends when that byte is back. Measures `count` keys cold, then again after `warmKeys` more. */
-async function keystrokes(target: Target, count: number, warmKeys: number): Promise<{ cold: Echo; warm: Echo }> {
+async function keystrokes(target: Target, count: number, warmKeys: number): Promise<Keystrokes> {
   const tty = await target.open(ECHO_COMMAND);
   let received = '';
   let waiter: (() => void) | undefined;
@@ -209,17 +218,38 @@ async function prepareImage(workDir: string): Promise<{ dockerArchive: string; o
   return { dockerArchive, ociArchive };
 }
 
-function table(rows: readonly Result[]): string {
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 1000) / 1000;
+}
+
+/** Each figure's median over the rounds. */
+function medianOf(rounds: readonly Keystrokes[]): Keystrokes {
+  const echo = (pick: (k: Keystrokes) => Echo): Echo => ({
+    p50: median(rounds.map((k) => pick(k).p50)),
+    p99: median(rounds.map((k) => pick(k).p99)),
+    mean: median(rounds.map((k) => pick(k).mean)),
+  });
+  return { cold: echo((k) => k.cold), warm: echo((k) => k.warm) };
+}
+
+function table(rows: readonly (Keystrokes & { label: string; mbPerSec?: number })[]): string {
   const width = Math.max(...rows.map((r) => r.label.length));
   const cell = (text: string) => text.padStart(12);
   const header = `${''.padEnd(width)}${cell('cold p50 ms')}${cell('cold p99 ms')}${cell('warm p50 ms')}${cell('warm p99 ms')}${cell('flood MB/s')}`;
   const ms = (n: number) => cell(n.toFixed(3));
-  const lines = rows.map((r) => `${r.label.padEnd(width)}${ms(r.cold.p50)}${ms(r.cold.p99)}${ms(r.warm.p50)}${ms(r.warm.p99)}${cell(r.mbPerSec.toFixed(1))}`);
+  const lines = rows.map((r) => `${r.label.padEnd(width)}${ms(r.cold.p50)}${ms(r.cold.p99)}${ms(r.warm.p50)}${ms(r.warm.p99)}${cell(r.mbPerSec?.toFixed(1) ?? '')}`);
   return [header, ...lines].join('\n');
 }
 
 async function main(): Promise<number> {
-  const options = parseCounts(process.argv.slice(2), { keys: { flag: '--keys', default: 1000, min: 10, max: 100_000 }, warmKeys: { flag: '--warm-keys', default: 3000, min: 0, max: 100_000 }, floodMb: { flag: '--flood-mb', default: 100, min: 1, max: 1000 } });
+  const options = parseCounts(process.argv.slice(2), {
+    keys: { flag: '--keys', default: 1000, min: 10, max: 100_000 },
+    warmKeys: { flag: '--warm-keys', default: 3000, min: 0, max: 100_000 },
+    rounds: { flag: '--rounds', default: 3, min: 1, max: 20 },
+    floodMb: { flag: '--flood-mb', default: 100, min: 1, max: 1000 },
+  });
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs containers and makes bridges: run it as root');
   await ensureCommands(DOCKER_BENCH_COMMANDS, log);
   await access(BERTH_CLI).catch(() => {
@@ -257,19 +287,25 @@ async function main(): Promise<number> {
       { label: 'raw runc exec -t in a pty', open: async (command) => ptyTty([runc, '--root', runcRoot, 'exec', '-t', berthContainer, ...command]) },
       { label: 'agent → conmon, no engine', open: (command) => monitorTty(berth!, runcRoot, berthContainer, command) },
     ];
+    const rounds = targets.map((): Keystrokes[] => []);
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const [i, target] of targets.entries()) {
+        log(`${target.label}: ${options.keys} keystrokes, round ${round} of ${options.rounds}`);
+        rounds[i]!.push(await keystrokes(target, options.keys, options.warmKeys));
+      }
+    }
     const results: Result[] = [];
-    for (const target of targets) {
-      log(`${target.label}: ${options.keys} keystrokes`);
-      const keys = await keystrokes(target, options.keys, options.warmKeys);
+    for (const [i, target] of targets.entries()) {
       log(`${target.label}: flood of ${options.floodMb} MB through base64`);
       const out = await flood(target, options.floodMb);
-      results.push({ label: target.label, ...keys, mbPerSec: out.mbPerSec, floodBytes: out.bytes });
+      results.push({ label: target.label, ...medianOf(rounds[i]!), rounds: rounds[i]!, mbPerSec: out.mbPerSec, floodBytes: out.bytes });
     }
     const [b, d, r, m] = results as [Result, Result, Result, Result];
     const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const ratios = {
       cold_p50_berth_over_docker: ratio(b.cold.p50, d.cold.p50),
       cold_p99_berth_over_docker: ratio(b.cold.p99, d.cold.p99),
+      first_round_cold_p99_berth_over_docker: ratio(b.rounds[0]!.cold.p99, d.rounds[0]!.cold.p99),
       warm_p50_berth_over_docker: ratio(b.warm.p50, d.warm.p50),
       warm_p99_berth_over_docker: ratio(b.warm.p99, d.warm.p99),
       warm_p50_berth_over_runc: ratio(b.warm.p50, r.warm.p50),
@@ -280,13 +316,17 @@ async function main(): Promise<number> {
     process.stdout.write(
       [
         '',
-        `Terminal: keystroke-to-echo over ${options.keys} keys (\`tr a-z A-Z\` on a raw tty) cold, and again after ${options.warmKeys} more (warm); output flood (\`head -c ${options.floodMb}MB /dev/zero | base64\`).`,
+        `Terminal: keystroke-to-echo over ${options.keys} keys (\`tr a-z A-Z\` on a raw tty) cold, and again after ${options.warmKeys} more (warm), in ${options.rounds} sessions each; output flood (\`head -c ${options.floodMb}MB /dev/zero | base64\`).`,
         `docker: ${docker.version}`,
         `berth:  node ${process.version}, runtime ${info.runtime.name} ${info.runtime.version}`,
         '',
+        'Median over the rounds:',
         table(results),
         '',
-        `echo, berth/docker: cold p50 ${ratios.cold_p50_berth_over_docker}, p99 ${ratios.cold_p99_berth_over_docker}; warm p50 ${ratios.warm_p50_berth_over_docker}, p99 ${ratios.warm_p99_berth_over_docker}   warm p50 berth/raw runc: ${ratios.warm_p50_berth_over_runc}`,
+        'First round (the engine\'s first session):',
+        table(results.map((r) => ({ label: r.label, ...r.rounds[0]! }))),
+        '',
+        `echo, berth/docker (medians): cold p50 ${ratios.cold_p50_berth_over_docker}, p99 ${ratios.cold_p99_berth_over_docker} (first round ${ratios.first_round_cold_p99_berth_over_docker}); warm p50 ${ratios.warm_p50_berth_over_docker}, p99 ${ratios.warm_p99_berth_over_docker}   warm p50 berth/raw runc: ${ratios.warm_p50_berth_over_runc}`,
         `flood, berth/docker: ${ratios.flood_berth_over_docker}   berth/raw runc: ${ratios.flood_berth_over_runc}   (above 1: Berth is faster)`,
         `cold echo p99, agent → conmon without the engine / docker: ${ratios.cold_p99_monitor_over_docker}`,
         '',

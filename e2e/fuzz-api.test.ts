@@ -14,7 +14,7 @@ import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { serveSocket, type SocketServer } from '../electron/transport/socket/socket-server.js';
 import { serveWeb, type WebServer } from '../electron/transport/web/web-server.js';
 import { Container } from '../shared/containers.js';
-import { contract, isMethodName, SystemInfo } from '../shared/contract.js';
+import { contract, isMethodName, isNotificationName, SystemInfo } from '../shared/contract.js';
 import { ErrorInfo, type ErrorCode } from '../shared/errors.js';
 import { ClientMessage, type ServerMessage } from '../shared/wire.js';
 import { closeTestEngine, engineCaller } from './fixtures/engine-client.js';
@@ -276,6 +276,10 @@ function envelope(rng: Rng, id: number, method: string, params: unknown): unknow
       return { subscribe: rng.pick([true, false, 'yes', 1]) };
     case 8:
       return { id, method, params, cancel: true, subscribe: true, extra: randomJson(rng, 2) };
+    case 9:
+      return { notify: method, params };
+    case 10:
+      return { notify: rng.pick([42, null, [method], true]), params };
     default:
       return { id, method, params };
   }
@@ -295,6 +299,8 @@ function expectedFor(message: unknown): Expected {
   if (!parsed.success) return { kind: 'malformed' };
   const m = parsed.data;
   if ('subscribe' in m || 'cancel' in m) return { kind: 'silent' };
+  // A notification has no id to answer: a bad one earns a connection error, a good one nothing.
+  if ('notify' in m) return isNotificationName(m.notify) && contract[m.notify].request.safeParse(m.params ?? {}).success ? { kind: 'silent' } : { kind: 'malformed' };
   if (!isMethodName(m.method)) return { kind: 'answer', id: m.id, codes: ['UNKNOWN_METHOD'], method: m.method };
   const valid = contract[m.method].request.safeParse(m.params ?? {}).success;
   return { kind: 'answer', id: m.id, codes: valid ? 'any' : ['INVALID_ARGUMENT'], method: m.method };

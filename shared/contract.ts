@@ -154,6 +154,18 @@ export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(contract, name);
 }
 
+/**
+ * Methods a client may send as a notification: run in the order sent, answered with nothing (a
+ * handler's error is dropped too). Keystrokes and resizes, where an answer to each would double a
+ * terminal's traffic and wake the client once more per key for nothing.
+ */
+export const notifications = ['terminal.input', 'terminal.resize'] as const satisfies readonly MethodName[];
+export type NotificationName = (typeof notifications)[number];
+
+export function isNotificationName(name: string): name is NotificationName {
+  return (notifications as readonly string[]).includes(name);
+}
+
 /** What a handler may do while a call runs: stream items, and learn that the caller went away. */
 export interface CallContext<Item> {
   /** Sends an item; false when the transport is backed up: wait for `drained` before more. */

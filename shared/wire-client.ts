@@ -1,4 +1,4 @@
-import type { EventName, EventPayload, MethodName, Request, Response, StreamItem } from './contract.js';
+import type { EventName, EventPayload, MethodName, NotificationName, Request, Response, StreamItem } from './contract.js';
 import { BerthError } from './berth-error.js';
 import type { ServerMessage } from './wire.js';
 import type { LinkStatus, WireLink } from './wire-link.js';
@@ -65,6 +65,14 @@ export class WireClient {
       });
       signal?.addEventListener('abort', cancel, { once: true });
     });
+  }
+
+  /**
+   * Sends a notification: the engine runs it in order with the calls and answers nothing, so its
+   * errors are not seen here. False when not connected (it is dropped).
+   */
+  notify<M extends NotificationName>(method: M, params: Request<M>): boolean {
+    return this.link.send({ notify: method, params });
   }
 
   /** Events from the engine; the subscription is renewed whenever the link reconnects. */

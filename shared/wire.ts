@@ -3,10 +3,12 @@ import { ErrorInfo } from './errors.js';
 
 /**
  * Messages every stream transport (the CLI socket, the browser's WebSocket) carries, one JSON
- * object per message. Calls are matched to their answers by id; events carry no id.
+ * object per message. Calls are matched to their answers by id; events carry no id. A notification
+ * (`notify`) is a call that wants no answer: see `notifications` in contract.ts.
  */
 export const ClientMessage = z.union([
   z.object({ id: z.number().int().positive(), method: z.string().max(128), params: z.unknown().optional() }),
+  z.object({ notify: z.string().max(128), params: z.unknown().optional() }),
   z.object({ id: z.number().int().positive(), cancel: z.literal(true) }),
   z.object({ subscribe: z.literal(true) }),
 ]);

@@ -26,7 +26,7 @@ export async function attachTerminal(api: SocketClient, sessionId: string, optio
   const keys = options.detachKeys ? new DetachKeys(options.detachKeys) : undefined;
   let detached = false;
   const send = (data: Buffer) => {
-    if (data.length > 0) void api.call('terminal.input', { sessionId, base64: data.toString('base64') }).catch(() => {});
+    if (data.length > 0) api.notify('terminal.input', { sessionId, base64: data.toString('base64') });
   };
   const detach = () => {
     detached = true;
@@ -40,7 +40,7 @@ export async function attachTerminal(api: SocketClient, sessionId: string, optio
     send(fed.forward);
     if (fed.detach) detach();
   };
-  const onResize = () => void api.call('terminal.resize', { sessionId, ...terminalSize() }).catch(() => {});
+  const onResize = () => void api.notify('terminal.resize', { sessionId, ...terminalSize() });
   const onHangup = options.hangUpEnds ? () => void api.call('terminal.close', { sessionId }).catch(() => {}) : detach;
   if (options.interactive) stdin.on('data', onInput);
   process.stdout.on('resize', onResize);

@@ -129,7 +129,7 @@ export function TerminalScreen({ sessionId, visible }: { sessionId: string; visi
     scheme.addEventListener('change', onScheme);
 
     const send = (bytes: Uint8Array) => {
-      if (bytes.length > 0) client.call('terminal.input', { sessionId, base64: encodeBase64(bytes) }).catch(() => {});
+      if (bytes.length > 0) client.notify('terminal.input', { sessionId, base64: encodeBase64(bytes) });
     };
     const typed = term.onData((data) => send(utf8.encode(data)));
     term.attachCustomKeyEventHandler((event) => clipboardKey(term, event));
@@ -146,7 +146,7 @@ export function TerminalScreen({ sessionId, visible }: { sessionId: string; visi
       const size = `${term.cols}x${term.rows}`;
       if (size === sent) return;
       sent = size;
-      client.call('terminal.resize', { sessionId, cols: term.cols, rows: term.rows }).catch(() => {});
+      client.notify('terminal.resize', { sessionId, cols: term.cols, rows: term.rows });
     };
     const observer = new ResizeObserver(() => resize());
     observer.observe(element);

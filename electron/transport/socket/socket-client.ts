@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { MethodName, Request, Response, StreamItem } from '../../../shared/contract.js';
+import type { MethodName, NotificationName, Request, Response, StreamItem } from '../../../shared/contract.js';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { ClientMessage, ServerMessage } from '../../../shared/wire.js';
 import { WireClient } from '../../../shared/wire-client.js';
@@ -69,6 +69,11 @@ export class SocketClient {
 
   call<M extends MethodName>(method: M, params: Request<M>, onItem?: (item: StreamItem<M>) => void): Promise<Response<M>> {
     return this.client.call(method, params, { onItem, signal: this.calls.signal });
+  }
+
+  /** A call that wants no answer (see `notifications` in the contract); false when not connected. */
+  notify<M extends NotificationName>(method: M, params: Request<M>): boolean {
+    return this.client.notify(method, params);
   }
 
   /** Asks the engine to end every streaming call (logs -f, stats); they then answer normally. */
