@@ -81,7 +81,15 @@ export const contract = {
    * written from then on (the moment to send input with containers.input). An attach that ends before
    * the container does (its client went away) closes the process's stdin when it was started StdinOnce.
    */
-  'containers.attach': method(ContainerRef.extend({ logs: z.boolean().default(false) }), z.object({}), LogChunk),
+  'containers.attach': method(
+    ContainerRef.extend({
+      logs: z.boolean().default(false),
+      /** Not running: wait for its next start and stream that run from its first line (Docker attaches before it starts). */
+      awaitStart: z.boolean().default(false),
+    }),
+    z.object({}),
+    LogChunk,
+  ),
   /** The log (or its `tail`, within `since`/`until`); with `follow`, then what is written until the container exits. A follow sends one empty chunk once everything after it is written from then on. */
   'containers.logs': method(
     ContainerRef.extend({
@@ -107,7 +115,15 @@ export const contract = {
   ),
   /** Starts an interactive session (a pty) in a running container; it belongs to the engine, not to a window. */
   /** With `main`, the session of the container's main process (started with -t) instead: attaching to it is Docker's attach. */
-  'terminal.open': method(ContainerRef.extend({ command: z.array(z.string().max(4096)).max(256).default([]), main: z.boolean().default(false) }).merge(TerminalSize), TerminalSession),
+  'terminal.open': method(
+    ContainerRef.extend({
+      command: z.array(z.string().max(4096)).max(256).default([]),
+      main: z.boolean().default(false),
+      /** With `main`, a container not running yet: wait for its next start (Docker attaches before it starts). */
+      awaitStart: z.boolean().default(false),
+    }).merge(TerminalSize),
+    TerminalSession,
+  ),
   /** Replays the session's scrollback, then streams its output until it ends (answers the exit code) or the caller detaches. */
   'terminal.attach': method(z.object({ sessionId: z.string().max(128) }), z.object({ exitCode: z.number().int().nullable() }), TerminalData),
   'terminal.input': method(z.object({ sessionId: z.string().max(128), base64: z.string().max(1024 * 1024) }), z.object({})),

@@ -1,4 +1,5 @@
 import type { ActionFilter, Container, ContainerAction } from '../../shared/containers.js';
+import { labelsMatch } from '../../shared/labels.js';
 
 /** How many past actions are kept for a follower that asks from a time before it connected. */
 const KEPT = 1024;
@@ -63,8 +64,5 @@ export class ContainerActions {
 function matches(event: ContainerAction, filter: ActionFilter): boolean {
   if (filter.actions.length > 0 && !filter.actions.includes(event.action)) return false;
   if (filter.containers.length > 0 && !filter.containers.some((c) => c === event.name || (c.length >= 1 && event.id.startsWith(c)))) return false;
-  return filter.labels.every((label) => {
-    const eq = label.indexOf('=');
-    return eq < 0 ? label in event.attributes : event.attributes[label.slice(0, eq)] === label.slice(eq + 1);
-  });
+  return labelsMatch(event.attributes, filter.labels);
 }

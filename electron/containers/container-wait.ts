@@ -1,5 +1,6 @@
 import type { Container, WaitCondition } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
+import type { ContainerRecord } from './container-record.js';
 import type { ContainerStore } from './container-store.js';
 
 /**
@@ -29,6 +30,29 @@ export function waitForContainer(store: ContainerStore, container: Container, co
       signal.removeEventListener('abort', onAbort);
       resolve(code);
     };
+    store.on('changed', onChange);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Resolves with the record once the container has started again after now (Docker's attach before
+ * start: `run` and `start -a` connect first, then start). Its removal, or a cancel, ends the wait.
+ */
+export function waitForStart(store: ContainerStore, container: ContainerRecord, signal: AbortSignal): Promise<ContainerRecord> {
+  return new Promise((resolve, reject) => {
+    const startedAt = container.state.startedAt;
+    const done = (settle: () => void) => {
+      store.off('changed', onChange);
+      signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const onChange = (id: string, current: ContainerRecord | undefined) => {
+      if (id !== container.id) return;
+      if (!current) return done(() => reject(new BerthError('CONTAINER_NOT_FOUND', `container ${container.name} was removed before it started`)));
+      if (current.state.startedAt !== startedAt && current.state.status !== 'created') done(() => resolve(current));
+    };
+    const onAbort = () => done(() => reject(new BerthError('INVALID_ARGUMENT', `attach to ${container.name} cancelled`)));
     store.on('changed', onChange);
     signal.addEventListener('abort', onAbort, { once: true });
   });

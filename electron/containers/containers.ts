@@ -22,7 +22,7 @@ import { ContainerLifecycle } from './container-lifecycle.js';
 import { generateName, validateName } from './container-names.js';
 import type { ContainerStdin } from './container-stdin.js';
 import type { ContainerStore } from './container-store.js';
-import { waitForContainer } from './container-wait.js';
+import { waitForContainer, waitForStart } from './container-wait.js';
 import { KeyedLock } from './keyed-lock.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 import { planRun } from './run-plan.js';
@@ -175,6 +175,11 @@ export class Containers {
   /** Docker's wait: the exit code once the container meets the condition, from the store's own changes. */
   wait(idOrName: string, condition: WaitCondition, signal: AbortSignal): Promise<number> {
     return waitForContainer(this.deps.store, this.find(idOrName), condition, signal);
+  }
+
+  /** The record once the container has started again after now (for an attach made before its start). */
+  whenStarted(container: ContainerRecord, signal: AbortSignal): Promise<ContainerRecord> {
+    return waitForStart(this.deps.store, container, signal);
   }
 
   /** The engine's session on the main process of a container started with -t; it ends with the container's exit code. */

@@ -66,6 +66,11 @@ export function socketPath(home: string): string {
   return join(home, 'engine.sock');
 }
 
+/** Where Docker's Engine API is served (the docker CLI, docker-py, dockerode), beside the engine's own socket. */
+export function dockerSocketPath(home: string): string {
+  return join(home, 'docker.sock');
+}
+
 function hostFromEnv(env: NodeJS.ProcessEnv, home: string, resources: string): HostConfig {
   const kind = env.BERTH_HOST || (process.platform === 'win32' ? 'wsl' : 'local');
   if (kind === 'local') return { kind };

@@ -193,10 +193,17 @@ export class Engine extends EventEmitter<ContractEvents> {
         await this.logs.stream(containers.find(id), options, logSink(context), context.signal);
         return {};
       },
-      'containers.attach': async ({ id, logs }, context) => {
+      'containers.attach': async ({ id, logs, awaitStart }, context) => {
+        const found = awaitStart || logs ? containers.find(id) : containers.findRunning(id);
+        let container = found;
+        let window: { tail?: number; since?: number } = { tail: logs ? undefined : 0 };
+        if (awaitStart && found.state.status !== 'running') {
+          container = await containers.whenStarted(found, context.signal);
+          // This run from its first line: all it wrote is after the last run ended.
+          window = logs || !found.state.finishedAt ? {} : { since: Date.parse(found.state.finishedAt) / 1000 };
+        }
         // One that has already exited (a run whose process ended at once) still gives what it wrote.
-        const container = logs ? containers.find(id) : containers.findRunning(id);
-        await this.logs.stream(container, { follow: true, tail: logs ? undefined : 0, timestamps: false }, logSink(context), context.signal);
+        await this.logs.stream(container, { follow: true, ...window, timestamps: false }, logSink(context), context.signal);
         if (context.signal.aborted) this.stdin.clientGone(container);
         return {};
       },
@@ -211,8 +218,15 @@ export class Engine extends EventEmitter<ContractEvents> {
         this.actions.record(container, 'exec_die', { command: command.join(' '), exitCode: String(exitCode) });
         return { exitCode };
       },
-      'terminal.open': async ({ id, command, cols, rows, main }) => {
-        const container = containers.findRunning(id);
+      'terminal.open': async ({ id, command, cols, rows, main, awaitStart }, { signal }) => {
+        const found = containers.find(id);
+        const container = main && awaitStart && found.state.status !== 'running' ? await containers.whenStarted(found, signal) : containers.findRunning(id);
+        if (main && container.state.status !== 'running') {
+          // It ended as soon as it started: its session is still kept, ended, with what it wrote and its code.
+          const ended = this.terminals.list(container.id).filter((s) => s.main).sort((a, b) => a.created.localeCompare(b.created)).at(-1);
+          if (ended) return ended;
+          throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
+        }
         if (!main) {
           const session = await this.terminals.open({ containerId: container.id, command, cols, rows });
           this.actions.record(container, 'exec_start', { command: session.command.join(' ') });

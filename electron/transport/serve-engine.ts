@@ -1,9 +1,10 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { HostStatus } from '../../shared/host-status.js';
 import type { Engine } from '../engine/engine.js';
-import { socketPath, type EngineConfig } from '../engine/engine-config.js';
+import { dockerSocketPath, socketPath, type EngineConfig } from '../engine/engine-config.js';
 import { openEngineInto } from '../engine/engine-host.js';
 import { EngineSlot } from '../engine/engine-slot.js';
+import { serveDocker } from './docker/docker-server.js';
 import { SocketClient } from './socket/socket-client.js';
 import { serveSocket } from './socket/socket-server.js';
 
@@ -12,6 +13,8 @@ export interface ServedEngine {
   /** What every transport serves: the host's set-up while it runs, then the engine. */
   readonly slot: EngineSlot;
   readonly socketPath: string;
+  /** Docker's Engine API, for the docker CLI and the tools built on it. */
+  readonly dockerSocketPath: string;
   /** The engine once open; undefined when the host cannot be made ready (the slot says why and how to fix it). */
   readonly opening: Promise<Engine | undefined>;
   /**
@@ -34,16 +37,18 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
   }
   const slot = EngineSlot.starting(config.host.kind);
   const server = await serveSocket(slot, path);
+  const docker = await serveDocker(slot, dockerSocketPath(config.home));
   const opening = openEngineInto(slot, config, onStatus);
   let stopping: Promise<void> | undefined;
   return {
     slot,
     socketPath: path,
+    dockerSocketPath: dockerSocketPath(config.home),
     opening,
     stop: () =>
       (stopping ??= (async () => {
         slot.detach();
-        await server.close();
+        await Promise.all([server.close(), docker.close()]);
         const engine = await opening.catch(() => undefined);
         await engine?.quit();
       })()),

@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { BerthError } from '../../../shared/berth-error.js';
@@ -7,6 +7,7 @@ import type { ContractHost } from '../../../shared/contract.js';
 import { whenDrained } from '../../streams/when-drained.js';
 import { openWireSession } from '../wire-session.js';
 import { LineFramer } from '../line-framer.js';
+import { listenOnUnixSocket, type UnixListener } from '../unix-listener.js';
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** A client this far behind (it sends but stopped reading) is dropped, as in browser mode, not held in memory. */
@@ -16,33 +17,13 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
  * The API on a UNIX socket for the `berth` command: JSON lines carrying the shared contract.
  * The socket file is 0600 inside the 0700 engine home, so only its owner can talk to it.
  */
-export interface SocketServer {
-  /** Stops listening and ends every connection, streaming calls included. */
-  close(): Promise<void>;
-}
+export type SocketServer = UnixListener;
 
 export async function serveSocket(engine: ContractHost, path: string): Promise<SocketServer> {
   // The home of a first start does not exist yet: the socket is served before the engine makes it.
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await rm(path, { force: true });
-  const connections = new Set<Socket>();
-  const server = createServer((socket) => {
-    connections.add(socket);
-    socket.on('close', () => connections.delete(socket));
-    serveConnection(engine, socket);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => resolve());
-  });
-  await chmod(path, 0o600);
-  return {
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of connections) socket.destroy();
-      }),
-  };
+  const server = createServer((socket) => serveConnection(engine, socket));
+  return listenOnUnixSocket(server, path);
 }
 
 function serveConnection(engine: ContractHost, socket: Socket): void {

@@ -1,0 +1,209 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { spawn as spawnPty } from 'node-pty';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerSocketPath } from '../electron/engine/engine-config.js';
+import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { closeServer, freePort, holdPort, httpGet, isFree } from './fixtures/ports.js';
+import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
+
+/*
+ * The docker CLI on this machine's PATH (a client only) against Berth's Docker socket: what a Docker
+ * user types, and what they read back, on both hosts.
+ */
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A request straight to the socket, for the protocol's edges that no CLI command reaches. */
+function rawRequest(socketPath: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, method, path, timeout: 10_000, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', { timeout: 240_000 }, (host) => {
+  let env: TestEngineEnv;
+  let serve: ChildProcess | undefined;
+  let config: TempDir;
+  let dockerEnv: Record<string, string>;
+
+  /** The docker CLI with this engine's socket and a config folder of its own; bounded so a hang fails the test. */
+  const docker = (args: string[], input?: string): Promise<Ran> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('docker', args, { env: { ...process.env, ...dockerEnv }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 128, stdout, stderr });
+      });
+      child.stdin?.end(input);
+    });
+
+  /** The docker CLI in a terminal of its own (for -it); resolves with all it printed and its exit code. */
+  const dockerInPty = (args: string[], size = { cols: 100, rows: 30 }): Promise<{ code: number; output: string }> =>
+    new Promise((resolve) => {
+      const pty = spawnPty('docker', args, { ...size, env: { ...(process.env as Record<string, string>), ...dockerEnv } });
+      let output = '';
+      pty.onData((text) => (output += text));
+      const timer = setTimeout(() => pty.kill('SIGKILL'), 60_000);
+      pty.onExit(({ exitCode }) => {
+        clearTimeout(timer);
+        resolve({ code: exitCode, output });
+      });
+    });
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv({ host });
+    config = await makeTempDir('berth-docker-config-');
+    dockerEnv = { DOCKER_HOST: `unix://${dockerSocketPath(env.config.home)}`, DOCKER_CONFIG: config.path, DOCKER_CLI_HINTS: 'false' };
+    serve = await startServe(env.env);
+  });
+
+  afterAll(async () => {
+    if (serve) {
+      for (const name of ['web', 'fg', 'sleeper', 'blocked', 'holder']) await berth(env.env, ['rm', '-f', name]);
+      await stopServe(serve);
+    }
+    await config?.remove();
+    await env?.cleanup();
+  });
+
+  it('says which engine answers: version and info', async () => {
+    const version = await docker(['version', '--format', '{{.Server.APIVersion}} {{.Server.Os}} {{.Server.Platform.Name}}']);
+    expect(version).toMatchObject({ code: 0, stdout: '1.44 linux Berth\n' });
+    const info = await docker(['info', '--format', '{{.OperatingSystem}}|{{.Swarm.LocalNodeState}}|{{.OSType}}']);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/^Berth .*\|inactive\|linux\n$/);
+  });
+
+  it('runs -d with -p, lists it in ps with its port, serves, and stop and rm leave nothing', async () => {
+    const port = await freePort(env.publishIp);
+    // The image is not there yet: the CLI is told "No such image", pulls (the bundled hello) and creates again.
+    const run = await docker(['run', '-d', '--name', 'web', '-p', `${env.publishIp}:${port}:80`, '--label', 'berth.test=web', 'hello']);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim().split('\n').at(-1)!;
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+
+    const ps = await docker(['ps', '--filter', 'label=berth.test=web', '--format', '{{.ID}} {{.Names}} {{.Status}} {{.Ports}}']);
+    expect(ps.stdout).toMatch(new RegExp(`^${id.slice(0, 12)} web Up .* ${env.publishIp.replaceAll('.', '\\.')}:${port}->80/tcp`));
+    expect((await docker(['port', 'web', '80'])).stdout).toBe(`${env.publishIp}:${port}\n`);
+    expect(await httpGet(env.publishIp, port)).toContain('Hello from Berth');
+    const inspect = JSON.parse((await docker(['inspect', 'web'])).stdout) as [{ Id: string; Name: string; State: { Running: boolean }; NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> } }];
+    expect(inspect[0]).toMatchObject({ Id: id, Name: '/web', State: { Running: true } });
+    expect(inspect[0].NetworkSettings.Ports['80/tcp']).toEqual([{ HostIp: env.publishIp, HostPort: String(port) }]);
+
+    const logs = await docker(['logs', '--tail', '5', 'web']);
+    expect(logs.code).toBe(0);
+    expect((await docker(['stop', '-t', '1', 'web'])).stdout).toBe('web\n');
+    expect((await docker(['ps', '-a', '--filter', 'name=web', '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(\d+\) /);
+    expect(await isFree(env.publishIp, port)).toBe(true);
+    expect((await docker(['rm', 'web'])).stdout).toBe('web\n');
+    expect((await docker(['ps', '-aq', '--filter', 'label=berth.test=web'])).stdout).toBe('');
+    expect(await env.leftovers([id])).toEqual([]);
+  });
+
+  it('runs in the foreground with stdout and stderr apart and the exit code, starts again with -a, and --rm leaves nothing', async () => {
+    const fg = await docker(['run', '--name', 'fg', 'hello', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(fg).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    // start -a shows this run only, as Docker attaches before it starts.
+    expect(await docker(['start', '-a', 'fg'])).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect((await docker(['logs', 'fg'])).stdout).toBe('out\nout\n');
+    expect((await docker(['rm', 'fg'])).code).toBe(0);
+
+    const piped = await docker(['run', '--rm', '-i', 'hello', 'sh', '-c', 'tr a-z A-Z'], 'piped in\n');
+    expect(piped).toMatchObject({ code: 0, stdout: 'PIPED IN\n' });
+    const before = (await docker(['ps', '-aq'])).stdout;
+    expect(await docker(['run', '--rm', 'hello', 'echo', 'gone'])).toMatchObject({ code: 0, stdout: 'gone\n' });
+    expect((await docker(['ps', '-aq'])).stdout).toBe(before);
+  });
+
+  it('execs with and without a terminal, returning the exit code; run --rm -it returns the code of its shell', async () => {
+    expect((await docker(['run', '-d', '--name', 'sleeper', 'hello', 'sleep', '300'])).code).toBe(0);
+    expect(await docker(['exec', 'sleeper', 'sh', '-c', 'echo hi; echo e >&2; exit 4'])).toMatchObject({ code: 4, stdout: 'hi\n', stderr: 'e\n' });
+    expect(await docker(['exec', '-i', 'sleeper', 'cat'], 'through stdin\n')).toMatchObject({ code: 0, stdout: 'through stdin\n' });
+    const tty = await dockerInPty(['exec', '-it', 'sleeper', 'sh', '-c', 'stty size; exit 5'], { cols: 91, rows: 27 });
+    expect(tty.code).toBe(5);
+    expect(tty.output).toContain('27 91');
+    const shell = await dockerInPty(['run', '--rm', '-it', 'hello', 'sh', '-c', 'echo in-a-tty; exit 3']);
+    expect(shell.code).toBe(3);
+    expect(shell.output).toContain('in-a-tty');
+    expect((await docker(['rm', '-f', 'sleeper'])).code).toBe(0);
+  });
+
+  it("says what Docker users expect to read: unknown containers, a taken name, a busy port", async () => {
+    const unknown = await docker(['inspect', 'no-such-thing']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No such object: no-such-thing');
+    expect((await docker(['rm', 'no-such-thing'])).stderr).toContain('No such container: no-such-thing');
+    expect((await docker(['stop', 'no-such-thing'])).stderr).toContain('No such container: no-such-thing');
+
+    expect((await docker(['run', '-d', '--name', 'holder', 'hello'])).code).toBe(0);
+    const taken = await docker(['run', '-d', '--name', 'holder', 'hello']);
+    expect(taken.code).toBe(125);
+    expect(taken.stderr).toMatch(/name "holder" is already in use/);
+
+    const port = await freePort(env.publishIp);
+    const held = await holdPort(env.publishIp, port);
+    try {
+      const busy = await docker(['run', '-d', '--name', 'blocked', '-p', `${env.publishIp}:${port}:80`, 'hello']);
+      expect(busy.code).toBe(125);
+      expect(busy.stderr).toContain(`port ${port}`);
+      // As with Docker, the container stays created; nothing is left listening for it.
+      expect((await docker(['ps', '-a', '--filter', 'name=blocked', '--format', '{{.Status}}'])).stdout).toBe('Created\n');
+    } finally {
+      await closeServer(held);
+    }
+    expect(await isFree(env.publishIp, port)).toBe(true);
+    for (const name of ['holder', 'blocked']) expect((await docker(['rm', '-f', name])).code).toBe(0);
+  });
+
+  it('makes, lists and removes volumes', async () => {
+    expect(await docker(['volume', 'create', 'docker-vol'])).toMatchObject({ code: 0, stdout: 'docker-vol\n' });
+    expect((await docker(['volume', 'ls', '--format', '{{.Driver}} {{.Name}}'])).stdout).toContain('local docker-vol\n');
+    expect(await docker(['volume', 'rm', 'docker-vol'])).toMatchObject({ code: 0, stdout: 'docker-vol\n' });
+    expect((await docker(['volume', 'inspect', 'docker-vol'])).stderr).toContain('no such volume');
+  });
+
+  it("answers the protocol's edges as dockerd does", async () => {
+    const socket = dockerSocketPath(env.config.home);
+    const containers = async () => JSON.parse((await rawRequest(socket, 'GET', '/containers/json?all=1')).body) as unknown[];
+    const before = (await containers()).length;
+    const ping = await rawRequest(socket, 'GET', '/_ping');
+    expect(ping).toMatchObject({ status: 200, body: 'OK' });
+    expect(ping.headers).toMatchObject({ 'api-version': '1.44', ostype: 'linux' });
+    expect(ping.headers.server).toMatch(/^Berth\/.* \(linux\)$/);
+    const tooNew = await rawRequest(socket, 'GET', '/v1.99/version');
+    expect(tooNew.status).toBe(400);
+    expect(JSON.parse(tooNew.body)).toEqual({ message: 'client version 1.99 is too new. Maximum supported API version is 1.44' });
+    expect((await rawRequest(socket, 'GET', '/v1.24/containers/json')).status).toBe(200);
+    const swarm = await rawRequest(socket, 'GET', '/v1.44/swarm');
+    expect(swarm.status).toBe(501);
+    expect(swarm.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(swarm.body).message).toMatch(/swarm mode/);
+    const badJson = await rawRequest(socket, 'POST', '/containers/create', '{"Image":');
+    expect(badJson.status).toBe(400);
+    const badType = await rawRequest(socket, 'POST', '/containers/create', JSON.stringify({ Image: 'hello', Tty: 'yes' }));
+    expect(badType.status).toBe(400);
+    expect(JSON.parse(badType.body).message).toMatch(/Tty/);
+    const badFilter = await rawRequest(socket, 'GET', `/containers/json?filters=${encodeURIComponent('{"colour":["red"]}')}`);
+    expect(badFilter.status).toBe(400);
+    // Nothing was made by any of them.
+    expect(await containers()).toHaveLength(before);
+  });
+});

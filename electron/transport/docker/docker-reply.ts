@@ -1,0 +1,33 @@
+import type { ServerResponse } from 'node:http';
+import { ENGINE_VERSION } from '../../engine/engine.js';
+import { DOCKER_API_VERSION } from './docker-call.js';
+
+/** Headers every reply carries: clients negotiate their version from these (`docker version` reads them after `_ping`). */
+export const COMMON_HEADERS = {
+  'Api-Version': DOCKER_API_VERSION,
+  'Docker-Experimental': 'false',
+  Ostype: 'linux',
+  Server: `Berth/${ENGINE_VERSION} (linux)`,
+};
+
+/** A whole reply: JSON with its length, or no body (204, 304, HEAD). */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = value === undefined ? '' : `${JSON.stringify(value)}\n`;
+  res.writeHead(status, { ...COMMON_HEADERS, ...(value === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }) });
+  res.end(body);
+}
+
+/** Starts a reply the handler streams itself; the headers go at once (clients wait for them). */
+export function startStream(res: ServerResponse, contentType: string): void {
+  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': contentType });
+  res.flushHeaders();
+}
+
+/** One JSON object on its own line, as Docker streams pulls, loads, events and stats. */
+export function writeJsonLine(res: ServerResponse, value: unknown): void {
+  res.write(`${JSON.stringify(value)}\n`);
+}

@@ -1,0 +1,131 @@
+import type { Image, PullProgress } from '../../../shared/images.js';
+import { BerthError } from '../../../shared/berth-error.js';
+import { familiarReference, parseReference, type Reference } from '../../images/reference.js';
+import { DockerError, ok, type DockerCall, type DockerRoute } from './docker-call.js';
+import { startStream, writeJsonLine } from './docker-reply.js';
+
+const unixSeconds = (time: string): number => Math.floor(Date.parse(time) / 1000) || 0;
+const repoTags = (image: Image): string[] => image.names.map((name) => familiarReference(name));
+const repoDigests = (image: Image): string[] => [...new Set(image.names.map((name) => familiarReference(name).replace(/[:@].*$/, '')))].map((repo) => `${repo}@${image.manifestDigest}`);
+
+function imageSummary(image: Image) {
+  return { Id: image.id, ParentId: '', RepoTags: repoTags(image), RepoDigests: repoDigests(image), Created: unixSeconds(image.created), Size: image.size, SharedSize: -1, Labels: image.config.labels, Containers: -1 };
+}
+
+function imageInspect(image: Image) {
+  const { config } = image;
+  return {
+    Id: image.id,
+    RepoTags: repoTags(image),
+    RepoDigests: repoDigests(image),
+    Parent: '',
+    Comment: '',
+    Created: image.created,
+    Config: {
+      User: config.user,
+      Env: config.env,
+      Cmd: config.cmd.length > 0 ? config.cmd : null,
+      Entrypoint: config.entrypoint.length > 0 ? config.entrypoint : null,
+      WorkingDir: config.workingDir,
+      ExposedPorts: Object.fromEntries(config.exposedPorts.map((port) => [port.includes('/') ? port : `${port}/tcp`, {}])),
+      Labels: config.labels,
+      StopSignal: config.stopSignal || undefined,
+    },
+    Architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+    Os: 'linux',
+    Size: image.size,
+    RootFS: { Type: 'layers', Layers: image.layers },
+    Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+  };
+}
+
+/** An image by id, id prefix or any of its names, as Docker looks one up. */
+async function findImage(call: DockerCall, ref: string): Promise<Image> {
+  const images = await call.engine('images.list', {});
+  const id = ref.startsWith('sha256:') ? ref : `sha256:${ref}`;
+  let normalised: string | undefined;
+  try {
+    normalised = familiarReference(parseReference(ref));
+  } catch {
+    normalised = undefined;
+  }
+  const found =
+    images.find((image) => image.names.some((name) => familiarReference(name) === normalised || name === ref)) ??
+    images.find((image) => /^(sha256:)?[0-9a-f]{1,64}$/.test(ref) && image.id.startsWith(id));
+  if (!found) throw new DockerError(404, `No such image: ${ref}`);
+  return found;
+}
+
+/** Docker's words for a layer's progress, which the CLI draws as bars. */
+const PULL_STATUS: Record<PullProgress['status'], string> = {
+  waiting: 'Waiting',
+  downloading: 'Downloading',
+  verifying: 'Verifying Checksum',
+  unpacking: 'Extracting',
+  done: 'Pull complete',
+  cached: 'Already exists',
+};
+
+function pullReference(query: URLSearchParams): string {
+  const from = query.get('fromImage');
+  if (!from) throw new DockerError(400, 'Berth pulls images only (fromImage=); importing from a tarball (fromSrc=) is not supported');
+  const tag = query.get('tag');
+  if (!tag) return from;
+  return tag.includes(':') ? `${from}@${tag}` : `${from}:${tag}`;
+}
+
+/** `/images/...`: list, inspect, pull and remove. */
+export function imageRoutes(): DockerRoute[] {
+  return [
+    { method: 'GET', path: '/images/json', handler: async (call) => ok((await call.engine('images.list', {})).map(imageSummary)) },
+    {
+      method: 'POST',
+      path: '/images/create',
+      handler: async (call) => {
+        const reference = pullReference(call.query);
+        let parsed: Reference;
+        try {
+          parsed = parseReference(reference);
+        } catch (err) {
+          throw new DockerError(400, BerthError.from(err).message);
+        }
+        const familiar = familiarReference(parsed);
+        startStream(call.res, 'application/json');
+        writeJsonLine(call.res, { status: `Pulling from ${parsed.path}`, id: parsed.tag ?? parsed.digest ?? 'latest' });
+        try {
+          const image = await call.engine('images.pull', { reference }, (p) => {
+            const id = p.layer.replace(/^sha256:/, '').slice(0, 12);
+            const detail = p.status === 'downloading' || p.status === 'unpacking' ? { progressDetail: { current: p.current, total: p.total } } : { progressDetail: {} };
+            writeJsonLine(call.res, { status: PULL_STATUS[p.status], ...detail, id });
+          });
+          writeJsonLine(call.res, { status: `Digest: ${image.manifestDigest}` });
+          writeJsonLine(call.res, { status: `Status: Downloaded newer image for ${familiar}` });
+        } catch (err) {
+          // The headers are out: an error now travels in the stream, where clients look for it.
+          const message = BerthError.from(err).line;
+          writeJsonLine(call.res, { errorDetail: { message }, error: message });
+        }
+        call.res.end();
+        return undefined;
+      },
+    },
+    { method: 'GET', path: '/images/*name/json', handler: async (call) => ok(imageInspect(await findImage(call, call.params.name!))) },
+    {
+      method: 'GET',
+      path: '/images/*name/history',
+      handler: async (call) => {
+        const image = await findImage(call, call.params.name!);
+        return ok([{ Id: image.id, Created: unixSeconds(image.created), CreatedBy: '', Tags: repoTags(image), Size: image.size, Comment: '' }]);
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/images/*name',
+      handler: async (call) => {
+        const image = await findImage(call, call.params.name!);
+        const removed = await call.engine('images.remove', { reference: call.params.name! });
+        return ok([...repoTags(image).map((tag) => ({ Untagged: tag })), { Deleted: removed.id }]);
+      },
+    },
+  ];
+}

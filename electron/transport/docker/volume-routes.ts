@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { Volume } from '../../../shared/mounts.js';
+import { describeIssues } from '../dispatch.js';
+import { DockerError, noContent, ok, type DockerRoute } from './docker-call.js';
+
+function volumeShape(volume: Volume) {
+  return { Name: volume.name, Driver: 'local', Mountpoint: volume.mountpoint, CreatedAt: volume.created, Labels: {}, Scope: 'local', Options: {}, UsageData: { RefCount: volume.usedBy.length, Size: -1 } };
+}
+
+const CreateVolume = z.object({ Name: z.string().max(255).nullish(), Driver: z.string().nullish() });
+
+/** `/volumes/...`: named volumes, local driver only. */
+export function volumeRoutes(): DockerRoute[] {
+  return [
+    { method: 'GET', path: '/volumes', handler: async (call) => ok({ Volumes: (await call.engine('volumes.list', {})).map(volumeShape), Warnings: [] }) },
+    {
+      method: 'POST',
+      path: '/volumes/create',
+      handler: async (call) => {
+        const parsed = CreateVolume.safeParse((await call.body()) ?? {});
+        if (!parsed.success) throw new DockerError(400, describeIssues('volume create', parsed.error));
+        if (parsed.data.Driver && parsed.data.Driver !== 'local') throw new DockerError(400, `volume driver "${parsed.data.Driver}" is not supported by Berth (local is)`);
+        return ok(volumeShape(await call.engine('volumes.create', { name: parsed.data.Name || undefined })), 201);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/volumes/:name',
+      handler: async (call) => {
+        const volume = (await call.engine('volumes.list', {})).find((v) => v.name === call.params.name);
+        if (!volume) throw new DockerError(404, `get ${call.params.name}: no such volume`);
+        return ok(volumeShape(volume));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/volumes/:name',
+      handler: async (call) => {
+        await call.engine('volumes.remove', { name: call.params.name! });
+        return noContent;
+      },
+    },
+  ];
+}
