@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { spawn as spawnPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerSocketPath } from '../electron/engine/engine-config.js';
+import { join } from 'node:path';
+import { dockerSocketPath, packageRoot } from '../electron/engine/engine-config.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from './fixtures/ports.js';
 import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
@@ -77,7 +78,7 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
 
   afterAll(async () => {
     if (serve) {
-      for (const name of ['web', 'fg', 'sleeper', 'blocked', 'holder']) await berth(env.env, ['rm', '-f', name]);
+      for (const name of ['web', 'fg', 'evt', 'sleeper', 'blocked', 'holder']) await berth(env.env, ['rm', '-f', name]);
       await stopServe(serve);
     }
     await config?.remove();
@@ -171,6 +172,39 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     }
     expect(await isFree(env.publishIp, port)).toBe(true);
     for (const name of ['holder', 'blocked']) expect((await docker(['rm', '-f', name])).code).toBe(0);
+  });
+
+  it('follows events, samples stats, loads an archive and sums up disk use', async () => {
+    const events = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=die', '--format', '{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'], {
+      env: { ...process.env, ...dockerEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    events.stdout.on('data', (b: Buffer) => (seen += b.toString()));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await docker(['run', '--name', 'evt', 'hello', 'sh', '-c', 'exit 7'])).code).toBe(7);
+      for (let i = 0; i < 100 && !seen.includes('die evt'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(seen).toBe('die evt 7\n');
+    } finally {
+      events.kill();
+    }
+    // The CLI sends whole seconds: an `until` of now leaves out what happened in this second, as dockerd does.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await docker(['events', '--since', '1m', '--until', '0s', '--filter', 'container=evt', '--format', '{{.Action}}'])).stdout).toBe('create\nstart\ndie\n');
+    expect((await docker(['rm', 'evt'])).code).toBe(0);
+
+    expect((await docker(['run', '-d', '--name', 'sleeper', '--memory', '64m', 'hello', 'sleep', '300'])).code).toBe(0);
+    const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'sleeper']);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/^sleeper \d+(\.\d+)?[KM]iB \/ 64MiB 1\n$/);
+    expect((await docker(['rm', '-f', 'sleeper'])).code).toBe(0);
+
+    const loaded = await docker(['load', '-i', join(packageRoot(), 'build', 'out', 'hello.oci.tar')]);
+    expect(loaded.code).toBe(0);
+    expect(loaded.stdout).toMatch(/^Loaded image( ID)?: /);
+    const df = await docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
+    expect(df.stdout).toMatch(/^Images [1-9]\d*\nContainers \d+\nLocal Volumes \d+\nBuild Cache 0\n$/);
   });
 
   it('makes, lists and removes volumes', async () => {

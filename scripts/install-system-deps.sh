@@ -26,6 +26,9 @@ if [ "${1:-}" = "--test" ]; then
   # Tests build a static UNIX socket tool for containers (e2e/fixtures/usock).
   have gcc || need+=(gcc)
   [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need+=(libc6-dev)
+  # Docker's own clients drive the Docker API: the CLI (this kind of machine has one on its PATH) and docker-py.
+  have docker || need+=(docker.io)
+  /usr/bin/python3 -c 'import docker' 2>/dev/null || need+=(python3-docker)
 fi
 if [ "${#need[@]}" -eq 0 ]; then exit 0; fi
 

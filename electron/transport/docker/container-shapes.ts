@@ -34,7 +34,8 @@ export function statusText(container: Container, now = Date.now()): string {
   return state.finishedAt ? `Exited (${state.exitCode}) ${humanDuration(since(state.finishedAt, now))} ago` : `Exited (${state.exitCode})`;
 }
 
-const unixSeconds = (time: string): number => Math.floor(Date.parse(time) / 1000);
+/** Docker's `Created` in lists: Unix seconds (0 for a time it cannot read). */
+export const unixSeconds = (time: string): number => Math.floor(Date.parse(time) / 1000) || 0;
 
 /** Docker's `"80/tcp"` key for a port. */
 const portKey = (port: number, protocol: string): string => `${port}/${protocol}`;
@@ -131,6 +132,9 @@ export function containerInspect(container: Container, exposed: readonly string[
     ExecIDs: null,
     HostConfig: {
       Binds: spec.volumes,
+      // Clients read the log driver as "can the logs be read back": docker-py's run returns nothing for
+      // another driver. Berth's log (conmon's file) is read back like Docker's json-file, so it says so.
+      LogConfig: { Type: 'json-file', Config: {} },
       NetworkMode: spec.network,
       PortBindings: portBindings(container),
       RestartPolicy: { Name: spec.restart.name, MaximumRetryCount: spec.restart.maxRetries },

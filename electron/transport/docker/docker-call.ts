@@ -35,6 +35,8 @@ export interface DockerCall {
   hijack(contentType: string): Hijacked;
   /** A method of the contract, validated as every transport does; items of a stream go to `onItem`. */
   engine<M extends MethodName>(method: M, params: Request<M>, onItem?: (item: StreamItem<M>) => void): Promise<Response<M>>;
+  /** The same, outliving this request (a detached exec runs on after its start is answered). */
+  background<M extends MethodName>(method: M, params: Request<M>): Promise<Response<M>>;
 }
 
 /** What a handler answers: JSON with a status, no content, or nothing when it wrote the reply itself. */

@@ -1,13 +1,15 @@
 import type { DockerRoute } from './docker-call.js';
 import { attachRoutes } from './attach-routes.js';
 import { containerRoutes } from './container-routes.js';
+import { eventRoutes } from './event-routes.js';
 import { execRoutes } from './exec-routes.js';
 import { imageRoutes } from './image-routes.js';
 import { networkRoutes } from './network-routes.js';
+import { statsRoutes } from './stats-routes.js';
 import { systemRoutes } from './system-routes.js';
 import { volumeRoutes } from './volume-routes.js';
 
 /** Every route Berth serves of Docker's API, first match wins. */
 export function dockerRoutes(): DockerRoute[] {
-  return [...systemRoutes(), ...containerRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...volumeRoutes(), ...networkRoutes()];
+  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...volumeRoutes(), ...networkRoutes()];
 }

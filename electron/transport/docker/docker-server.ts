@@ -141,6 +141,7 @@ async function handle(host: ContractHost, routes: readonly CompiledRoute[], req:
       };
       return dispatch(host.api, name, params, context) as never;
     },
+    background: (name, params) => dispatch(host.api, name, params, { emit: () => true, drained: () => Promise.resolve(), signal: new AbortController().signal }) as never,
   };
   try {
     const answer = await found.route.handler(call);

@@ -102,26 +102,26 @@ async function runExec(call: DockerCall, exec: ExecInstance, detach: boolean): P
     const session = await call.engine('terminal.open', { id: exec.containerId, command: exec.command, ...size });
     exec.sessionId = session.id;
     if (detach) {
-      void call.engine('terminal.attach', { sessionId: session.id }).then(({ exitCode }) => finish(exitCode), () => finish(-1));
+      void call.background('terminal.attach', { sessionId: session.id }).then(({ exitCode }) => finish(exitCode), () => finish(-1));
       return;
     }
     finish(await pipeTerminal(call, session.id, call.hijack(RAW_STREAM), exec.stdin));
     return;
   }
-  const stream = detach ? undefined : call.hijack(MULTIPLEXED_STREAM);
-  const stdin = stream && exec.stdin ? await readAll(stream.input) : undefined;
-  const run = call.engine('containers.exec', { id: exec.containerId, command: exec.command, env: exec.env, ...(stdin === undefined ? {} : { stdin }) }, (item) => {
-    if (!stream || item.base64 === '' || !exec[item.stream]) return;
-    stream.write(frame(item.stream, Buffer.from(item.base64, 'base64')));
-  });
+  const request = { id: exec.containerId, command: exec.command, env: exec.env };
   if (detach) {
-    void run.then(({ exitCode }) => finish(exitCode), () => finish(-1));
+    void call.background('containers.exec', request).then(({ exitCode }) => finish(exitCode), () => finish(-1));
     return;
   }
+  const stream = call.hijack(MULTIPLEXED_STREAM);
+  const stdin = exec.stdin ? await readAll(stream.input) : undefined;
   try {
-    finish((await run).exitCode);
+    const { exitCode } = await call.engine('containers.exec', { ...request, ...(stdin === undefined ? {} : { stdin }) }, (item) => {
+      if (item.base64 !== '' && exec[item.stream]) stream.write(frame(item.stream, Buffer.from(item.base64, 'base64')));
+    });
+    finish(exitCode);
   } finally {
-    stream?.end();
+    stream.end();
   }
 }
 

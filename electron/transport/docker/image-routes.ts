@@ -1,43 +1,15 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Image, PullProgress } from '../../../shared/images.js';
 import { BerthError } from '../../../shared/berth-error.js';
 import { familiarReference, parseReference, type Reference } from '../../images/reference.js';
+import { unixSeconds } from './container-shapes.js';
+import { imageInspect, imageSummary, repoTags } from './image-shapes.js';
 import { DockerError, ok, type DockerCall, type DockerRoute } from './docker-call.js';
 import { startStream, writeJsonLine } from './docker-reply.js';
-
-const unixSeconds = (time: string): number => Math.floor(Date.parse(time) / 1000) || 0;
-const repoTags = (image: Image): string[] => image.names.map((name) => familiarReference(name));
-const repoDigests = (image: Image): string[] => [...new Set(image.names.map((name) => familiarReference(name).replace(/[:@].*$/, '')))].map((repo) => `${repo}@${image.manifestDigest}`);
-
-function imageSummary(image: Image) {
-  return { Id: image.id, ParentId: '', RepoTags: repoTags(image), RepoDigests: repoDigests(image), Created: unixSeconds(image.created), Size: image.size, SharedSize: -1, Labels: image.config.labels, Containers: -1 };
-}
-
-function imageInspect(image: Image) {
-  const { config } = image;
-  return {
-    Id: image.id,
-    RepoTags: repoTags(image),
-    RepoDigests: repoDigests(image),
-    Parent: '',
-    Comment: '',
-    Created: image.created,
-    Config: {
-      User: config.user,
-      Env: config.env,
-      Cmd: config.cmd.length > 0 ? config.cmd : null,
-      Entrypoint: config.entrypoint.length > 0 ? config.entrypoint : null,
-      WorkingDir: config.workingDir,
-      ExposedPorts: Object.fromEntries(config.exposedPorts.map((port) => [port.includes('/') ? port : `${port}/tcp`, {}])),
-      Labels: config.labels,
-      StopSignal: config.stopSignal || undefined,
-    },
-    Architecture: process.arch === 'x64' ? 'amd64' : process.arch,
-    Os: 'linux',
-    Size: image.size,
-    RootFS: { Type: 'layers', Layers: image.layers },
-    Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
-  };
-}
 
 /** An image by id, id prefix or any of its names, as Docker looks one up. */
 async function findImage(call: DockerCall, ref: string): Promise<Image> {
@@ -77,7 +49,7 @@ function pullReference(query: URLSearchParams): string {
 /** `/images/...`: list, inspect, pull and remove. */
 export function imageRoutes(): DockerRoute[] {
   return [
-    { method: 'GET', path: '/images/json', handler: async (call) => ok((await call.engine('images.list', {})).map(imageSummary)) },
+    { method: 'GET', path: '/images/json', handler: async (call) => ok((await call.engine('images.list', {})).map((image) => imageSummary(image))) },
     {
       method: 'POST',
       path: '/images/create',
@@ -107,6 +79,28 @@ export function imageRoutes(): DockerRoute[] {
         }
         call.res.end();
         return undefined;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/images/load',
+      handler: async (call) => {
+        // The engine loads from a file: the archive is written to a folder of its own first, and goes after.
+        const dir = await mkdtemp(join(tmpdir(), 'berth-load-'));
+        try {
+          const archive = join(dir, 'image.tar');
+          await pipeline(call.req, createWriteStream(archive, { mode: 0o600 }));
+          const images = await call.engine('images.load', { path: archive });
+          startStream(call.res, 'application/json');
+          for (const image of images) {
+            const names = repoTags(image);
+            for (const name of names.length > 0 ? names : [image.id]) writeJsonLine(call.res, { stream: `Loaded image${names.length > 0 ? '' : ' ID'}: ${name}\n` });
+          }
+          call.res.end();
+          return undefined;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
       },
     },
     { method: 'GET', path: '/images/*name/json', handler: async (call) => ok(imageInspect(await findImage(call, call.params.name!))) },

@@ -1,7 +1,10 @@
 import { arch, cpus, release, totalmem } from 'node:os';
 import { ENGINE_VERSION } from '../../engine/engine.js';
 import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION, ok, type DockerRoute } from './docker-call.js';
+import { containerSummary } from './container-shapes.js';
 import { COMMON_HEADERS } from './docker-reply.js';
+import { imageSummary } from './image-shapes.js';
+import { volumeShape } from './volume-routes.js';
 
 /** Go's names for the machine, as Docker reports them. */
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
@@ -50,7 +53,7 @@ export function systemRoutes(): DockerRoute[] {
           Images: info.images,
           Driver: 'overlay',
           DriverStatus: [],
-          Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['k8s-file'] },
+          Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
           MemoryLimit: true,
           SwapLimit: true,
           CpuCfsPeriod: true,
@@ -66,7 +69,7 @@ export function systemRoutes(): DockerRoute[] {
           OomKillDisable: false,
           NGoroutines: 0,
           SystemTime: new Date().toISOString(),
-          LoggingDriver: 'k8s-file',
+          LoggingDriver: 'json-file',
           CgroupDriver: 'cgroupfs',
           NEventsListener: 0,
           KernelVersion: release(),
@@ -98,6 +101,20 @@ export function systemRoutes(): DockerRoute[] {
           InitCommit: { ID: '' },
           SecurityOptions: [],
           Warnings: info.warnings,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/system/df',
+      handler: async ({ engine }) => {
+        const [images, containers, volumes] = await Promise.all([engine('images.list', {}), engine('containers.list', { all: true }), engine('volumes.list', {})]);
+        return ok({
+          LayersSize: images.reduce((sum, image) => sum + image.size, 0),
+          Images: images.map((image) => imageSummary(image, containers.filter((c) => c.imageId === image.id).length)),
+          Containers: containers.map(containerSummary),
+          Volumes: volumes.map(volumeShape),
+          BuildCache: [],
         });
       },
     },

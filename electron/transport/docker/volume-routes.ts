@@ -3,7 +3,8 @@ import type { Volume } from '../../../shared/mounts.js';
 import { describeIssues } from '../dispatch.js';
 import { DockerError, noContent, ok, type DockerRoute } from './docker-call.js';
 
-function volumeShape(volume: Volume) {
+/** A volume as Docker shows it (local driver). */
+export function volumeShape(volume: Volume) {
   return { Name: volume.name, Driver: 'local', Mountpoint: volume.mountpoint, CreatedAt: volume.created, Labels: {}, Scope: 'local', Options: {}, UsageData: { RefCount: volume.usedBy.length, Size: -1 } };
 }
 
