@@ -34,7 +34,7 @@ function runFailure(err: unknown, context: CommandContext): number {
  * fails removes what the create made. With -t this terminal shows the container's own (from its first
  * output, which the engine holds), until it exits or the detach keys leave it running.
  */
-async function runInForeground(spec: RunSpecInput, options: Omit<ShowOptions, 'interactive' | 'fromNow'>, context: CommandContext): Promise<number> {
+async function runInForeground(spec: RunSpecInput, options: Omit<ShowOptions, 'interactive'>, context: CommandContext): Promise<number> {
   const api = await context.client();
   let container: Container;
   try {
@@ -44,13 +44,19 @@ async function runInForeground(spec: RunSpecInput, options: Omit<ShowOptions, 'i
   }
   const exited = api.call('containers.wait', { id: container.id, condition: spec.autoRemove ? 'removed' : 'next-exit' });
   exited.catch(() => {});
+  const start = async () => {
+    try {
+      await api.call('containers.start', { id: container.id });
+    } catch (err) {
+      await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
+      throw err;
+    }
+  };
   try {
-    await api.call('containers.start', { id: container.id });
+    return await showUntilExit(container, { ...options, interactive: spec.interactive ?? false }, exited, start, context);
   } catch (err) {
-    await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
     return runFailure(err, context);
   }
-  return showUntilExit(container, { ...options, interactive: spec.interactive ?? false, fromNow: false }, exited, context);
 }
 
 interface ShowOptions {
@@ -59,8 +65,6 @@ interface ShowOptions {
   detachKeys: Buffer;
   /** Docker's --sig-proxy: a signal this command gets goes to the container's process (no terminal only). */
   sigProxy: boolean;
-  /** Only what the process writes from now (attach), not what it wrote before (run, start -a). */
-  fromNow: boolean;
 }
 
 /** The signals a user sends a foreground command; with --sig-proxy they go to the container instead. */
@@ -69,17 +73,22 @@ const PROXIED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQU
 /**
  * This terminal on the container's own (-t), or its output, stdout and stderr apart (with -i, our
  * stdin going into the process's), until it exits (its code, from the wait asked for before) or the
- * detach keys leave it (0).
+ * detach keys leave it (0). As Docker does, it attaches first and only then calls `start` (run,
+ * start -a): what is shown is this run from its first line. A running container is shown from now.
  */
-async function showUntilExit(container: Container, options: ShowOptions, exited: Promise<{ exitCode: number }>, context: CommandContext): Promise<number> {
+async function showUntilExit(container: Container, options: ShowOptions, exited: Promise<{ exitCode: number }>, start: () => Promise<void>, context: CommandContext): Promise<number> {
   const api = await context.client();
   if (container.spec.tty) {
-    if ((await attachMain(container.id, options.interactive, options.detachKeys, context)) === 'detached') return 0;
+    const opening = api.call('terminal.open', { id: container.id, main: true, awaitStart: true, ...terminalSize() });
+    opening.catch(() => {});
+    await start();
+    const session = await opening;
+    if ((await attachTerminal(api, session.id, { interactive: options.interactive, detachKeys: options.detachKeys, hangUpEnds: false }, context)) === 'detached') return 0;
     return (await exited).exitCode;
   }
-  // Attached from now, our input goes in once the output it causes is sure to be shown (the attach's first, empty chunk).
+  // Our input goes in once the output it causes is sure to be shown (the attach's first, empty chunk).
   let live = () => {};
-  const followed = options.fromNow ? new Promise<void>((resolve) => (live = resolve)) : Promise.resolve();
+  const followed = new Promise<void>((resolve) => (live = resolve));
   // A process that ends before reading all of it has no more use for our stdin.
   if (options.interactive) void followed.then(() => pipeStdin(api, container.id)).catch(() => {});
   const proxy = (signal: NodeJS.Signals) => void api.call('containers.kill', { id: container.id, signal }).catch(() => {});
@@ -90,7 +99,9 @@ async function showUntilExit(container: Container, options: ShowOptions, exited:
       context.raw(Buffer.from(chunk.base64, 'base64'), chunk.stream);
     };
     // With --rm a container that ended at once may be gone already; the wait still has its code.
-    await api.call('containers.attach', { id: container.id, logs: !options.fromNow }, show).catch(() => {});
+    const attached = api.call('containers.attach', { id: container.id, awaitStart: true }, show).catch(() => {});
+    await start();
+    await attached;
     return (await exited).exitCode;
   } finally {
     for (const signal of PROXIED_SIGNALS) process.off(signal, proxy);
@@ -110,13 +121,6 @@ async function pipeStdin(api: SocketClient, id: string): Promise<void> {
     }
   }
   await api.call('containers.input', { id, base64: '', end: true });
-}
-
-/** Docker's attach: this terminal on the container's main process (started with -t). */
-async function attachMain(id: string, interactive: boolean, detachKeys: Buffer, context: CommandContext): Promise<number | 'detached'> {
-  const api = await context.client();
-  const session = await api.call('terminal.open', { id, main: true, ...terminalSize() });
-  return attachTerminal(api, session.id, { interactive, detachKeys, hangUpEnds: false }, context);
 }
 
 function detachKeysOf(parsed: ParsedFlags): Buffer {
@@ -281,9 +285,8 @@ export const containerCommands: Record<string, Command> = {
       const container = await api.call('containers.inspect', { id: parsed.positionals[0]! });
       const exited = api.call('containers.wait', { id: container.id, condition: 'next-exit' });
       exited.catch(() => {});
-      await api.call('containers.start', { id: container.id });
-      const options = { interactive: flagSet(parsed, 'interactive'), detachKeys: detachKeysOf(parsed), sigProxy: true, fromNow: false };
-      return showUntilExit(container, options, exited, context);
+      const options = { interactive: flagSet(parsed, 'interactive'), detachKeys: detachKeysOf(parsed), sigProxy: true };
+      return showUntilExit(container, options, exited, async () => void (await api.call('containers.start', { id: container.id })), context);
     },
   },
   attach: {
@@ -302,7 +305,7 @@ export const containerCommands: Record<string, Command> = {
       exited.catch(() => {});
       // Stdin goes in only where the engine holds it: a container started with -i.
       const interactive = !flagSet(parsed, 'no-stdin') && (container.spec.tty || container.spec.interactive);
-      return showUntilExit(container, { interactive, detachKeys: detachKeysOf(parsed), sigProxy: sigProxyOf(parsed), fromNow: true }, exited, context);
+      return showUntilExit(container, { interactive, detachKeys: detachKeysOf(parsed), sigProxy: sigProxyOf(parsed) }, exited, async () => {}, context);
     },
   },
   stop: {
