@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, readFile, readlink, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -290,6 +291,39 @@ describe.each(TEST_HOSTS)('Berth in the browser: berth serve --web with a real e
     await page.getByText('Keep containers running when Berth quits').click();
     await expect.poll(() => keep.isChecked()).toBe(false);
     await expect.poll(() => keep.getAttribute('aria-busy')).toBe('false');
+    await page.getByRole('button', { name: /^Containers/ }).click();
+  });
+
+  it("shows where Docker's tools reach Berth, makes its context the docker CLI's current one, and links the well-known socket", async () => {
+    const dockerEnv = { ...process.env, DOCKER_CONFIG: env.env.DOCKER_CONFIG!, DOCKER_HOST: '', DOCKER_CONTEXT: '' };
+    const plainDocker = () =>
+      new Promise<string>((resolve) => execFile('docker', ['version', '--format', '{{.Server.Platform.Name}}'], { env: dockerEnv, timeout: 30_000 }, (_err, stdout) => resolve(stdout.trim())));
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByText(`export DOCKER_HOST=unix://${join(env.config.home, 'docker.sock')}`).waitFor();
+    const current = page.getByRole('switch', { name: /the docker CLI's current context/ });
+    expect(await current.isChecked()).toBe(false);
+    await page.getByText(`Make "berth" the docker CLI's current context`).click();
+    await expect.poll(() => current.getAttribute('aria-busy')).toBe('false');
+    expect(await current.isChecked()).toBe(true);
+    // A plain docker command, with no DOCKER_HOST, now talks to Berth.
+    expect(await plainDocker()).toBe('Berth');
+    const link = env.env.BERTH_DOCKER_LINK!;
+    if (host === 'local') {
+      await page.getByRole('button', { name: 'Make link' }).click();
+      await page.getByText('Points at Berth').waitFor();
+      await shots.take(page, 'settings-docker');
+      expect(await readlink(link)).toBe(join(env.config.home, 'docker.sock'));
+      await page.getByRole('button', { name: 'Remove link' }).click();
+      await page.getByRole('button', { name: 'Make link' }).waitFor();
+      await expect(lstat(link)).rejects.toThrow(/ENOENT/);
+    } else {
+      // The engine runs on Windows here: no /var/run/docker.sock to offer.
+      expect(await page.getByRole('button', { name: 'Make link' }).count()).toBe(0);
+    }
+    await page.getByText(`Make "berth" the docker CLI's current context`).click();
+    await expect.poll(() => current.isChecked()).toBe(false);
+    await expect.poll(() => current.getAttribute('aria-busy')).toBe('false');
+    expect(JSON.parse(await readFile(join(env.env.DOCKER_CONFIG!, 'config.json'), 'utf8'))).toEqual({});
     await page.getByRole('button', { name: /^Containers/ }).click();
   });
 

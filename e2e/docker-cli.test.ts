@@ -3,10 +3,11 @@ import { request } from 'node:http';
 import { spawn as spawnPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { dockerSocketPath, packageRoot } from '../electron/engine/engine-config.js';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dockerSocketPath, packageRoot, socketPath } from '../electron/engine/engine-config.js';
+import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from './fixtures/ports.js';
-import { makeTempDir, type TempDir } from './fixtures/temp-dir.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
 /*
@@ -36,7 +37,6 @@ function rawRequest(socketPath: string, method: string, path: string, body?: str
 describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', { timeout: 240_000 }, (host) => {
   let env: TestEngineEnv;
   let serve: ChildProcess | undefined;
-  let config: TempDir;
   let dockerEnv: Record<string, string>;
 
   /** The docker CLI with this engine's socket and a config folder of its own; bounded so a hang fails the test. */
@@ -71,8 +71,8 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
 
   beforeAll(async () => {
     env = await makeTestEngineEnv({ host });
-    config = await makeTempDir('berth-docker-config-');
-    dockerEnv = { DOCKER_HOST: `unix://${dockerSocketPath(env.config.home)}`, DOCKER_CONFIG: config.path, DOCKER_CLI_HINTS: 'false' };
+    // The CLI's config is the one the engine keeps its context in (the test engine's, in its home).
+    dockerEnv = { DOCKER_HOST: `unix://${dockerSocketPath(env.config.home)}`, DOCKER_CONFIG: env.env.DOCKER_CONFIG!, DOCKER_CLI_HINTS: 'false' };
     serve = await startServe(env.env);
   });
 
@@ -81,7 +81,6 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
       for (const name of ['web', 'fg', 'evt', 'sleeper', 'blocked', 'holder']) await berth(env.env, ['rm', '-f', name]);
       await stopServe(serve);
     }
-    await config?.remove();
     await env?.cleanup();
   });
 
@@ -212,6 +211,51 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect((await docker(['volume', 'ls', '--format', '{{.Driver}} {{.Name}}'])).stdout).toContain('local docker-vol\n');
     expect(await docker(['volume', 'rm', 'docker-vol'])).toMatchObject({ code: 0, stdout: 'docker-vol\n' });
     expect((await docker(['volume', 'inspect', 'docker-vol'])).stderr).toContain('no such volume');
+  });
+
+  it("keeps a docker context, sets it current without touching the rest of the CLI's config, and leaves a socket path it does not own alone", async () => {
+    const configDir = env.env.DOCKER_CONFIG!;
+    const plain = { DOCKER_HOST: '', DOCKER_CONFIG: configDir, DOCKER_CLI_HINTS: 'false' };
+    expect((await docker(['context', 'ls', '--format', '{{.Name}} {{.DockerEndpoint}}'])).stdout).toContain(`berth unix://${dockerSocketPath(env.config.home)}\n`);
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({ auths: { '127.0.0.1:5000': { auth: 'dTpw' } }, detachKeys: 'ctrl-x' }));
+    const client = await SocketClient.connect(socketPath(env.config.home));
+    try {
+      expect((await client.call('settings.set', { dockerContextCurrent: true })).dockerContextCurrent).toBe(true);
+      expect(JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8'))).toEqual({ auths: { '127.0.0.1:5000': { auth: 'dTpw' } }, detachKeys: 'ctrl-x', currentContext: 'berth' });
+      const savedDockerEnv = dockerEnv;
+      dockerEnv = plain;
+      try {
+        expect((await docker(['version', '--format', '{{.Server.Platform.Name}}'])).stdout).toBe('Berth\n');
+      } finally {
+        dockerEnv = savedDockerEnv;
+      }
+      await client.call('settings.set', { dockerContextCurrent: false });
+      expect(JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8'))).toEqual({ auths: { '127.0.0.1:5000': { auth: 'dTpw' } }, detachKeys: 'ctrl-x' });
+      // A config the CLI could not read either is the user's to fix: refused, and the setting stays as it was.
+      await writeFile(join(configDir, 'config.json'), '{ not json');
+      await expect(client.call('settings.set', { dockerContextCurrent: true })).rejects.toThrow(/config\.json is not valid JSON/);
+      expect(await readFile(join(configDir, 'config.json'), 'utf8')).toBe('{ not json');
+      expect((await client.call('settings.get', {})).dockerContextCurrent).toBe(false);
+      await rm(join(configDir, 'config.json'));
+    } finally {
+      client.close();
+    }
+
+    const link = env.env.BERTH_DOCKER_LINK!;
+    if (host === 'wsl') {
+      expect((await berth(env.env, ['docker-socket'])).stdout).toContain(`${link}: not on this host`);
+      return;
+    }
+    expect((await berth(env.env, ['docker-socket', '--link'])).stdout).toContain(`${link}: links to Berth`);
+    expect((await docker(['ps', '-q'])).code).toBe(0);
+    expect((await berth(env.env, ['docker-socket', '--unlink'])).stdout).toContain(`${link}: not linked`);
+    // Another Docker's socket (here a plain file) is never replaced.
+    await writeFile(link, 'not ours');
+    const taken = await berth(env.env, ['docker-socket', '--link']);
+    expect(taken).toMatchObject({ code: 2 });
+    expect(taken.stderr).toMatch(/is already there and is not Berth's/);
+    expect(await readFile(link, 'utf8')).toBe('not ours');
+    await rm(link);
   });
 
   it("answers the protocol's edges as dockerd does", async () => {

@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   ports: 6,
   terminal: 6,
   containers: 7,
+  'docker-clients': 7,
   engine: 8,
   transport: 9,
   cli: 10,

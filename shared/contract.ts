@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
 import { Image, PullProgress } from './images.js';
+import { DockerAccess } from './docker-access.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
 import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
@@ -49,6 +50,10 @@ export const contract = {
   'settings.get': method(Empty, Settings),
   /** Changes the settings given, keeps the rest; answers them all. */
   'settings.set': method(SettingsChange, Settings),
+  /** Where Docker's clients reach Berth: its socket, the DOCKER_HOST line, its docker context, the socket link. */
+  'docker.status': method(Empty, DockerAccess),
+  /** Makes (or removes) the link at the well-known socket path to Berth's Docker socket (Linux hosts). */
+  'docker.link': method(z.object({ linked: z.boolean() }), DockerAccess),
   'images.list': method(Empty, z.array(Image)),
   'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
   'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const Settings = z.object({
   /** Quitting leaves containers running for the next start to adopt, rather than stopping them. */
   keepRunningOnQuit: z.boolean(),
+  /** Berth's docker context is the docker CLI's current one, so a bare `docker` talks to Berth. */
+  dockerContextCurrent: z.boolean(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -11,4 +13,4 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsChange = Settings.partial();
 export type SettingsChange = z.infer<typeof SettingsChange>;
 
-export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false };
+export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false, dockerContextCurrent: false };

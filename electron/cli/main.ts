@@ -4,6 +4,7 @@ import { berthHome, socketPath } from '../engine/engine-config.js';
 import { SocketClient } from '../transport/socket/socket-client.js';
 import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
+import { dockerCommands } from './commands/docker.js';
 import { execCommands } from './commands/exec.js';
 import { imageCommands } from './commands/images.js';
 import { volumeCommands } from './commands/volumes.js';
@@ -15,7 +16,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...volumeCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...volumeCommands, ...dockerCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);

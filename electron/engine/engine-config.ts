@@ -34,6 +34,12 @@ export interface EngineConfig {
   ports: PortSettings;
   /** Quitting leaves containers running for the next engine to adopt, rather than stopping them. */
   keepRunning: boolean;
+  docker: {
+    /** The docker CLI's config folder, where Berth keeps its context ($DOCKER_CONFIG, else ~/.docker). */
+    configDir: string;
+    /** The well-known socket path the opt-in link is made at. */
+    linkPath: string;
+  };
 }
 
 function parseRange(text: string | undefined): PortSettings['range'] {
@@ -66,9 +72,30 @@ export function socketPath(home: string): string {
   return join(home, 'engine.sock');
 }
 
-/** Where Docker's Engine API is served (the docker CLI, docker-py, dockerode), beside the engine's own socket. */
-export function dockerSocketPath(home: string): string {
-  return join(home, 'docker.sock');
+/** One place Docker's Engine API is served. */
+export interface DockerEndpoint {
+  path: string;
+  /** Served when free: Docker Desktop may hold it. */
+  optional: boolean;
+}
+
+/**
+ * Where Docker's Engine API is served (the docker CLI, docker-py, dockerode): beside the engine's own
+ * socket; on Windows the named pipes Docker's clients look for, Docker's own when no one holds it.
+ */
+export function dockerEndpoints(home: string, platform: NodeJS.Platform = process.platform): DockerEndpoint[] {
+  if (platform === 'win32') return [{ path: '\\\\.\\pipe\\berth_engine', optional: false }, { path: '\\\\.\\pipe\\docker_engine', optional: true }];
+  return [{ path: join(home, 'docker.sock'), optional: false }];
+}
+
+/** The endpoint Berth always serves Docker's API on (and names in its context and DOCKER_HOST line). */
+export function dockerSocketPath(home: string, platform: NodeJS.Platform = process.platform): string {
+  return dockerEndpoints(home, platform)[0]!.path;
+}
+
+/** An endpoint as a DOCKER_HOST value: `unix:///home/me/.berth/docker.sock`, `npipe:////./pipe/berth_engine`. */
+export function dockerHostOf(path: string): string {
+  return path.startsWith('\\\\.\\pipe\\') ? `npipe://${path.replaceAll('\\', '/')}` : `unix://${path}`;
 }
 
 function hostFromEnv(env: NodeJS.ProcessEnv, home: string, resources: string): HostConfig {
@@ -97,6 +124,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     bundledImages: { 'docker.io/library/hello:latest': join(resources, 'hello.oci.tar') },
     logLimits: DEFAULT_LOG_LIMITS,
     keepRunning: env.BERTH_KEEP_RUNNING === '1' || env.BERTH_KEEP_RUNNING === 'true',
+    docker: { configDir: env.DOCKER_CONFIG || join(homedir(), '.docker'), linkPath: env.BERTH_DOCKER_LINK || '/var/run/docker.sock' },
     ports: {
       autoExpose: env.BERTH_AUTO_EXPOSE !== '0' && env.BERTH_AUTO_EXPOSE !== 'false',
       implicitHostIp: env.BERTH_PUBLISH_IP || '127.0.0.1',

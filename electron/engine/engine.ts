@@ -18,7 +18,8 @@ import { ContainerStore } from '../containers/container-store.js';
 import { Containers } from '../containers/containers.js';
 import { execInContainer } from '../containers/container-exec.js';
 import { ContainerStdin } from '../containers/container-stdin.js';
-import type { EngineConfig } from './engine-config.js';
+import { dockerHostOf, dockerSocketPath, type EngineConfig } from './engine-config.js';
+import { DockerAccess } from '../docker-clients/docker-access.js';
 import { PortPublisher } from '../ports/port-publisher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
 import { SocketForwards } from '../sockets/socket-forwards.js';
@@ -41,6 +42,7 @@ interface EngineServices {
   terminals: TerminalSessions;
   stdin: ContainerStdin;
   actions: ContainerActions;
+  docker: DockerAccess;
   /** What works less than fully on this host (e.g. no NAT). */
   warnings: string[];
 }
@@ -61,6 +63,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   private readonly settings: SettingsStore;
   private readonly stdin: ContainerStdin;
   private readonly actions: ContainerActions;
+  private readonly docker: DockerAccess;
 
   private constructor(
     readonly config: EngineConfig,
@@ -69,7 +72,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     super();
     ({
       host: this.host, runtime: this.runtime, images: this.images, terminals: this.terminals, warnings: this.warnings, containers: this.containers,
-      logs: this.logs, stats: this.stats, relay: this.relay, sockets: this.sockets, settings: this.settings, stdin: this.stdin, actions: this.actions,
+      logs: this.logs, stats: this.stats, relay: this.relay, sockets: this.sockets, settings: this.settings, stdin: this.stdin, actions: this.actions, docker: this.docker,
     } = services);
     this.api = this.buildApi();
   }
@@ -111,7 +114,11 @@ export class Engine extends EventEmitter<ContractEvents> {
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => containers.lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(host);
-    engine = new Engine(config, { host, runtime, images, containers, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings });
+    const endpoint = dockerSocketPath(config.home);
+    const docker = new DockerAccess({ endpoint, dockerHost: dockerHostOf(endpoint), configDir: config.docker.configDir, linkPath: config.docker.linkPath, linkSupported: process.platform === 'linux' && config.host.kind === 'local' });
+    // The docker CLI's store is the user's: a context Berth cannot write is a warning, not a failed start.
+    await docker.open(settings.get().dockerContextCurrent).catch((err: unknown) => warnings.push(`the docker context "berth" could not be written: ${(err as Error).message}`));
+    engine = new Engine(config, { host, runtime, images, containers, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker });
     warnings.push(...(await containers.reconcile()));
     return engine;
   }
@@ -166,7 +173,12 @@ export class Engine extends EventEmitter<ContractEvents> {
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
       'system.events': async (window, { emit, signal }) => (await this.actions.follow(window, emit, signal), {}),
       'settings.get': async () => this.settings.get(),
-      'settings.set': (change) => this.settings.set(change),
+      'settings.set': async (change) => {
+        if (change.dockerContextCurrent !== undefined) await this.docker.setCurrent(change.dockerContextCurrent);
+        return this.settings.set(change);
+      },
+      'docker.status': () => this.docker.status(),
+      'docker.link': ({ linked }) => this.docker.link(linked),
       'images.list': () => this.images.list(),
       'images.pull': ({ reference }, { emit }) => this.images.pull(reference, emit),
       'images.load': ({ path }) => this.images.load(path),

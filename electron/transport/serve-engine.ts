@@ -1,10 +1,10 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { HostStatus } from '../../shared/host-status.js';
 import type { Engine } from '../engine/engine.js';
-import { dockerSocketPath, socketPath, type EngineConfig } from '../engine/engine-config.js';
+import { dockerEndpoints, dockerSocketPath, socketPath, type EngineConfig } from '../engine/engine-config.js';
 import { openEngineInto } from '../engine/engine-host.js';
 import { EngineSlot } from '../engine/engine-slot.js';
-import { serveDocker } from './docker/docker-server.js';
+import { serveDocker, type DockerServer } from './docker/docker-server.js';
 import { SocketClient } from './socket/socket-client.js';
 import { serveSocket } from './socket/socket-server.js';
 
@@ -24,6 +24,22 @@ export interface ServedEngine {
   stop(): Promise<void>;
 }
 
+/** Docker's API on each of its endpoints; one that is optional and already held (Docker Desktop's pipe) is left to its holder. */
+async function serveDockerEndpoints(slot: EngineSlot, home: string): Promise<DockerServer[]> {
+  const served: DockerServer[] = [];
+  for (const endpoint of dockerEndpoints(home)) {
+    try {
+      served.push(await serveDocker(slot, endpoint.path));
+    } catch (err) {
+      if (!endpoint.optional || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        await Promise.all(served.map((s) => s.close()));
+        throw err;
+      }
+    }
+  }
+  return served;
+}
+
 /**
  * Serves the slot on the engine's socket from the start, so a window or `berth` sees the host's
  * bootstrap while it runs, then opens the engine into it. One engine per home: a second is refused.
@@ -37,7 +53,7 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
   }
   const slot = EngineSlot.starting(config.host.kind);
   const server = await serveSocket(slot, path);
-  const docker = await serveDocker(slot, dockerSocketPath(config.home));
+  const docker = await serveDockerEndpoints(slot, config.home);
   const opening = openEngineInto(slot, config, onStatus);
   let stopping: Promise<void> | undefined;
   return {
@@ -48,7 +64,7 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
     stop: () =>
       (stopping ??= (async () => {
         slot.detach();
-        await Promise.all([server.close(), docker.close()]);
+        await Promise.all([server.close(), ...docker.map((endpoint) => endpoint.close())]);
         const engine = await opening.catch(() => undefined);
         await engine?.quit();
       })()),

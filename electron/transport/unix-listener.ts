@@ -8,10 +8,12 @@ export interface UnixListener {
 
 /**
  * Serves `server` on a UNIX socket only its owner may use (0600; the engine's home around it is
- * 0700). A stale socket file from an engine that crashed is replaced.
+ * 0700), or a Windows named pipe. A stale socket file from an engine that crashed is replaced.
  */
 export async function listenOnUnixSocket(server: Server, path: string): Promise<UnixListener> {
-  await rm(path, { force: true });
+  // A Windows named pipe has no file to replace or mode to set: it goes with its last listener.
+  const pipe = path.startsWith('\\\\.\\pipe\\');
+  if (!pipe) await rm(path, { force: true });
   const connections = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     connections.add(socket);
@@ -21,7 +23,7 @@ export async function listenOnUnixSocket(server: Server, path: string): Promise<
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
-  await chmod(path, 0o600);
+  if (!pipe) await chmod(path, 0o600);
   return {
     close: () =>
       new Promise<void>((resolve) => {

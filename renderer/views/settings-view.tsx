@@ -4,6 +4,7 @@ import { client } from '../api/client.js';
 import { SwitchField } from '../components/switch-field.js';
 import { useNotices } from '../store/notices-store.js';
 import { useSettings } from '../store/settings-store.js';
+import { DockerAccessPanel } from './docker-access-panel.js';
 import { Notices } from './notices.js';
 
 /** The app's settings: each change goes to the engine at once, which keeps it in its home. */
@@ -12,7 +13,7 @@ export function SettingsView() {
   const [busy, setBusy] = useState(false);
   const change = (value: SettingsChange) => {
     setBusy(true);
-    client
+    return client
       .call('settings.set', value)
       .then((next) => useSettings.getState().replace(next))
       .catch((error: unknown) => useNotices.getState().report('Change the setting', error))
@@ -33,9 +34,10 @@ export function SettingsView() {
             help="Off: quitting stops running containers gracefully and frees their ports; those set to restart always come back when Berth starts. On: they keep running, and Berth takes them back with the same ports when it starts."
             checked={settings.keepRunningOnQuit}
             busy={busy}
-            onChange={(on) => change({ keepRunningOnQuit: on })}
+            onChange={(on) => void change({ keepRunningOnQuit: on })}
           />
         )}
+        <DockerAccessPanel change={change} busy={busy} />
       </div>
     </section>
   );

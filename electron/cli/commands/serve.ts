@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { HostStatus } from '../../../shared/host-status.js';
 import type { Engine } from '../../engine/engine.js';
-import { configFromEnv, packageRoot } from '../../engine/engine-config.js';
+import { configFromEnv, dockerHostOf, packageRoot } from '../../engine/engine-config.js';
 import { serveEngine } from '../../transport/serve-engine.js';
 import { serveWeb, type WebServer } from '../../transport/web/web-server.js';
 import type { Command } from '../command.js';
@@ -27,6 +27,7 @@ export const serveCommand: Pick<Command, 'run'> = {
     }
     for (const warning of engine?.warnings ?? []) err(`warning: ${warning}`);
     // Scripts and tests wait for this line: the engine answers (or its host's problem is printed above).
+    if (engine) out(`Docker API: export DOCKER_HOST=${dockerHostOf(served.dockerSocketPath)}`);
     out(engine ? `Berth engine serving on ${served.socketPath}` : `Berth serving on ${served.socketPath}, without an engine: Linux is not ready`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BerthError } from '../../shared/berth-error.js';
+
+/** The name Berth's context has in the docker CLI's store. */
+export const CONTEXT_NAME = 'berth';
+
+/** Writes `text` whole or not at all: a temp file beside it, then a rename. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const temp = `${path}.berth-${process.pid}.tmp`;
+  await writeFile(temp, text, { mode: 0o600 });
+  await rename(temp, path);
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    return undefined;
+  }
+}
+
+/**
+ * Berth's context in the docker CLI's own store (`$DOCKER_CONFIG`, else `~/.docker`): its metadata
+ * under `contexts/meta/<sha256 of the name>/meta.json`, as `docker context create` writes it, and the
+ * `currentContext` of `config.json` when the user makes it the current one. Other keys of the user's
+ * config are kept as they are.
+ */
+export class DockerContext {
+  constructor(
+    private readonly configDir: string,
+    private readonly dockerHost: string,
+  ) {}
+
+  private get metaPath(): string {
+    const id = createHash('sha256').update(CONTEXT_NAME).digest('hex');
+    return join(this.configDir, 'contexts', 'meta', id, 'meta.json');
+  }
+
+  private get configPath(): string {
+    return join(this.configDir, 'config.json');
+  }
+
+  /** (Re)writes the context, pointing at this engine's endpoint. */
+  async write(): Promise<void> {
+    const meta = { Name: CONTEXT_NAME, Metadata: { Description: 'Berth' }, Endpoints: { docker: { Host: this.dockerHost, SkipTLSVerify: false } } };
+    await writeAtomically(this.metaPath, `${JSON.stringify(meta)}\n`);
+  }
+
+  async isCurrent(): Promise<boolean> {
+    return (await readJson(this.configPath))?.currentContext === CONTEXT_NAME;
+  }
+
+  /**
+   * Makes Berth's context the current one, or stops it being so (the CLI then uses its default). A
+   * config.json that is not JSON is left alone: it is the user's, and the CLI would refuse it anyway.
+   */
+  async setCurrent(current: boolean): Promise<void> {
+    const config = await readJson(this.configPath);
+    if (config === undefined) throw new BerthError('INVALID_ARGUMENT', `${this.configPath} is not valid JSON`, { fix: 'fix or remove it, then try again' });
+    if (current === (config.currentContext === CONTEXT_NAME)) return;
+    const next = { ...config };
+    if (current) next.currentContext = CONTEXT_NAME;
+    else delete next.currentContext;
+    await writeAtomically(this.configPath, `${JSON.stringify(next, null, '\t')}\n`);
+  }
+}
