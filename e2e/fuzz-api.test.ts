@@ -19,6 +19,7 @@ import { ErrorInfo, type ErrorCode } from '../shared/errors.js';
 import { ClientMessage, type ServerMessage } from '../shared/wire.js';
 import { closeTestEngine, engineCaller } from './fixtures/engine-client.js';
 import { APP_URL, FakeIpcMain, FakeWindow } from './fixtures/fake-ipc.js';
+import { Rng } from './fixtures/seeded-random.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
 
 /*
@@ -53,39 +54,6 @@ const HARMLESS_WHEN_VALID = new Set<string>([
   'containers.logs', 'containers.exec', 'terminal.open', 'terminal.attach', 'terminal.input',
   'terminal.resize', 'terminal.close', 'terminal.list',
 ]);
-
-// ---- a seeded PRNG, so a failing run replays exactly ----
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  private readonly next: () => number;
-
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-}
 
 /** One stream per batch (FNV-1a of the seed and the batch's name), so a batch replays the same alone. */
 function rngFor(...parts: string[]): Rng {

@@ -12,6 +12,8 @@ import { hijackResponse, hijackSocket, readUpgradeBody } from './hijack.js';
 
 /** A request body larger than this is refused (create bodies are a few kB; a load streams, not buffers). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** What is read and dropped after a body is refused, so the client gets to read the 413; past it, the connection goes. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
 
 export type DockerServer = UnixListener;
 
@@ -65,16 +67,14 @@ function match(routes: readonly CompiledRoute[], method: string, path: string): 
 
 function collectBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new DockerError(413, `request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size > MAX_DISCARDED_BYTES) return void req.destroy();
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      chunks = [];
+      reject(new DockerError(413, `request body larger than ${MAX_BODY_BYTES} bytes`));
     });
     req.on('error', reject);
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -106,7 +106,13 @@ interface Upgrade {
 }
 
 async function handle(host: ContractHost, routes: readonly CompiledRoute[], req: IncomingMessage, res: ServerResponse, upgrade?: Upgrade): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://berth');
+  // Joined rather than resolved: a path such as `//x` is a path here, not a host.
+  let url: URL;
+  try {
+    url = new URL(`http://berth${req.url?.startsWith('/') ? req.url : '/'}`);
+  } catch {
+    throw new DockerError(400, `invalid request path: ${String(req.url).slice(0, 256)}`);
+  }
   let path = url.pathname;
   const versioned = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
   if (versioned) {
@@ -172,6 +178,12 @@ export async function serveDocker(host: ContractHost, path: string): Promise<Doc
     res.on('finish', () => socket.end());
     socket.on('error', () => {});
     void serve(req, res, { socket, head });
+  });
+  // Bytes that are not HTTP still get Docker's error shape before the connection closes.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const body = `${JSON.stringify({ message: `malformed HTTP request: ${err.code ?? err.message}` })}\n`;
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   return listenOnUnixSocket(server, path);
 }
