@@ -56,12 +56,26 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
       child.stdin?.end(input);
     });
 
-  /** The docker CLI in a terminal of its own (for -it); resolves with all it printed and its exit code. */
-  const dockerInPty = (args: string[], size = { cols: 100, rows: 30 }): Promise<{ code: number; output: string }> =>
+  /**
+   * The docker CLI in a terminal of its own (for -it); types each of `keys` once the output holds what
+   * goes with it. Resolves with all it printed and its exit code.
+   */
+  const dockerInPty = (args: string[], size = { cols: 100, rows: 30 }, keys: [waitFor: string, type: string][] = []): Promise<{ code: number; output: string }> =>
     new Promise((resolve) => {
       const pty = spawnPty('docker', args, { ...size, env: { ...(process.env as Record<string, string>), ...dockerEnv } });
       let output = '';
-      pty.onData((text) => (output += text));
+      let seen = 0;
+      const typeNext = () => {
+        const next = keys[0];
+        if (!next || output.indexOf(next[0], seen) === -1) return;
+        seen = output.indexOf(next[0], seen) + next[0].length;
+        keys.shift();
+        pty.write(next[1]);
+      };
+      pty.onData((text) => {
+        output += text;
+        typeNext();
+      });
       const timer = setTimeout(() => pty.kill('SIGKILL'), 60_000);
       pty.onExit(({ exitCode }) => {
         clearTimeout(timer);
@@ -144,6 +158,18 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect(shell.code).toBe(3);
     expect(shell.output).toContain('in-a-tty');
     expect((await docker(['rm', '-f', 'sleeper'])).code).toBe(0);
+
+    // Ctrl+P Ctrl+Q leaves the shell running; attach comes back to it, and its exit code is attach's.
+    const detached = await dockerInPty(['run', '-it', '--name', 'sleeper', 'hello', 'sh'], { cols: 90, rows: 25 }, [
+      ['/ #', 'echo $((6*7))\r'],
+      ['42', 'stty size\r'],
+      ['25 90', '\x10\x11'],
+    ]);
+    expect(detached.code).toBe(0);
+    expect((await docker(['ps', '--filter', 'name=sleeper', '--format', '{{.Status}}'])).stdout).toMatch(/^Up /);
+    const attached = await dockerInPty(['attach', 'sleeper'], { cols: 90, rows: 25 }, [['/ #', 'exit 3\r']]);
+    expect(attached.code).toBe(3);
+    expect((await docker(['rm', 'sleeper'])).code).toBe(0);
   });
 
   it("says what Docker users expect to read: unknown containers, a taken name, a busy port", async () => {

@@ -1,6 +1,6 @@
 import type { SocketClient } from '../transport/socket/socket-client.js';
 import type { CommandContext } from './command.js';
-import { DetachKeys } from './detach-keys.js';
+import { DetachKeys } from '../streams/detach-keys.js';
 
 export interface TerminalAttachOptions {
   /** Our stdin goes to the session (raw, when it is a terminal). */

@@ -6,7 +6,7 @@ import type { LogChunk } from '../../../shared/contract.js';
 type ContainerActionName = ContainerAction['action'];
 import { eachName, type Command, type CommandContext } from '../command.js';
 import { ago, bytes, portLine, portsColumn, quoteCommand, shortId, statusText, table } from '../format.js';
-import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../detach-keys.js';
+import { DEFAULT_DETACH_KEYS, parseDetachKeys } from '../../streams/detach-keys.js';
 import { flagTime } from '../log-time.js';
 import { flagInt, flagSet, flagValue, flagValues, parseFlags, type ParsedFlags } from '../parse-flags.js';
 import { attachTerminal, terminalSize } from '../terminal-attach.js';

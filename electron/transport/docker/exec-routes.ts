@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { describeIssues } from '../dispatch.js';
-import { MULTIPLEXED_STREAM, pipeTerminal, querySize, RAW_STREAM } from './attach-routes.js';
+import { detachKeysOf, MULTIPLEXED_STREAM, pipeTerminal, querySize, RAW_STREAM } from './attach-routes.js';
 import { DockerError, noContent, ok, type DockerCall, type DockerRoute } from './docker-call.js';
 import { frame } from './stream-frames.js';
 
@@ -46,6 +46,7 @@ interface ExecInstance {
   running: boolean;
   started: boolean;
   exitCode: number | null;
+  detachKeys: Buffer;
   /** The terminal session of a -t exec, once started; a resize before it is kept for it. */
   sessionId?: string;
   size?: { cols: number; rows: number };
@@ -93,19 +94,20 @@ function readAll(input: Readable): Promise<string> {
 async function runExec(call: DockerCall, exec: ExecInstance, detach: boolean): Promise<void> {
   exec.started = true;
   exec.running = true;
-  const finish = (code: number | null) => {
+  const finish = (code: number) => {
     exec.running = false;
-    exec.exitCode = code ?? 0;
+    exec.exitCode = code;
   };
   if (exec.tty) {
     const size = exec.size ?? { cols: 80, rows: 24 };
     const session = await call.engine('terminal.open', { id: exec.containerId, command: exec.command, ...size });
     exec.sessionId = session.id;
-    if (detach) {
-      void call.background('terminal.attach', { sessionId: session.id }).then(({ exitCode }) => finish(exitCode), () => finish(-1));
-      return;
-    }
-    finish(await pipeTerminal(call, session.id, call.hijack(RAW_STREAM), exec.stdin));
+    // Detached, now or by the detach keys later: the process runs on, and its end is still recorded.
+    const whenEnded = () => void call.background('terminal.attach', { sessionId: session.id }).then(({ exitCode }) => finish(exitCode ?? -1), () => finish(-1));
+    if (detach) return whenEnded();
+    const exitCode = await pipeTerminal(call, session.id, call.hijack(RAW_STREAM), exec.stdin, exec.detachKeys);
+    if (exitCode === null) whenEnded();
+    else finish(exitCode);
     return;
   }
   const request = { id: exec.containerId, command: exec.command, env: exec.env };
@@ -148,6 +150,7 @@ export function execRoutes(): DockerRoute[] {
           stdout: body.AttachStdout ?? true,
           stderr: body.AttachStderr ?? true,
           size: sizeOf(body.ConsoleSize),
+          detachKeys: detachKeysOf(body.DetachKeys),
         });
         return ok({ Id: exec.id }, 201);
       },
