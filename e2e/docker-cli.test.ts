@@ -7,6 +7,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dockerSocketPath, packageRoot, socketPath } from '../electron/engine/engine-config.js';
 import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { installUsock } from './fixtures/usock/usock.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from './fixtures/ports.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
@@ -53,6 +54,8 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
         clearTimeout(timer);
         resolve({ code: code ?? 128, stdout, stderr });
       });
+      // A CLI that exits before reading its input (an error) must not fail the test with EPIPE.
+      child.stdin?.on('error', () => {});
       child.stdin?.end(input);
     });
 
@@ -230,6 +233,23 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect(loaded.stdout).toMatch(/^Loaded image( ID)?: /);
     const df = await docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
     expect(df.stdout).toMatch(/^Images [1-9]\d*\nContainers \d+\nLocal Volumes \d+\nBuild Cache 0\n$/);
+  });
+
+  it("lets a container reach Berth's Docker API through a bind-mounted socket (as testcontainers' cleanup container does)", async () => {
+    const tools = await env.makeHostFolder('docker-socket-tools');
+    await installUsock(tools.local);
+    // In Berth's own Linux (the WSL distro) the well-known path is Berth's, as in Docker Desktop's VM;
+    // on a Linux machine the socket in Berth's home is the one to mount.
+    const source = host === 'wsl' ? '/var/run/docker.sock' : dockerSocketPath(env.config.home);
+    const answer = await docker(
+      ['run', '--rm', '-i', '-v', `${source}:/var/run/docker.sock`, '-v', `${tools.path}:/tools:ro`, 'hello', '/tools/usock', 'connect', '/var/run/docker.sock'],
+      'GET /v1.44/containers/json?all=1 HTTP/1.0\r\n\r\n',
+    );
+    expect(answer.stderr).not.toMatch(/Error/);
+    expect(answer.code).toBe(0);
+    expect(answer.stdout).toMatch(/^HTTP\/1\.[01] 200 OK\r\n/);
+    // It sees itself, running: the same engine from inside.
+    expect(answer.stdout).toContain('"State":"running"');
   });
 
   it('makes, lists and removes volumes', async () => {

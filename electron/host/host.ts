@@ -65,6 +65,11 @@ export interface Host {
   readonly kind: 'local' | 'wsl';
   /** Folders the user names may be Windows paths (C:\Users\me, where the colon is no separator); linuxPath translates them. */
   readonly windowsPaths: boolean;
+  /**
+   * Linux is Berth's own (its WSL distro), not the user's machine: well-known paths there, such as
+   * /var/run/docker.sock, are Berth's to set up, as Docker Desktop does in its VM.
+   */
+  readonly ownLinux: boolean;
   /** What the status line says once this host is ready. */
   readonly readyMessage: string;
   /** Root of Berth's data on the Linux side (layers, bundles, runtime state, logs). */

@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.js';
 import { dockerEndpoints, dockerSocketPath, socketPath, type EngineConfig } from '../engine/engine-config.js';
 import { openEngineInto } from '../engine/engine-host.js';
 import { EngineSlot } from '../engine/engine-slot.js';
+import type { Host, UnixListener } from '../host/host.js';
 import { serveDocker, type DockerServer } from './docker/docker-server.js';
 import { SocketClient } from './socket/socket-client.js';
 import { serveSocket } from './socket/socket-server.js';
@@ -41,6 +42,22 @@ async function serveDockerEndpoints(slot: EngineSlot, home: string): Promise<Doc
 }
 
 /**
+ * Where Linux is Berth's own (the WSL distro), Docker's API inside it too, at the path containers and
+ * tools there expect (/var/run/docker.sock, a link to the socket in Berth's data): `-v
+ * /var/run/docker.sock:/var/run/docker.sock` then reaches Berth, as with Docker Desktop.
+ */
+async function serveDockerInLinux(host: Host, docker: DockerServer): Promise<UnixListener> {
+  const path = `${host.dataRoot}/docker.sock`;
+  const listener = await host.listenUnix(path, 0o660, (stream) => docker.accept(stream));
+  const linked = await host.exec(['ln', '-sfn', path, '/var/run/docker.sock']);
+  if (linked.code !== 0) {
+    await listener.close();
+    throw new Error(linked.stderr.toString().trim() || `ln exited ${linked.code}`);
+  }
+  return listener;
+}
+
+/**
  * Serves the slot on the engine's socket from the start, so a window or `berth` sees the host's
  * bootstrap while it runs, then opens the engine into it. One engine per home: a second is refused.
  */
@@ -54,7 +71,16 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
   const slot = EngineSlot.starting(config.host.kind);
   const server = await serveSocket(slot, path);
   const docker = await serveDockerEndpoints(slot, config.home);
-  const opening = openEngineInto(slot, config, onStatus);
+  let inLinux: UnixListener | undefined;
+  const opening = openEngineInto(slot, config, onStatus).then(async (engine) => {
+    if (engine?.host.ownLinux) {
+      inLinux = await serveDockerInLinux(engine.host, docker[0]!).catch((err: unknown) => {
+        engine.warnings.push(`Docker's API is not served inside Linux (/var/run/docker.sock): ${(err as Error).message}`);
+        return undefined;
+      });
+    }
+    return engine;
+  });
   let stopping: Promise<void> | undefined;
   return {
     slot,
@@ -64,7 +90,7 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
     stop: () =>
       (stopping ??= (async () => {
         slot.detach();
-        await Promise.all([server.close(), ...docker.map((endpoint) => endpoint.close())]);
+        await Promise.all([server.close(), ...docker.map((endpoint) => endpoint.close()), inLinux?.close()]);
         const engine = await opening.catch(() => undefined);
         await engine?.quit();
       })()),

@@ -11,6 +11,7 @@ import { connectUnixSocket, listenUnixSocket } from './unix-socket.js';
 export class LocalHost implements Host {
   readonly kind = 'local' as const;
   readonly windowsPaths = false;
+  readonly ownLinux = false;
   readonly readyMessage = 'Local Linux host';
 
   constructor(readonly dataRoot: string) {}

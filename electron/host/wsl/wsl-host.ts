@@ -42,6 +42,7 @@ const MISSING = 44;
 export class WslHost implements Host {
   readonly kind = 'wsl' as const;
   readonly windowsPaths = true;
+  readonly ownLinux = true;
   readonly readyMessage = 'WSL 2 distro ready';
   /** The engine cannot open sockets in the VM itself: an agent in the distro does, over its stdio. */
   private readonly sockets = new DistroSockets(() => this.spawn(['perl', this.agentPath]));

@@ -15,7 +15,10 @@ const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** What is read and dropped after a body is refused, so the client gets to read the 413; past it, the connection goes. */
 const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
 
-export type DockerServer = UnixListener;
+export interface DockerServer extends UnixListener {
+  /** Serves a connection that came another way (the Linux side's socket, through the host). */
+  accept(stream: Duplex): void;
+}
 
 function versionNumber(version: string): number {
   const [major, minor] = version.split('.').map(Number);
@@ -170,6 +173,9 @@ export async function serveDocker(host: ContractHost, path: string): Promise<Doc
       sendJson(res, error.status, { message: error.message });
     });
   const server = createServer((req, res) => void serve(req, res));
+  // A client that closes its sending side once its request is out (HTTP/1.0 tools, `nc -N`) still gets
+  // its answer, as from dockerd; Node's server would otherwise drop a request that is still being answered.
+  Object.assign(server, { httpAllowHalfOpen: true });
   // Attach and exec start ask to upgrade to a raw stream; anything else answered there is plain HTTP on the socket.
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const res = new ServerResponse(req);
@@ -185,5 +191,6 @@ export async function serveDocker(host: ContractHost, path: string): Promise<Doc
     const body = `${JSON.stringify({ message: `malformed HTTP request: ${err.code ?? err.message}` })}\n`;
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
-  return listenOnUnixSocket(server, path);
+  const listener = await listenOnUnixSocket(server, path);
+  return { close: () => listener.close(), accept: (stream) => void server.emit('connection', stream) };
 }
