@@ -8,6 +8,9 @@ import { dockerSocketPath, packageRoot, socketPath } from '../electron/engine/en
 import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
 import { installUsock } from './fixtures/usock/usock.js';
+import { startRegistry } from './fixtures/registry.js';
+import { makeTempDir } from './fixtures/temp-dir.js';
+import { buildBusyboxImage } from '../build/oci-image.js';
 import { closeServer, freePort, holdPort, httpGet, isFree } from './fixtures/ports.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
@@ -95,7 +98,7 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
 
   afterAll(async () => {
     if (serve) {
-      for (const name of ['web', 'fg', 'evt', 'sleeper', 'blocked', 'holder']) await berth(env.env, ['rm', '-f', name]);
+      for (const name of ['web', 'fg', 'evt', 'sleeper', 'blocked', 'holder', 'talker']) await berth(env.env, ['rm', '-f', name]);
       await stopServe(serve);
     }
     await env?.cleanup();
@@ -250,6 +253,52 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect(answer.stdout).toMatch(/^HTTP\/1\.[01] 200 OK\r\n/);
     // It sees itself, running: the same engine from inside.
     expect(answer.stdout).toContain('"State":"running"');
+  });
+
+  it('pulls from a registry showing its progress, lists images, follows logs with a tail, shows top, kills and removes', async () => {
+    const registry = await startRegistry();
+    const layout = await makeTempDir('berth-docker-layout-');
+    try {
+      await buildBusyboxImage(layout.path, 'v1', { cmd: ['sh', '-c', 'i=0; while true; do echo line-$i; i=$((i+1)); sleep 0.2; done'] });
+      const image = await registry.push(layout.path, 'v1', 'docker/talker');
+      const pulled = await docker(['pull', image]);
+      expect(pulled.code).toBe(0);
+      expect(pulled.stdout).toMatch(/Pull complete|Already exists/);
+      expect(pulled.stdout).toMatch(/Digest: sha256:[0-9a-f]{64}\n/);
+      expect((await docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout).toContain(`${image}\n`);
+
+      expect((await docker(['run', '-d', '--name', 'talker', image])).code).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const top = await docker(['top', 'talker']);
+      expect(top.stdout).toMatch(/^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD\n/);
+      expect(top.stdout).toMatch(/\nroot\s+\d+\s+\d+\s+0\s+\d\d:\d\d\s+\?\s+00:00:\d\d\s+sh -c i=0/);
+
+      // -f with --tail 2: the last two lines, then each new one, until the container is killed.
+      const follow = spawn('docker', ['logs', '-f', '--tail', '2', 'talker'], { env: { ...process.env, ...dockerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let followed = '';
+      follow.stdout.on('data', (b: Buffer) => (followed += b.toString()));
+      const ended = new Promise<number | null>((resolve) => follow.on('close', resolve));
+      try {
+        for (let i = 0; i < 100 && followed.split('\n').length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        const lines = followed.split('\n').filter(Boolean).map((line) => Number(line.replace('line-', '')));
+        expect(lines.length).toBeGreaterThanOrEqual(4);
+        expect(lines[0]).toBeGreaterThanOrEqual(4);
+        expect(lines.slice(1)).toEqual(lines.slice(1).map((_, i) => lines[0]! + i + 1));
+        expect(await docker(['kill', 'talker'])).toMatchObject({ code: 0, stdout: 'talker\n' });
+        expect(await ended).toBe(0);
+      } finally {
+        follow.kill();
+      }
+      expect((await docker(['ps', '-a', '--filter', 'name=talker', '--format', '{{.Status}}'])).stdout).toMatch(/^Exited \(137\) /);
+      expect((await docker(['top', 'talker'])).stderr).toMatch(/is not running/);
+      expect((await docker(['rm', 'talker'])).code).toBe(0);
+      const removed = await docker(['rmi', image]);
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain(`Untagged: ${image}`);
+    } finally {
+      await registry.stop();
+      await layout.remove();
+    }
   });
 
   it('makes, lists and removes volumes', async () => {

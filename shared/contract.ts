@@ -112,6 +112,8 @@ export const contract = {
     z.array(ContainerStats),
     z.array(ContainerStats),
   ),
+  /** The running container's processes, in `ps -ef`'s columns (Docker's top). */
+  'containers.top': method(ContainerRef, z.object({ titles: z.array(z.string()), processes: z.array(z.array(z.string())) })),
   /** Runs a command in a running container without a terminal; streams its output, answers its exit code. */
   'containers.exec': method(
     ContainerRef.extend({ command: z.array(z.string().max(64 * 1024)).min(1).max(1024), env: z.array(z.string().max(64 * 1024)).max(4096).default([]), stdin: z.string().max(2 * 1024 * 1024).optional() }),

@@ -117,14 +117,14 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
 
   it('leaves containers running on quit with the keep-running setting, and takes their ports back', async () => {
     await open();
-    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false });
-    expect(await call('settings.set', { keepRunningOnQuit: true })).toEqual({ keepRunningOnQuit: true });
+    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false, dockerContextCurrent: false });
+    expect(await call('settings.set', { keepRunningOnQuit: true })).toEqual({ keepRunningOnQuit: true, dockerContextCurrent: false });
     const web = await call('containers.run', { image: 'hello', name: 'kept' });
     await engine.quit();
     expect(await engine.runtime.state(web.id)).toMatchObject({ status: 'running' });
 
     await open();
-    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: true });
+    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: true, dockerContextCurrent: false });
     const adopted = await call('containers.inspect', { id: 'kept' });
     expect(adopted.state).toMatchObject({ status: 'running', pid: web.state.pid, error: '' });
     expect(adopted.ports).toEqual(web.ports);
@@ -135,13 +135,13 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     const told: unknown[] = [];
     engine.on('event', (name, payload) => name === 'settings.changed' && told.push(payload));
     const changes = await Promise.all([call('settings.set', {}), call('settings.set', { keepRunningOnQuit: false })]);
-    expect(changes).toEqual([{ keepRunningOnQuit: true }, { keepRunningOnQuit: false }]);
+    expect(changes).toEqual([{ keepRunningOnQuit: true, dockerContextCurrent: false }, { keepRunningOnQuit: false, dockerContextCurrent: false }]);
     expect(told).toEqual(changes);
     // A settings file that no longer reads is the defaults, not a failed start.
     await engine.close();
     await writeFile(join(env.config.home, 'settings.json'), '{"keepRunningOnQuit": tr');
     await open();
-    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false });
+    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false, dockerContextCurrent: false });
   });
 
   it('adopts a container an earlier Berth left running under its shell supervisor, and starts it under conmon next time', async () => {

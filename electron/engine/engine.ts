@@ -20,6 +20,7 @@ import { execInContainer } from '../containers/container-exec.js';
 import { ContainerStdin } from '../containers/container-stdin.js';
 import { dockerHostOf, dockerSocketPath, type EngineConfig } from './engine-config.js';
 import { DockerAccess } from '../docker-clients/docker-access.js';
+import { listContainerProcesses } from '../runtime/cgroup-processes.js';
 import { PortPublisher } from '../ports/port-publisher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
 import { SocketForwards } from '../sockets/socket-forwards.js';
@@ -222,6 +223,12 @@ export class Engine extends EventEmitter<ContractEvents> {
       'containers.stats': async ({ ids, stream }, { emit, signal }) => {
         const pick = () => (ids.length === 0 ? containers.running() : ids.map((id) => containers.find(id)).filter((c) => c.state.status === 'running'));
         return this.stats.sample(pick, stream ? emit : undefined, signal);
+      },
+      'containers.top': async ({ id }) => {
+        const container = containers.findRunning(id);
+        const table = await listContainerProcesses(this.host, container.id);
+        if (!table) throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
+        return table;
       },
       'containers.exec': async ({ id, command, env, stdin }, { emit, drained, signal }) => {
         const container = containers.findRunning(id);

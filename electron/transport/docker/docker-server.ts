@@ -187,6 +187,8 @@ export async function serveDocker(host: ContractHost, path: string): Promise<Doc
   });
   // Bytes that are not HTTP still get Docker's error shape before the connection closes.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // The client may be gone already: its broken pipe is no error of ours.
+    socket.on('error', () => {});
     if (!socket.writable) return socket.destroy();
     const body = `${JSON.stringify({ message: `malformed HTTP request: ${err.code ?? err.message}` })}\n`;
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

@@ -1,6 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import type { ContainerStats } from '../../../shared/containers.js';
-import { ok, type DockerRoute } from './docker-call.js';
+import { DockerError, ok, type DockerRoute } from './docker-call.js';
 import { startStream, writeJsonLine } from './docker-reply.js';
 import { queryBool } from './docker-query.js';
 
@@ -33,9 +33,19 @@ function dockerStats(stats: ContainerStats, read: Date, previous: { cpu: number;
   return sample;
 }
 
-/** `GET /containers/{id}/stats`: one sample (`stream=0`), or one a second until the client goes. */
+/** `GET /containers/{id}/stats`: one sample (`stream=0`), or one a second until the client goes; and `top`. */
 export function statsRoutes(): DockerRoute[] {
   return [
+    {
+      method: 'GET',
+      path: '/containers/:id/top',
+      handler: async (call) => {
+        const psArgs = call.query.get('ps_args') ?? '';
+        if (psArgs !== '' && psArgs !== '-ef') throw new DockerError(400, `Berth lists processes as ps -ef does; ps options ("${psArgs.slice(0, 64)}") are not supported yet`);
+        const { titles, processes } = await call.engine('containers.top', { id: call.params.id! });
+        return ok({ Titles: titles, Processes: processes });
+      },
+    },
     {
       method: 'GET',
       path: '/containers/:id/stats',
