@@ -98,6 +98,9 @@ function send(socketPath: string, method: string, path: string, body: string | u
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${ANSWER_TIMEOUT_MS} ms`)));
     req.on('error', reject);
+    // A refused big body is answered before it is all sent: the rest of it may then fail to write,
+    // after the request has let go of its socket. That is the client's loss, not an error here.
+    req.on('socket', (socket) => socket.on('error', () => {}));
     req.end(body);
   });
 }

@@ -1,3 +1,4 @@
+import { BerthError } from '../../../shared/berth-error.js';
 import { isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
 import type { Container } from '../../../shared/containers.js';
 import { labelsMatch } from '../../../shared/labels.js';
@@ -59,7 +60,7 @@ export function containerRoutes(): DockerRoute[] {
           return ok({ Id: container.id, Warnings: [] }, 201);
         } catch (err) {
           // The client pulls on this exact text, then creates again.
-          if ((err as { code?: string }).code === 'IMAGE_NOT_FOUND') throw new DockerError(404, `No such image: ${spec.image}`);
+          if (BerthError.from(err).code === 'IMAGE_NOT_FOUND') throw new DockerError(404, `No such image: ${spec.image}`);
           throw err;
         }
       },
