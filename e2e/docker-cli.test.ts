@@ -126,6 +126,10 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect(await httpGet(env.publishIp, port)).toContain('Hello from Berth');
     const inspect = JSON.parse((await docker(['inspect', 'web'])).stdout) as [{ Id: string; Name: string; State: { Running: boolean }; NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> } }];
     expect(inspect[0]).toMatchObject({ Id: id, Name: '/web', State: { Running: true } });
+    // The image's own command shows as Docker shows it (compose's ps reads it): Path and Args are Entrypoint then Cmd.
+    const { Path, Args, Config } = inspect[0] as unknown as { Path: string; Args: string[]; Config: { Entrypoint: string[] | null; Cmd: string[] | null } };
+    expect(Config.Cmd).not.toBeNull();
+    expect([...(Config.Entrypoint ?? []), ...Config.Cmd!]).toEqual([Path, ...Args]);
     expect(inspect[0].NetworkSettings.Ports['80/tcp']).toEqual([{ HostIp: env.publishIp, HostPort: String(port) }]);
 
     const logs = await docker(['logs', '--tail', '5', 'web']);

@@ -90,11 +90,17 @@ function bindMounts(binds: readonly Bind[]): OciSpec['mounts'] {
     }));
 }
 
-/** The argv a container runs: Docker's rules for combining entrypoint and cmd with run options. */
-export function resolveCommand(spec: RunSpec, image: ImageConfig): string[] {
+/** Docker's rules for the entrypoint and cmd a container gets from its run options over its image's. */
+export function effectiveEntrypointAndCmd(spec: Pick<RunSpec, 'entrypoint' | 'cmd'>, image: Pick<ImageConfig, 'entrypoint' | 'cmd'>): { entrypoint: string[]; cmd: string[] } {
   const entrypoint = spec.entrypoint === undefined ? image.entrypoint : spec.entrypoint === '' ? [] : [spec.entrypoint];
   // A new entrypoint drops the image's cmd, as in Docker.
   const cmd = spec.cmd.length > 0 ? spec.cmd : spec.entrypoint === undefined ? image.cmd : [];
+  return { entrypoint, cmd };
+}
+
+/** The argv a container runs: Docker's rules for combining entrypoint and cmd with run options. */
+export function resolveCommand(spec: RunSpec, image: ImageConfig): string[] {
+  const { entrypoint, cmd } = effectiveEntrypointAndCmd(spec, image);
   const argv = [...entrypoint, ...cmd];
   if (argv.length === 0) {
     throw new BerthError('INVALID_ARGUMENT', `no command: image ${spec.image} has no Cmd or Entrypoint`, { fix: 'give a command after the image name' });

@@ -1,6 +1,7 @@
 import { BerthError } from '../../../shared/berth-error.js';
 import { isOneOf, WAIT_CONDITIONS } from '../../../shared/choices.js';
 import type { Container } from '../../../shared/containers.js';
+import type { ImageConfig } from '../../../shared/images.js';
 import { labelsMatch } from '../../../shared/labels.js';
 import { DockerError, noContent, ok, type DockerCall, type DockerRoute } from './docker-call.js';
 import { queryBool, queryFilters, queryInt, queryTime } from './docker-query.js';
@@ -29,10 +30,10 @@ function listFilter(call: DockerCall): (c: Container) => boolean {
     any('health', (h) => (c.state.health?.status ?? 'none') === h);
 }
 
-/** The image's EXPOSEd ports, which inspect lists under NetworkSettings.Ports. */
-async function exposedPorts(call: DockerCall, container: Container): Promise<string[]> {
+/** The container's image's config: inspect shows its EXPOSEd ports, entrypoint and cmd, as Docker does. */
+async function imageConfig(call: DockerCall, container: Container): Promise<ImageConfig | undefined> {
   const images = await call.engine('images.list', {});
-  return images.find((image) => image.id === container.imageId)?.config.exposedPorts ?? [];
+  return images.find((image) => image.id === container.imageId)?.config;
 }
 
 /** `/containers/...`: the container model, as the docker CLI, docker-py and dockerode call it. */
@@ -70,7 +71,7 @@ export function containerRoutes(): DockerRoute[] {
       path: '/containers/:id/json',
       handler: async (call) => {
         const container = await call.engine('containers.inspect', { id: call.params.id! });
-        return ok(containerInspect(container, await exposedPorts(call, container)));
+        return ok(containerInspect(container, await imageConfig(call, container)));
       },
     },
     {

@@ -1,6 +1,8 @@
 import type { Container } from '../../../shared/containers.js';
 import type { PortMapping } from '../../../shared/ports.js';
+import type { ImageConfig } from '../../../shared/images.js';
 import { parseExposedPort, parsePublishSpec } from '../../ports/publish-spec.js';
+import { effectiveEntrypointAndCmd } from '../../runtime/oci-spec.js';
 
 /** Docker's go-units HumanDuration, which `docker ps` shows in its STATUS column. */
 export function humanDuration(ms: number): string {
@@ -94,11 +96,12 @@ export function containerSummary(container: Container) {
 
 const nanos = (ms: number | undefined): number => (ms === undefined ? 0 : ms * 1_000_000);
 
-/** `GET /containers/{id}/json`. `exposed` are the image's EXPOSEd ports. */
-export function containerInspect(container: Container, exposed: readonly string[]) {
+/** `GET /containers/{id}/json`, with what it takes from its image (EXPOSEd ports, entrypoint and cmd) as Docker shows them. */
+export function containerInspect(container: Container, image: ImageConfig | undefined) {
   const { spec, state } = container;
   const [path = '', ...args] = container.command;
-  const ports = portMap(container, exposed);
+  const ports = portMap(container, image?.exposedPorts ?? []);
+  const { entrypoint, cmd } = effectiveEntrypointAndCmd(spec, image ?? { entrypoint: [], cmd: [] });
   const labels = container.ports.length > 0 ? { ...spec.labels, 'berth.ports': portSources(container.ports) } : spec.labels;
   return {
     Id: container.id,
@@ -157,10 +160,10 @@ export function containerInspect(container: Container, exposed: readonly string[
       OpenStdin: spec.interactive,
       StdinOnce: spec.stdinOnce,
       Env: spec.env,
-      Cmd: spec.cmd.length > 0 ? spec.cmd : null,
+      Cmd: cmd.length > 0 ? cmd : null,
       Image: container.image,
       WorkingDir: spec.workdir ?? '',
-      Entrypoint: spec.entrypoint === undefined ? null : spec.entrypoint === '' ? [''] : [spec.entrypoint],
+      Entrypoint: entrypoint.length > 0 ? entrypoint : null,
       Labels: labels,
       StopTimeout: spec.stopTimeout,
       ...(spec.healthcheck
