@@ -7,6 +7,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dockerSocketPath, packageRoot, socketPath } from '../electron/engine/engine-config.js';
 import { SocketClient } from '../electron/transport/socket/socket-client.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { runDocker, type Ran } from './fixtures/docker-cli.js';
 import { installUsock } from './fixtures/usock/usock.js';
 import { startRegistry } from './fixtures/registry.js';
 import { makeTempDir } from './fixtures/temp-dir.js';
@@ -18,12 +19,6 @@ import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/te
  * The docker CLI on this machine's PATH (a client only) against Berth's Docker socket: what a Docker
  * user types, and what they read back, on both hosts.
  */
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** A request straight to the socket, for the protocol's edges that no CLI command reaches. */
 function rawRequest(socketPath: string, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -43,24 +38,7 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
   let serve: ChildProcess | undefined;
   let dockerEnv: Record<string, string>;
 
-  /** The docker CLI with this engine's socket and a config folder of its own; bounded so a hang fails the test. */
-  const docker = (args: string[], input?: string): Promise<Ran> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('docker', args, { env: { ...process.env, ...dockerEnv }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? 128, stdout, stderr });
-      });
-      // A CLI that exits before reading its input (an error) must not fail the test with EPIPE.
-      child.stdin?.on('error', () => {});
-      child.stdin?.end(input);
-    });
+  const docker = (args: string[], input?: string): Promise<Ran> => runDocker(args, dockerEnv, input);
 
   /**
    * The docker CLI in a terminal of its own (for -it); types each of `keys` once the output holds what

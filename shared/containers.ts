@@ -3,6 +3,7 @@ import { CONTAINER_ACTIONS, NETWORK_MODES, RESTART_POLICIES, WAIT_CONDITIONS } f
 import { ContainerHealth, HealthCheck } from './health.js';
 import { PullPolicy } from './images.js';
 import { Mount, SocketForward } from './mounts.js';
+import { EndpointRequest } from './networks.js';
 import { PortMapping } from './ports.js';
 
 export const RestartPolicy = z.object({
@@ -43,7 +44,12 @@ export const RunSpec = z.object({
   user: z.string().max(256).optional(),
   hostname: z.string().max(253).optional(),
   labels: z.record(z.string().max(1024), z.string().max(64 * 1024)).default({}),
-  network: NetworkMode.default('bridge'),
+  /** The network it starts on: bridge (the default), host, none, or a user-defined network's name or id. */
+  network: z.string().min(1).max(256).default('bridge'),
+  /** Docker's --network-alias: more names it answers to on that network. */
+  networkAliases: z.array(z.string().min(1).max(253)).max(64).default([]),
+  /** Further networks it joins at start (Docker's --network given again). */
+  extraNetworks: z.array(EndpointRequest).max(32).default([]),
   /** Docker `-p` specs, parsed by the engine so a bad one is named in its error. */
   ports: z.array(z.string().max(256)).max(1024).default([]),
   /** Publish the image's EXPOSEd ports too (on loopback); unset follows the engine's setting. */
@@ -104,6 +110,10 @@ export const ContainerState = z.object({
 });
 export type ContainerState = z.infer<typeof ContainerState>;
 
+/**
+ * How the container is networked, and its address on its first network: `bridge` for one on bridge
+ * networks (the default one or user-defined ones; `networks` lists them), `host` or `none`.
+ */
 export const ContainerNetwork = z.object({
   mode: NetworkMode,
   address: z.string().default(''),
@@ -111,6 +121,21 @@ export const ContainerNetwork = z.object({
   prefixLength: z.number().int().default(0),
 });
 export type ContainerNetwork = z.infer<typeof ContainerNetwork>;
+
+/** One network the container is on: its address there while it runs, and the names it answers to. */
+export const ContainerEndpoint = z.object({
+  network: z.string(),
+  networkId: z.string(),
+  /** Besides its name and short id, which every container answers to. */
+  aliases: z.array(z.string()).default([]),
+  /** '' while it is not running. */
+  address: z.string().default(''),
+  gateway: z.string().default(''),
+  prefixLength: z.number().int().default(0),
+  /** Its interface in the container while it runs (eth0, eth1...). */
+  interface: z.string().default(''),
+});
+export type ContainerEndpoint = z.infer<typeof ContainerEndpoint>;
 
 export const Container = z.object({
   id: z.string(),
@@ -124,6 +149,8 @@ export const Container = z.object({
   spec: RunSpec,
   state: ContainerState,
   network: ContainerNetwork,
+  /** The bridge networks it is on, in the order joined (empty with host or none networking). */
+  networks: z.array(ContainerEndpoint).default([]),
   /** Where each published port ended up; empty while the container is not running. */
   ports: z.array(PortMapping).default([]),
   /** Folders and volumes, mounted only while the container runs. */

@@ -3,6 +3,7 @@ import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
 import { Image, PullProgress } from './images.js';
 import { DockerAccess } from './docker-access.js';
+import { EndpointRequest, Network, NetworkSpec } from './networks.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
 import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
@@ -22,6 +23,7 @@ function method<Req extends z.ZodType, Res extends z.ZodType, Item extends z.Zod
 
 const ContainerRef = z.object({ id: z.string().min(1).max(256) });
 const Empty = z.object({});
+const NetworkRef = z.object({ network: z.string().min(1).max(256) });
 
 export const SystemInfo = z.object({
   version: z.string(),
@@ -62,6 +64,16 @@ export const contract = {
   /** Without a name, one is generated (as `docker volume create` does). */
   'volumes.create': method(z.object({ name: z.string().max(255).optional() }), Volume),
   'volumes.remove': method(z.object({ name: z.string().min(1).max(255) }), z.object({ name: z.string() })),
+  'networks.list': method(Empty, z.array(Network)),
+  'networks.inspect': method(NetworkRef, Network),
+  'networks.create': method(NetworkSpec, Network),
+  /** Refused while a running container is on it. */
+  'networks.remove': method(NetworkRef, z.object({ id: z.string(), name: z.string() })),
+  /** Puts the container on the network (at once when it runs, else from its next start). */
+  'networks.connect': method(EndpointRequest.extend({ container: z.string().min(1).max(256) }), Container),
+  'networks.disconnect': method(NetworkRef.extend({ container: z.string().min(1).max(256), force: z.boolean().default(false) }), Container),
+  /** Removes the user-defined networks no container is on (those with every label given). */
+  'networks.prune': method(z.object({ labels: z.array(z.string().max(4096)).max(64).default([]) }), z.object({ removed: z.array(z.string()) })),
   /** Docker's events: those kept since `since` (the last 1,024), then each as it happens, until `until` or a cancel. */
   'system.events': method(ActionFilter.extend({ since: UnixTime.optional(), until: UnixTime.optional() }), z.object({}), ContainerAction),
   'containers.list': method(z.object({ all: z.boolean().default(false) }), z.array(Container)),
@@ -153,6 +165,7 @@ export const events = {
   'containers.action': ContainerAction,
   'images.changed': z.object({}),
   'volumes.changed': z.object({}),
+  'networks.changed': z.object({}),
   'settings.changed': Settings,
   'terminals.changed': z.object({ session: TerminalSession }),
   /** The host's state changed: a bootstrap step, its progress, ready, or what is wrong. */

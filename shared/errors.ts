@@ -12,6 +12,8 @@ export const ErrorCode = z.enum([
   'IMAGE_IN_USE',
   'VOLUME_NOT_FOUND',
   'VOLUME_IN_USE',
+  'NETWORK_NOT_FOUND',
+  'NETWORK_IN_USE',
   'CONTAINER_NOT_FOUND',
   'NAME_IN_USE',
   'CONTAINER_RUNNING',

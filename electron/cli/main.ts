@@ -7,6 +7,7 @@ import { containerCommands } from './commands/containers.js';
 import { dockerCommands } from './commands/docker.js';
 import { execCommands } from './commands/exec.js';
 import { imageCommands } from './commands/images.js';
+import { networkCommands } from './commands/networks.js';
 import { volumeCommands } from './commands/volumes.js';
 
 /** serve loads the whole engine; the other commands are thin clients and start without it. */
@@ -16,7 +17,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...volumeCommands, ...dockerCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...networkCommands, ...volumeCommands, ...dockerCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);

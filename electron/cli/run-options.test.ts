@@ -44,7 +44,7 @@ describe('run options', () => {
 
   it('names unknown flags and bad values', () => {
     expect(() => parseFlags(['--bogus', 'x'], RUN_FLAGS, true)).toThrow('unknown flag: --bogus');
-    expect(() => runSpecFromFlags(parseFlags(['--network', 'weird', 'x'], RUN_FLAGS, true))).toThrow(/invalid network "weird"/);
+    expect(runSpecFromFlags(parseFlags(['--network', 'front', '--network-alias', 'web', '--network', 'back', 'x'], RUN_FLAGS, true))).toMatchObject({ network: 'front', networkAliases: ['web'], extraNetworks: [{ network: 'back', aliases: [] }] });
     expect(() => runSpecFromFlags(parseFlags(['-d'], RUN_FLAGS, true))).toThrow(/needs an image/);
   });
 });

@@ -1,4 +1,4 @@
-import { isOneOf, NETWORK_MODES, PULL_POLICIES } from '../../shared/choices.js';
+import { isOneOf, PULL_POLICIES } from '../../shared/choices.js';
 import type { Resources, RestartPolicy, RunSpecInput } from '../../shared/containers.js';
 import type { HealthCheck } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
@@ -17,7 +17,8 @@ export const RUN_FLAGS: FlagSpec[] = [
   { name: 'socket-listen', value: true, repeat: true },
   { name: 'no-auto-expose' },
   { name: 'label', short: 'l', value: true, repeat: true },
-  { name: 'network', value: true },
+  { name: 'network', value: true, repeat: true },
+  { name: 'network-alias', value: true, repeat: true },
   { name: 'restart', value: true },
   { name: 'entrypoint', value: true },
   { name: 'workdir', short: 'w', value: true },
@@ -114,8 +115,8 @@ function resolveEnv(values: string[]): string[] {
 export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' = 'run'): RunSpecInput {
   const [image, ...cmd] = parsed.positionals;
   if (!image) throw new BerthError('INVALID_ARGUMENT', `"${command}" needs an image: berth ${command} [OPTIONS] IMAGE [COMMAND] [ARG...]`);
-  const network = flagValue(parsed, 'network') ?? 'bridge';
-  if (!isOneOf(NETWORK_MODES, network)) throw new BerthError('INVALID_ARGUMENT', `invalid network "${network}"`, { fix: 'use bridge, host or none' });
+  // The first --network is the one it starts on; each further one is joined too (as Docker does).
+  const [network = 'bridge', ...more] = flagValues(parsed, 'network');
   const pull = flagValue(parsed, 'pull') ?? 'missing';
   if (!isOneOf(PULL_POLICIES, pull)) throw new BerthError('INVALID_ARGUMENT', `invalid pull policy "${pull}"`, { fix: 'use always, missing or never' });
   const restart = flagValue(parsed, 'restart');
@@ -132,6 +133,8 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
     ...(flagSet(parsed, 'no-auto-expose') ? { autoExpose: false } : {}),
     labels: parseLabels(flagValues(parsed, 'label')),
     network,
+    networkAliases: flagValues(parsed, 'network-alias'),
+    extraNetworks: more.map((name) => ({ network: name, aliases: [] })),
     pull,
     entrypoint: flagValue(parsed, 'entrypoint'),
     workdir: flagValue(parsed, 'workdir'),

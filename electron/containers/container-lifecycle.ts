@@ -1,4 +1,4 @@
-import type { ContainerAction, ContainerNetwork } from '../../shared/containers.js';
+import type { ContainerAction } from '../../shared/containers.js';
 import type { ContainerHealth } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host, HostProcess } from '../host/host.js';
@@ -14,15 +14,15 @@ import type { RuntimeCli } from '../runtime/runtime-cli.js';
 import { parseSignal } from '../runtime/signals.js';
 import { monitorFiles, prepareMonitor, readExitStatus, readRuntimeError, startMonitor, wasOomKilled } from '../runtime/monitor.js';
 import { startFailureCode } from '../runtime/exec-status.js';
-import type { BridgeNetwork } from '../network/bridge-network.js';
 import { containerHostname, etcBinds, writeEtcFiles } from '../runtime/etc-files.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../records/keyed-lock.js';
 import { listLeftovers } from '../network/leftovers.js';
 import { networkNames } from '../network/network-names.js';
 import type { PortPublisher } from '../ports/port-publisher.js';
 import type { SocketForwards } from '../sockets/socket-forwards.js';
 import { mountVolumes, stagingDir, unmountVolumes, type VolumeSource } from '../volumes/volume-mounts.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
+import type { ContainerNetworks } from './container-networks.js';
 import type { ContainerRecord } from './container-record.js';
 import { restartBackoff, shouldRestartAfterExit } from './restart-policy.js';
 
@@ -31,7 +31,7 @@ export interface LifecycleDeps {
   runtime: RuntimeCli;
   store: ContainerStore;
   images: ImageStore;
-  network: BridgeNetwork;
+  networks: ContainerNetworks;
   ports: PortPublisher;
   volumes: VolumeStore;
   sockets: SocketForwards;
@@ -80,7 +80,7 @@ export class ContainerLifecycle {
 
   /** Starts a created or exited container. Must be called under the container's lock. */
   async start(container: ContainerRecord): Promise<ContainerRecord> {
-    const { host, runtime, images, network, ports, sockets } = this.deps;
+    const { host, runtime, images, networks, ports, sockets } = this.deps;
     if (container.state.status === 'running') return container;
     this.cancelRestart(container.id);
     const paths = this.paths(container.id);
@@ -94,8 +94,8 @@ export class ContainerLifecycle {
       await prepareMonitor(host, paths);
       await mountRootfs(host, paths, images.layerPaths(image));
       undo.push(() => unmountRootfs(host, paths));
-      const { network: net, netnsPath } = await this.attachNetwork(container);
-      undo.push(() => network.detach(container.id));
+      const { network: net, netnsPath, endpoints } = await networks.attach(container);
+      undo.push(() => networks.detach({ ...container, networks: endpoints }));
       const hostname = await containerHostname(host, container.spec.hostname, container.id, net.mode);
       await writeEtcFiles(host, paths, hostname, net.address, net.mode);
       const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
@@ -132,6 +132,7 @@ export class ContainerLifecycle {
       const running: ContainerRecord = {
         ...container,
         network: net,
+        networks: endpoints,
         ports: mappings,
         state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', oomKilled: false, health: undefined, stoppedByUser: false, stoppedByQuit: false },
       };
@@ -243,13 +244,13 @@ export class ContainerLifecycle {
    */
   async cleanUpStopped(containers: ContainerRecord[]): Promise<void> {
     if (containers.length === 0) return;
-    const { host, network } = this.deps;
+    const { host, networks } = this.deps;
     const leftovers = await listLeftovers(host);
     const names = new Set([...leftovers.netns, ...leftovers.veths]);
     const mountinfo = (await host.readFile('/proc/self/mountinfo').catch(() => Buffer.alloc(0))).toString();
     for (const container of containers) {
       const { netns, vethHost } = networkNames(container.id);
-      if (names.has(netns) || names.has(vethHost)) await network.detach(container.id).catch(() => {});
+      if (names.has(netns) || names.has(vethHost)) await networks.detach(container).catch(() => {});
       const rootfs = this.paths(container.id).rootfs;
       if (mountinfo.includes(` ${rootfs} `)) await unmountRootfs(host, this.paths(container.id)).catch(() => {});
       if (mountinfo.includes(` ${stagingDir(host.dataRoot, container.id)}/`)) await unmountVolumes(host, host.dataRoot, container.id).catch(() => {});
@@ -295,14 +296,6 @@ export class ContainerLifecycle {
     const stale = container.sockets.filter((f) => f.direction === 'to-host').map((f) => f.containerPath);
     if (stale.length > 0) problems.push(`restart the container to reconnect ${stale.join(', ')}: the engine restarted`);
     return problems;
-  }
-
-  /** The container's network, and the namespace its runtime joins ('' for host and none). */
-  private async attachNetwork(container: ContainerRecord): Promise<{ network: ContainerNetwork; netnsPath: string }> {
-    const mode = container.spec.network;
-    if (mode !== 'bridge') return { network: { mode, address: '', gateway: '', prefixLength: 0 }, netnsPath: '' };
-    const { netnsPath, ...attached } = await this.deps.network.attach(container.id);
-    return { network: { mode, ...attached }, netnsPath };
   }
 
   /** Waits for the runtime's pid file: it is written once the monitor has created the container. */
@@ -379,6 +372,7 @@ export class ContainerLifecycle {
       exited = await this.update(id, (c) => ({
         ...c,
         ports: [],
+        networks: this.deps.networks.stopped(c),
         state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output, oomKilled, health: undefined },
       }));
       if (oomKilled) this.deps.action(exited, 'oom');
@@ -394,7 +388,7 @@ export class ContainerLifecycle {
 
   /** Gives back what a container holds while it runs: host ports, sockets, runtime state, volumes, rootfs mount, network. */
   private async release(container: ContainerRecord, bestEffort: boolean): Promise<void> {
-    const { host, runtime, ports, network, sockets } = this.deps;
+    const { host, runtime, ports, networks, sockets } = this.deps;
     const steps = [
       () => ports.release(container.id),
       () => sockets.close(container.id),
@@ -402,7 +396,7 @@ export class ContainerLifecycle {
       () => unmountVolumes(host, host.dataRoot, container.id),
       () => unmountRootfs(host, this.paths(container.id)),
       // Detach is idempotent; for host and none networking there is nothing to detach.
-      () => (container.network.mode === 'bridge' || !bestEffort ? network.detach(container.id) : Promise.resolve()),
+      () => networks.detach(container),
     ];
     for (const step of steps) {
       if (bestEffort) await step().catch(() => {});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
-import { Container, ContainerState } from '../../shared/containers.js';
+import { Container, ContainerEndpoint, ContainerState } from '../../shared/containers.js';
 import { parsePublishSpecs } from '../ports/port-publisher.js';
 import { PublishRequest } from '../ports/publish-spec.js';
 
@@ -17,17 +17,24 @@ const StoredContainer = Container.extend({
   }),
   /** The run's -p: absent in records of earlier Berths, parsed from their spec when read. */
   publish: z.array(PublishRequest).optional(),
+  /** Absent in records of Berths before user-defined networks: their one network was the default bridge. */
+  networks: z.array(ContainerEndpoint).optional(),
 });
 
 export const ContainerRecord = StoredContainer.transform((stored, context) => {
-  if (stored.publish) return { ...stored, publish: stored.publish };
+  const networks = stored.networks ?? (stored.spec.network === 'bridge' ? [{ network: 'bridge', networkId: '', aliases: [], ...pick(stored.network), interface: stored.network.address ? 'eth0' : '' }] : []);
+  if (stored.publish) return { ...stored, networks, publish: stored.publish };
   try {
-    return { ...stored, publish: parsePublishSpecs(stored.spec) };
+    return { ...stored, networks, publish: parsePublishSpecs(stored.spec) };
   } catch (err) {
     context.addIssue({ code: 'custom', message: BerthError.from(err).message });
     return z.NEVER;
   }
 });
+
+function pick({ address, gateway, prefixLength }: { address: string; gateway: string; prefixLength: number }) {
+  return { address, gateway, prefixLength };
+}
 export type ContainerRecord = z.output<typeof ContainerRecord>;
 
 /** What a client sees of a record. */

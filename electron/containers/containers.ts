@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { EventName, EventPayload } from '../../shared/contract.js';
 import type { Container, RunSpec, WaitCondition } from '../../shared/containers.js';
+import { networkModeOf, type EndpointRequest, type Network } from '../../shared/networks.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { PullProgress } from '../../shared/images.js';
 import type { Volume } from '../../shared/mounts.js';
 import type { TerminalSession } from '../../shared/terminals.js';
 import type { Host } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
-import type { BridgeNetwork } from '../network/bridge-network.js';
+import type { NetworkInfo, Networks } from '../network/networks.js';
 import type { PortPublisher } from '../ports/port-publisher.js';
 import type { LogLimits } from '../runtime/container-log.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
@@ -19,11 +20,12 @@ import type { ContainerActions } from './container-actions.js';
 import { ContainerHealthChecks } from './container-health.js';
 import { toContainer, type ContainerRecord } from './container-record.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
+import { ContainerNetworks } from './container-networks.js';
 import { generateName, validateName } from './container-names.js';
 import type { ContainerStdin } from './container-stdin.js';
 import type { ContainerStore } from './container-store.js';
 import { waitForContainer, waitForStart } from './container-wait.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../records/keyed-lock.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 import { planRun } from './run-plan.js';
 
@@ -32,7 +34,7 @@ export interface ContainersDeps {
   runtime: RuntimeCli;
   images: ImageStore;
   store: ContainerStore;
-  network: BridgeNetwork;
+  networks: Networks;
   ports: PortPublisher;
   volumes: VolumeStore;
   sockets: SocketForwards;
@@ -53,6 +55,7 @@ export interface ContainersDeps {
  */
 export class Containers {
   readonly lifecycle: ContainerLifecycle;
+  private readonly endpoints: ContainerNetworks;
   private readonly health: ContainerHealthChecks;
   private readonly names = new Set<string>();
   /** --rm removals under way. */
@@ -62,6 +65,7 @@ export class Containers {
 
   constructor(private readonly deps: ContainersDeps) {
     const { host, runtime, images, store, actions } = deps;
+    this.endpoints = new ContainerNetworks(host, deps.networks);
     this.health = new ContainerHealthChecks({
       host, runtime,
       image: async (container) => (await images.resolve(container.imageId))?.config,
@@ -70,7 +74,7 @@ export class Containers {
     });
     this.lifecycle = new ContainerLifecycle({
       host, runtime, store, images,
-      network: deps.network, ports: deps.ports, volumes: deps.volumes, sockets: deps.sockets, nofileLimit: deps.nofileLimit, logLimits: deps.logLimits,
+      networks: this.endpoints, ports: deps.ports, volumes: deps.volumes, sockets: deps.sockets, nofileLimit: deps.nofileLimit, logLimits: deps.logLimits,
       attachReady: async (container) => {
         if (container.spec.tty) await this.openMainTerminal(container);
         else await deps.stdin.connect(container.id);
@@ -215,6 +219,57 @@ export class Containers {
     });
   }
 
+  /** Every network, with the containers on it. */
+  listNetworks(): Network[] {
+    return this.deps.networks.list().map((n) => this.withMembers(n));
+  }
+
+  inspectNetwork(ref: string): Network {
+    return this.withMembers(this.deps.networks.find(ref));
+  }
+
+  /** Refused while a running container is on it; stopped ones keep their place and fail to start until it is back. */
+  async removeNetwork(ref: string): Promise<Network> {
+    return this.withMembers(await this.deps.networks.remove(ref, (network) => this.networkUsers(network, true)));
+  }
+
+  pruneNetworks(labels: readonly string[]): Promise<string[]> {
+    return this.deps.networks.prune(labels, (network) => this.networkUsers(network, false).length > 0);
+  }
+
+  connect(idOrName: string, request: EndpointRequest): Promise<Container> {
+    return this.change(idOrName, async (c) => this.lifecycle.record({ ...c, networks: await this.endpoints.connect(c, request) }));
+  }
+
+  /** Docker's `force` only matters for swarm's stale endpoints; a running container is disconnected either way. */
+  disconnect(idOrName: string, network: string): Promise<Container> {
+    return this.change(idOrName, async (c) => {
+      const networks = await this.endpoints.disconnect(c, network);
+      const first = networks.find((e) => e.interface !== '');
+      const primary = c.state.status === 'running' ? { ...c.network, address: first?.address ?? '', gateway: first?.gateway ?? '', prefixLength: first?.prefixLength ?? 0 } : c.network;
+      return this.lifecycle.record({ ...c, networks, network: primary });
+    });
+  }
+
+  private withMembers(network: NetworkInfo): Network {
+    const containers = this.deps.store
+      .list()
+      .filter((c) => this.endpoints.isOn(c, network))
+      .map((c) => {
+        const endpoint = c.networks.find((e) => e.networkId === network.id || e.network === network.name);
+        return { id: c.id, name: c.name, address: endpoint?.address ?? '', aliases: endpoint?.aliases ?? [] };
+      });
+    return { ...network, containers };
+  }
+
+  /** Names of the containers on the network: running ones only, or all. */
+  private networkUsers(network: NetworkInfo, runningOnly: boolean): string[] {
+    return this.deps.store
+      .list()
+      .filter((c) => (!runningOnly || c.state.status === 'running') && this.endpoints.isOn(c, network))
+      .map((c) => c.name);
+  }
+
   /** Whether any container (running or not) was made from the image: it cannot be removed under them. */
   usesImage(imageId: string): boolean {
     return this.deps.store.list().some((c) => c.imageId === imageId);
@@ -222,12 +277,12 @@ export class Containers {
 
   /** Brings records and reality together after a start: adopts survivors, records exits, applies restart policies. */
   async reconcile(): Promise<string[]> {
-    const { store, runtime, network } = this.deps;
+    const { store, runtime } = this.deps;
     const lifecycle = this.lifecycle;
     const records = await store.load();
     for (const container of records) {
       this.names.add(container.name);
-      if (container.state.status === 'running') network.adopt(container.id, container.network.address);
+      if (container.state.status === 'running') this.endpoints.adopt(container);
     }
     // The runtime's containers that no record shows running: a start cut off by a crash (the record
     // never saw it run) or one whose record is gone. The user never got them: they go.
@@ -304,7 +359,8 @@ export class Containers {
         command: resolveCommand(spec, image.config),
         spec,
         state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
-        network: { mode: spec.network, address: '', gateway: '', prefixLength: 0 },
+        network: { mode: networkModeOf(spec.network), address: '', gateway: '', prefixLength: 0 },
+        networks: this.endpoints.plan(spec),
         ports: [],
         mounts: plan.mounts,
         sockets: plan.sockets,

@@ -26,6 +26,8 @@ export interface EngineConfig {
   /** Linux-side data root (layers, bundles, runtime state) when the host is this machine. */
   dataRoot: string;
   bridge: { name: string; subnet: string };
+  /** Where user-defined networks take their subnets from, a /24 each. */
+  networkPool: string;
   /** An explicit runtime binary; otherwise runc, youki, crun are probed in that order. */
   runtimePath: string | undefined;
   /** Normalised references served from archives shipped with the app (the hello image). */
@@ -120,6 +122,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     home,
     dataRoot: env.BERTH_DATA_ROOT || join(home, 'linux'),
     bridge: { name: env.BERTH_BRIDGE || 'berth0', subnet: env.BERTH_SUBNET || '10.89.0.0/24' },
+    networkPool: env.BERTH_NETWORK_POOL || '10.90.0.0/16',
     runtimePath: env.BERTH_RUNTIME || undefined,
     bundledImages: { 'docker.io/library/hello:latest': join(resources, 'hello.oci.tar') },
     logLimits: DEFAULT_LOG_LIMITS,

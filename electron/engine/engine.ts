@@ -10,7 +10,7 @@ import { ImageStore } from '../images/image-store.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
-import { BridgeNetwork } from '../network/bridge-network.js';
+import { Networks } from '../network/networks.js';
 import { ContainerActions } from '../containers/container-actions.js';
 import { ContainerLogs, type LogSink } from '../containers/container-logs.js';
 import { ContainerStatsSampler } from '../containers/container-stats.js';
@@ -35,6 +35,7 @@ interface EngineServices {
   runtime: RuntimeCli;
   images: ImageStore;
   containers: Containers;
+  networks: Networks;
   logs: ContainerLogs;
   stats: ContainerStatsSampler;
   relay: PortRelay;
@@ -57,6 +58,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   readonly terminals: TerminalSessions;
   readonly warnings: string[];
   private readonly containers: Containers;
+  private readonly networks: Networks;
   private readonly logs: ContainerLogs;
   private readonly stats: ContainerStatsSampler;
   private readonly relay: PortRelay;
@@ -72,7 +74,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   ) {
     super();
     ({
-      host: this.host, runtime: this.runtime, images: this.images, terminals: this.terminals, warnings: this.warnings, containers: this.containers,
+      host: this.host, runtime: this.runtime, images: this.images, terminals: this.terminals, warnings: this.warnings, containers: this.containers, networks: this.networks,
       logs: this.logs, stats: this.stats, relay: this.relay, sockets: this.sockets, settings: this.settings, stdin: this.stdin, actions: this.actions, docker: this.docker,
     } = services);
     this.api = this.buildApi();
@@ -92,8 +94,8 @@ export class Engine extends EventEmitter<ContractEvents> {
     const emit: Engine['emitEvent'] = (name, payload) => engine?.emitEvent(name, payload);
     const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages, changed: () => emit('images.changed', {}) });
     const store = new ContainerStore(join(config.home, 'containers'));
-    const network = new BridgeNetwork(host, config.bridge);
-    const warnings = await network.setUp();
+    const networks = new Networks({ host, dir: join(config.home, 'networks'), defaultBridge: config.bridge, pool: config.networkPool, changed: () => emit('networks.changed', {}) });
+    const warnings = await networks.open();
     const relay = await WorkerPortRelay.start();
     const ports = new PortPublisher(relay, host, config.ports, () => store.running());
     const volumes = new VolumeStore(host);
@@ -111,7 +113,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     });
     const stdin = new ContainerStdin(host);
     const containers = new Containers({
-      host, runtime, images, store, network, ports, volumes, sockets, terminals, stdin, actions, nofileLimit, cpuCount, logLimits: config.logLimits, emit,
+      host, runtime, images, store, networks, ports, volumes, sockets, terminals, stdin, actions, nofileLimit, cpuCount, logLimits: config.logLimits, emit,
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => containers.lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(host);
@@ -119,7 +121,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     const docker = new DockerAccess({ endpoint, dockerHost: dockerHostOf(endpoint), configDir: config.docker.configDir, linkPath: config.docker.linkPath, linkSupported: process.platform === 'linux' && config.host.kind === 'local' });
     // The docker CLI's store is the user's: a context Berth cannot write is a warning, not a failed start.
     await docker.open(settings.get().dockerContextCurrent).catch((err: unknown) => warnings.push(`the docker context "berth" could not be written: ${(err as Error).message}`));
-    engine = new Engine(config, { host, runtime, images, containers, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker });
+    engine = new Engine(config, { host, runtime, images, containers, networks, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker });
     warnings.push(...(await containers.reconcile()));
     return engine;
   }
@@ -187,6 +189,16 @@ export class Engine extends EventEmitter<ContractEvents> {
       'volumes.list': () => containers.listVolumes(),
       'volumes.create': ({ name }) => containers.createVolume(name),
       'volumes.remove': ({ name }) => containers.removeVolume(name),
+      'networks.list': async () => containers.listNetworks(),
+      'networks.inspect': async ({ network }) => containers.inspectNetwork(network),
+      'networks.create': async (spec) => containers.inspectNetwork((await this.networks.create(spec)).id),
+      'networks.remove': async ({ network }) => {
+        const { id, name } = await containers.removeNetwork(network);
+        return { id, name };
+      },
+      'networks.connect': ({ container, ...request }) => containers.connect(container, request),
+      'networks.disconnect': ({ container, network }) => containers.disconnect(container, network),
+      'networks.prune': async ({ labels }) => ({ removed: await containers.pruneNetworks(labels) }),
       'containers.list': async ({ all }) => containers.list(all),
       'containers.inspect': async ({ id }) => containers.inspect(id),
       'containers.create': (spec, { emit }) => containers.create(spec, emit),

@@ -1,5 +1,5 @@
 import { BerthError } from '../../shared/berth-error.js';
-import { containerAddress, formatIpv4, parseSubnet, type Subnet } from './subnet.js';
+import { containerAddress, formatIpv4, parseSubnet, withGateway, type Subnet } from './subnet.js';
 
 /**
  * Hands out container addresses in one subnet. The gateway, network and broadcast addresses
@@ -12,8 +12,9 @@ export class AddressPool {
   /** Where the next search starts: just after the last address handed out. */
   private cursor: number;
 
-  constructor(cidr: string) {
-    this.subnet = parseSubnet(cidr);
+  /** `gateway`: the bridge's address when not the subnet's first one. */
+  constructor(cidr: string, gateway?: string) {
+    this.subnet = gateway ? withGateway(parseSubnet(cidr), gateway) : parseSubnet(cidr);
     this.cursor = this.subnet.firstHost;
   }
 
@@ -27,7 +28,8 @@ export class AddressPool {
 
   /** How many addresses containers may hold in all. */
   get capacity(): number {
-    return this.subnet.lastHost - this.subnet.firstHost + 1;
+    const { firstHost, lastHost, gateway } = this.subnet;
+    return lastHost - firstHost + 1 - (gateway >= firstHost && gateway <= lastHost ? 1 : 0);
   }
 
   get inUse(): number {
@@ -49,8 +51,8 @@ export class AddressPool {
     }
     let candidate = this.cursor;
     // Bounded: there is a free address, so at most `capacity` steps find it.
-    for (let step = 0; step < this.capacity; step++) {
-      if (!this.taken.has(candidate)) break;
+    for (let step = 0; step <= this.capacity; step++) {
+      if (!this.taken.has(candidate) && candidate !== this.subnet.gateway) break;
       candidate = candidate >= this.subnet.lastHost ? this.subnet.firstHost : candidate + 1;
     }
     this.taken.add(candidate);

@@ -95,7 +95,13 @@ describe.skipIf(!capable)('bridge on this machine', () => {
     expect(rules.filter((rule) => rule.includes('MASQUERADE'))).toEqual([
       `-A POSTROUTING -s ${subnet} ! -o ${name} -j MASQUERADE`,
     ]);
-    expect(rules.filter((rule) => rule.includes('FORWARD'))).toHaveLength(2);
+    // Within the bridge first, then kept from user-defined networks' bridges, then out and back.
+    expect(rules.filter((rule) => rule.includes('FORWARD'))).toEqual([
+      `-A FORWARD -i ${name} -o ${name} -j ACCEPT`,
+      `-A FORWARD -i ${name} -o bn+ -j DROP`,
+      `-A FORWARD -i ${name} -j ACCEPT`,
+      `-A FORWARD -o ${name} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
+    ]);
 
     await removeBridge(host, { name, subnet });
     expect((await run(['ip', 'link', 'show', 'dev', name])).code).not.toBe(0);

@@ -2,15 +2,18 @@ import { createHash } from 'node:crypto';
 import { BerthError } from '../../shared/berth-error.js';
 import { execChecked } from '../host/exec-checked.js';
 import type { Host } from '../host/host.js';
-import { bridgeRules, ensureRules, removeRules } from './firewall.js';
+import { bridgeRules, ensureRules, removeRules, type BridgeRole } from './firewall.js';
 import { checkInterfaceName } from './interface-name.js';
-import { formatIpv4, parseSubnet } from './subnet.js';
+import { formatIpv4, parseSubnet, withGateway } from './subnet.js';
 
 export interface BridgeSpec {
   /** Linux interface name, at most 15 characters. */
   name: string;
   /** e.g. '10.88.0.0/24'; the bridge takes the first host address as the containers' gateway. */
   subnet: string;
+  /** The bridge's address when not the subnet's first. */
+  gateway?: string;
+  role?: BridgeRole;
 }
 
 export interface BridgeInfo {
@@ -28,7 +31,7 @@ const HANG_GUARD_MS = 15_000;
 /** Creates the bridge if missing, gives it the gateway address, brings it up and sets up NAT. Idempotent. */
 export async function ensureBridge(host: Host, spec: BridgeSpec): Promise<BridgeInfo> {
   checkInterfaceName(spec.name, 'bridge name');
-  const subnet = parseSubnet(spec.subnet);
+  const subnet = spec.gateway ? withGateway(parseSubnet(spec.subnet), spec.gateway) : parseSubnet(spec.subnet);
   const gateway = formatIpv4(subnet.gateway);
 
   const kind = await linkKind(host, spec.name);
@@ -61,7 +64,7 @@ export async function ensureBridge(host: Host, spec: BridgeSpec): Promise<Bridge
         'containers can reach the host and each other, but not outside networks',
     );
   }
-  warnings.push(...(await ensureRules(host, bridgeRules(spec.name, subnet.cidr))));
+  warnings.push(...(await ensureRules(host, bridgeRules(spec.name, subnet.cidr, spec.role))));
 
   return { name: spec.name, subnet: subnet.cidr, gateway, prefixLength: subnet.prefixLength, warnings };
 }
@@ -76,7 +79,7 @@ export async function removeBridge(host: Host, spec: BridgeSpec): Promise<void> 
   } else if (kind !== undefined) {
     throw new BerthError('NETWORK_ERROR', `interface ${spec.name} is not a bridge; leaving it alone`);
   }
-  await removeRules(host, bridgeRules(spec.name, subnet.cidr));
+  await removeRules(host, bridgeRules(spec.name, subnet.cidr, spec.role));
 }
 
 /** The link's kind ('bridge', 'veth', '' for a plain device), or undefined when there is no such link. */

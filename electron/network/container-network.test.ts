@@ -8,9 +8,9 @@ import { InterceptingHost } from '../../e2e/fixtures/intercepting-host.js';
 import type { ExecOptions, ExecResult } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ensureBridge, removeBridge } from './bridge.js';
-import { attach, detach } from './container-network.js';
+import { attach, connectInterface, detach, disconnectInterface, type InterfaceSpec } from './container-network.js';
 import { listLeftovers } from './leftovers.js';
-import { networkNames } from './network-names.js';
+import { networkNames, vethName } from './network-names.js';
 
 const capable = process.getuid?.() === 0 && spawnSync('ip', ['-V']).status === 0;
 const host = new LocalHost(tmpdir());
@@ -106,6 +106,11 @@ async function sendFromNetns(netns: string, address: string, port: number, text:
   }
 }
 
+/** eth0 on the file's bridge (or another), with the default route. */
+function eth0(address: string, bridgeName = bridge): InterfaceSpec {
+  return { name: 'eth0', bridge: bridgeName, subnet, gateway: addressOf(1), address, defaultRoute: true };
+}
+
 async function ping(fromNetns: string | undefined, address: string): Promise<number> {
   const argv = ['busybox', 'ping', '-c', '1', '-W', '2', address];
   return (await run(fromNetns ? ['ip', 'netns', 'exec', fromNetns, ...argv] : argv)).code;
@@ -124,24 +129,17 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
 
   afterAll(async () => {
     // Safety net when a test failed part-way; all of it is idempotent.
-    for (const id of ids) await detach(host, { containerId: id }).catch(() => {});
+    for (const id of ids) await detach(host, id).catch(() => {});
     await removeBridge(host, { name: bridge, subnet }).catch(() => {});
   });
 
   it('connects containers to each other and to the host', async () => {
     const a = containerId();
     const b = containerId();
-    const netA = await attach(host, { bridge, subnet, containerId: a, address: addressOf(2) });
-    const netB = await attach(host, { bridge, subnet, containerId: b, address: addressOf(3) });
-    expect(netA).toEqual({
-      netns: networkNames(a).netns,
-      netnsPath: `/run/netns/${networkNames(a).netns}`,
-      address: addressOf(2),
-      gateway: addressOf(1),
-      prefixLength: 24,
-      vethHost: networkNames(a).vethHost,
-    });
-    expect(netA.vethHost.length).toBeLessThanOrEqual(15);
+    const netA = await attach(host, a, [eth0(addressOf(2))]);
+    const netB = await attach(host, b, [eth0(addressOf(3))]);
+    expect(netA).toEqual({ netns: networkNames(a).netns, netnsPath: `/run/netns/${networkNames(a).netns}` });
+    expect(networkNames(a).vethHost.length).toBeLessThanOrEqual(15);
     expect((await host.stat(netA.netnsPath)) !== undefined).toBe(true);
 
     const inside = (await run(['ip', '-n', netB.netns, '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.toString();
@@ -149,14 +147,14 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
     const route = (await run(['ip', '-n', netB.netns, 'route', 'show', 'default'])).stdout.toString();
     expect(route).toContain(`via ${addressOf(1)} dev eth0`);
 
-    expect(await ping(netA.netns, netB.address)).toBe(0);
-    expect(await ping(netB.netns, netA.gateway)).toBe(0);
-    expect(await ping(undefined, netA.address)).toBe(0);
+    expect(await ping(netA.netns, addressOf(3))).toBe(0);
+    expect(await ping(netB.netns, addressOf(1))).toBe(0);
+    expect(await ping(undefined, addressOf(2))).toBe(0);
 
     const port = 20_000 + randomInt(20_000);
     const fromHost = listen(netB.netns, port);
     try {
-      await sendFromHost(netB.address, port, `hello from host ${token}`);
+      await sendFromHost(addressOf(3), port, `hello from host ${token}`);
       expect(await fromHost.received).toBe(`hello from host ${token}`);
     } finally {
       fromHost.stop();
@@ -164,7 +162,7 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
 
     const fromA = listen(netB.netns, port);
     try {
-      await sendFromNetns(netA.netns, netB.address, port, `hello from a ${token}`);
+      await sendFromNetns(netA.netns, addressOf(3), port, `hello from a ${token}`);
       expect(await fromA.received).toBe(`hello from a ${token}`);
     } finally {
       fromA.stop();
@@ -172,24 +170,24 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
 
     const left = await listLeftovers(host);
     expect(left.netns).toEqual(expect.arrayContaining([netA.netns, netB.netns]));
-    expect(left.veths).toEqual(expect.arrayContaining([netA.vethHost, netB.vethHost]));
+    expect(left.veths).toEqual(expect.arrayContaining([networkNames(a).vethHost, networkNames(b).vethHost]));
 
-    await detach(host, { containerId: a });
-    await detach(host, { containerId: b });
+    await detach(host, a);
+    await detach(host, b);
     const after = await listLeftovers(host);
     expect(after.netns).not.toContain(netA.netns);
-    expect(after.veths).not.toContain(netB.vethHost);
+    expect(after.veths).not.toContain(networkNames(b).vethHost);
   });
 
   it('attaches and detaches with one command each', async () => {
     const counting = new InterceptingHost(host);
     const id = containerId();
     const started = performance.now();
-    await attach(counting, { bridge, subnet, containerId: id, address: addressOf(10) });
+    await attach(counting, id, [eth0(addressOf(10))]);
     const attachMs = performance.now() - started;
     expect(counting.execCount).toBe(1);
     counting.execCount = 0;
-    await detach(counting, { containerId: id });
+    await detach(counting, id);
     expect(counting.execCount).toBe(1);
     // A hang guard, not a benchmark: attach is ~10 ms here.
     expect(attachMs).toBeLessThan(2_000);
@@ -199,7 +197,7 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
     const counting = new InterceptingHost(host);
     const id = containerId();
     for (const address of ['10.199.0.5', addressOf(1), addressOf(255), 'not-an-address']) {
-      const err = await errorOf(attach(counting, { bridge, subnet, containerId: id, address }));
+      const err = await errorOf(attach(counting, id, [eth0(address)]));
       expect(['NETWORK_ERROR', 'INVALID_ARGUMENT']).toContain(err.code);
     }
     expect(counting.execCount).toBe(0);
@@ -209,7 +207,7 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
     const id = containerId();
     const names = networkNames(id);
     const err = await errorOf(
-      attach(host, { bridge: `bx${token}`, subnet, containerId: id, address: addressOf(20) }),
+      attach(host, id, [eth0(addressOf(20), `bx${token}`)]),
     );
     expect(err.code).toBe('NETWORK_ERROR');
     expect(err.message).toContain(`bx${token}`);
@@ -221,26 +219,53 @@ describe.skipIf(!capable)('container network on a real bridge', () => {
 
   it('leaves a namespace it did not make alone when its name is taken', async () => {
     const id = containerId();
-    const first = await attach(host, { bridge, subnet, containerId: id, address: addressOf(30) });
-    const err = await errorOf(attach(host, { bridge, subnet, containerId: id, address: addressOf(31) }));
+    await attach(host, id, [eth0(addressOf(30))]);
+    const err = await errorOf(attach(host, id, [eth0(addressOf(31))]));
     expect(err.code).toBe('NETWORK_ERROR');
     expect(err.message).toContain('File exists');
-    expect(await ping(undefined, first.address)).toBe(0);
-    await detach(host, { containerId: id });
+    expect(await ping(undefined, addressOf(30))).toBe(0);
+    await detach(host, id);
   });
 
   it('detaches idempotently', async () => {
     const id = containerId();
-    await detach(host, { containerId: id });
-    await attach(host, { bridge, subnet, containerId: id, address: addressOf(40) });
-    await detach(host, { containerId: id });
-    await detach(host, { containerId: id });
+    await detach(host, id);
+    await attach(host, id, [eth0(addressOf(40))]);
+    await detach(host, id);
+    await detach(host, id);
     const left = await listLeftovers(host);
     expect(left.netns).not.toContain(networkNames(id).netns);
   });
 
+  it('puts one container on two bridges, moves its default route when one goes, and removes every veth with it', async () => {
+    const second = `bu${token}`;
+    const otherBase = await freeSubnetBase();
+    const other: InterfaceSpec = { name: 'eth1', bridge: second, subnet: `${otherBase}.0/24`, gateway: `${otherBase}.1`, address: `${otherBase}.2`, defaultRoute: false };
+    await ensureBridge(host, { name: second, subnet: other.subnet });
+    const id = containerId();
+    const { netns } = networkNames(id);
+    try {
+      await attach(host, id, [eth0(addressOf(50))]);
+      await connectInterface(host, id, other);
+      expect(vethName(id, 'eth1')).toMatch(/^vc[0-9a-f]{12}$/);
+      expect((await listLeftovers(host)).veths).toEqual(expect.arrayContaining([networkNames(id).vethHost, vethName(id, 'eth1')]));
+      expect(await ping(netns, other.gateway)).toBe(0);
+      await disconnectInterface(host, id, 'eth0', other.gateway);
+      const route = (await run(['ip', '-n', netns, 'route', 'show', 'default'])).stdout.toString();
+      expect(route).toContain(`via ${other.gateway} dev eth1`);
+      expect((await listLeftovers(host)).veths).not.toContain(networkNames(id).vethHost);
+      await detach(host, id, ['eth1']);
+      const left = await listLeftovers(host);
+      expect(left.veths).not.toContain(vethName(id, 'eth1'));
+      expect(left.netns).not.toContain(netns);
+    } finally {
+      await detach(host, id, ['eth0', 'eth1']).catch(() => {});
+      await removeBridge(host, { name: second, subnet: other.subnet });
+    }
+  });
+
   it('leaves nothing behind once the bridge is removed', async () => {
-    for (const id of ids) await detach(host, { containerId: id });
+    for (const id of ids) await detach(host, id);
     await removeBridge(host, { name: bridge, subnet });
     expect(await snapshot()).toEqual(before);
   });

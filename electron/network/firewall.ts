@@ -1,4 +1,5 @@
 import type { Host } from '../host/host.js';
+import { NETWORK_BRIDGE_PREFIX } from './network-names.js';
 
 /** One iptables rule Berth owns for a bridge. */
 export interface FirewallRule {
@@ -9,31 +10,35 @@ export interface FirewallRule {
   purpose: string;
 }
 
+/** What a bridge is for, as its rules see it. */
+export interface BridgeRole {
+  /** No way out: its containers reach each other only (Docker's --internal). */
+  internal?: boolean;
+  /** For a user-defined network: the engine's default bridge, which it is kept apart from. */
+  defaultBridge?: string;
+}
+
 /**
- * The rules a bridge needs for containers to reach outside networks: NAT for traffic leaving
- * through another interface, and FORWARD accepts ahead of any DROP policy (Docker sets one;
- * with br_netfilter loaded even traffic between containers on the bridge passes FORWARD).
+ * The rules a bridge needs, in the order they stand in their chains: traffic within the bridge,
+ * isolation from other Berth networks (each user-defined network's bridge is named `bn...`; Docker
+ * keeps its networks apart the same way), then NAT and forwarding for traffic leaving through
+ * another interface, ahead of any DROP policy (Docker sets one; with br_netfilter loaded even
+ * traffic between containers on one bridge passes FORWARD). Every filter rule names the bridge as
+ * its input or output, so the order between different bridges' rules does not matter.
  */
-export function bridgeRules(bridge: string, subnetCidr: string): FirewallRule[] {
+export function bridgeRules(bridge: string, subnetCidr: string, role: BridgeRole = {}): FirewallRule[] {
+  const forward = (spec: string[], purpose: string): FirewallRule => ({ table: 'filter', chain: 'FORWARD', spec, purpose });
+  const within = forward(['-i', bridge, '-o', bridge, '-j', 'ACCEPT'], `traffic within bridge ${bridge}`);
+  if (role.internal) {
+    return [within, forward(['-i', bridge, '-j', 'DROP'], `keeping internal network ${bridge} in`), forward(['-o', bridge, '-j', 'DROP'], `keeping others out of internal network ${bridge}`)];
+  }
   return [
-    {
-      table: 'nat',
-      chain: 'POSTROUTING',
-      spec: ['-s', subnetCidr, '!', '-o', bridge, '-j', 'MASQUERADE'],
-      purpose: `outbound NAT for ${subnetCidr}`,
-    },
-    {
-      table: 'filter',
-      chain: 'FORWARD',
-      spec: ['-i', bridge, '-j', 'ACCEPT'],
-      purpose: `forwarding of traffic from bridge ${bridge}`,
-    },
-    {
-      table: 'filter',
-      chain: 'FORWARD',
-      spec: ['-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
-      purpose: `forwarding of replies to bridge ${bridge}`,
-    },
+    within,
+    forward(['-i', bridge, '-o', `${NETWORK_BRIDGE_PREFIX}+`, '-j', 'DROP'], `isolation of bridge ${bridge} from other networks`),
+    ...(role.defaultBridge ? [forward(['-i', bridge, '-o', role.defaultBridge, '-j', 'DROP'], `isolation of bridge ${bridge} from ${role.defaultBridge}`)] : []),
+    forward(['-i', bridge, '-j', 'ACCEPT'], `forwarding of traffic from bridge ${bridge}`),
+    forward(['-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'], `forwarding of replies to bridge ${bridge}`),
+    { table: 'nat', chain: 'POSTROUTING', spec: ['-s', subnetCidr, '!', '-o', bridge, '-j', 'MASQUERADE'], purpose: `outbound NAT for ${subnetCidr}` },
   ];
 }
 
@@ -43,7 +48,8 @@ export function bridgeRules(bridge: string, subnetCidr: string): FirewallRule[] 
  */
 export async function ensureRules(host: Host, rules: FirewallRule[]): Promise<string[]> {
   const warnings: string[] = [];
-  for (const rule of rules) {
+  // Each missing rule goes to the top of its chain, last first, so they stand in the order given.
+  for (const rule of [...rules].reverse()) {
     const check = await host.exec(iptables(rule, ['-C', rule.chain]), { timeoutMs: 15_000 });
     if (check.code === 0) continue;
     if (check.code === 127) {

@@ -15,7 +15,9 @@ const KEY_LENGTH = 12;
 
 /** Shapes of the names Berth makes, for telling its leftovers apart from anyone else's. */
 export const NETNS_PATTERN = /^berth-[0-9a-f]{12}$/;
-export const VETH_PATTERN = /^vb[0-9a-f]{12}$/;
+export const VETH_PATTERN = /^v[bc][0-9a-f]{12}$/;
+/** User-defined networks' bridges: `bn` and the network id's first 12 characters (as Docker's br-). */
+export const NETWORK_BRIDGE_PREFIX = 'bn';
 
 /**
  * Derives the names from the container id. A hex id gives its own first 12 characters, so
@@ -28,4 +30,15 @@ export function networkNames(containerId: string): NetworkNames {
     ? containerId.slice(0, KEY_LENGTH)
     : createHash('sha256').update(containerId).digest('hex').slice(0, KEY_LENGTH);
   return { netns: NETNS_PREFIX + key, vethHost: VETH_PREFIX + key };
+}
+
+/**
+ * The host end of the veth carrying a container's interface: eth0's keeps the name it always had
+ * (so containers of earlier Berths are found again); ethN's is `vc`, 11 characters of the key, N.
+ */
+export function vethName(containerId: string, interfaceName: string): string {
+  const { vethHost } = networkNames(containerId);
+  const index = /^eth([0-9]+)$/.exec(interfaceName)?.[1];
+  if (index === undefined || Number(index) > 15) throw new BerthError('INVALID_ARGUMENT', `interface name "${interfaceName}" is not eth0 to eth15`);
+  return index === '0' ? vethHost : `vc${vethHost.slice(VETH_PREFIX.length, VETH_PREFIX.length + KEY_LENGTH - 1)}${Number(index).toString(16)}`;
 }

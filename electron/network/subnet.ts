@@ -76,6 +76,19 @@ export function parseSubnet(cidr: string): Subnet {
   };
 }
 
+/**
+ * The subnet with another gateway than its first address (Docker's --gateway): containers may then
+ * take every address but the network's, the broadcast and the gateway.
+ */
+export function withGateway(subnet: Subnet, gatewayText: string): Subnet {
+  const gateway = parseIpv4(gatewayText, 'gateway');
+  if (gateway <= subnet.network || gateway >= subnet.broadcast) {
+    throw invalid(`gateway ${gatewayText} is not a host address of subnet ${subnet.cidr}`);
+  }
+  if (gateway === subnet.gateway) return subnet;
+  return { ...subnet, gateway, firstHost: subnet.network + 1 };
+}
+
 /** Parses `address` and checks a container may use it in `subnet`; returns it as a number. */
 export function containerAddress(subnet: Subnet, address: string): number {
   const value = parseIpv4(address);

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { networkModeOf } from '../../shared/networks.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Container, RunSpec } from '../../shared/containers.js';
 import type { PortMapping } from '../../shared/ports.js';
@@ -25,7 +26,7 @@ const RANGE_ATTEMPTS = 2_000;
 /** Parses every `-p` of a run spec up front, so a bad one fails the run before anything is made. */
 export function parsePublishSpecs(spec: Pick<RunSpec, 'ports' | 'network'>): PublishRequest[] {
   const requests = spec.ports.flatMap(parsePublishSpec);
-  if (requests.length > 0 && spec.network !== 'bridge') {
+  if (requests.length > 0 && networkModeOf(spec.network) !== 'bridge') {
     throw new BerthError(
       'INVALID_ARGUMENT',
       `ports cannot be published with --network ${spec.network}: ${spec.network === 'host' ? "the container already uses the host's ports" : 'the container has no network'}`,
@@ -52,7 +53,7 @@ export class PortPublisher {
 
   /** Reserves every port of the container; on any failure nothing stays bound. */
   async reserve(container: Pick<Container, 'id' | 'spec'>, requests: PublishRequest[], exposedPorts: string[]): Promise<PortMapping[]> {
-    if (container.spec.network !== 'bridge') return [];
+    if (networkModeOf(container.spec.network) !== 'bridge') return [];
     const plan = planPorts({
       requests,
       exposedPorts,

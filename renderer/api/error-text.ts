@@ -21,6 +21,8 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   UNSAFE_LAYER: { title: 'The image holds an unsafe layer, so it was not unpacked.', fix: 'Use an image from a source you trust.' },
   IMAGE_IN_USE: { title: 'A container still uses this image.', fix: 'Remove the containers that use it, then remove the image.' },
   VOLUME_NOT_FOUND: { title: 'That volume does not exist.', fix: 'Check the name; berth volume ls lists the volumes.' },
+  NETWORK_NOT_FOUND: { title: 'There is no such network.', fix: 'Check its name with berth network ls.' },
+  NETWORK_IN_USE: { title: 'A container is still on this network.', fix: 'Stop or disconnect its containers, then remove the network.' },
   VOLUME_IN_USE: { title: 'A container still uses this volume.', fix: 'Remove the containers that mount it, then remove the volume.' },
   CONTAINER_NOT_FOUND: { title: 'That container no longer exists.', fix: 'It was removed elsewhere; the list is already up to date.' },
   NAME_IN_USE: { title: 'That container name is already taken.', fix: 'Choose another name, or remove the container that has it.' },

@@ -1,4 +1,5 @@
-import type { Container } from '../../../shared/containers.js';
+import { createHash } from 'node:crypto';
+import type { Container, ContainerEndpoint } from '../../../shared/containers.js';
 import type { PortMapping } from '../../../shared/ports.js';
 import type { ImageConfig } from '../../../shared/images.js';
 import { parseExposedPort, parsePublishSpec } from '../../ports/publish-spec.js';
@@ -70,9 +71,18 @@ function portSources(ports: readonly PortMapping[]): string {
   return ports.map((p) => `${p.hostIp}:${p.hostPort}->${portKey(p.guestPort, p.protocol)}=${p.source}`).join(',');
 }
 
-function network(container: Container) {
-  const { address, gateway, prefixLength } = container.network;
-  return { IPAMConfig: null, Links: null, Aliases: null, NetworkID: container.network.mode, EndpointID: '', Gateway: gateway, IPAddress: address, IPPrefixLen: prefixLength, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null };
+/**
+ * Each network the container is on, as Docker keys them by name. On user-defined networks its short
+ * id is among the aliases, as Docker adds it (compose v1 reconnects a container that lacks it).
+ */
+function networks(container: Container) {
+  const endpoint = (e: Partial<ContainerEndpoint>, aliases: string[] | null) => ({
+    IPAMConfig: null, Links: null, Aliases: aliases, NetworkID: e.networkId ?? '',
+    EndpointID: e.address ? createHash('sha256').update(`${container.id}:${e.networkId}`).digest('hex') : '',
+    Gateway: e.gateway ?? '', IPAddress: e.address ?? '', IPPrefixLen: e.prefixLength ?? 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, MacAddress: '', DriverOpts: null,
+  });
+  if (container.network.mode !== 'bridge') return { [container.network.mode]: endpoint({}, null) };
+  return Object.fromEntries(container.networks.map((e) => [e.network, endpoint(e, e.network === 'bridge' ? null : [...e.aliases, container.id.slice(0, 12)])]));
 }
 
 /** One row of `GET /containers/json`. */
@@ -88,8 +98,8 @@ export function containerSummary(container: Container) {
     Labels: container.spec.labels,
     State: container.state.status,
     Status: statusText(container),
-    HostConfig: { NetworkMode: container.network.mode },
-    NetworkSettings: { Networks: { [container.network.mode]: network(container) } },
+    HostConfig: { NetworkMode: container.spec.network },
+    NetworkSettings: { Networks: networks(container) },
     Mounts: container.mounts.map((m) => ({ Type: m.type, ...(m.type === 'volume' ? { Name: m.source } : {}), Source: m.source, Destination: m.destination, Mode: m.readOnly ? 'ro' : '', RW: !m.readOnly, Propagation: 'rprivate' })),
   };
 }
@@ -178,7 +188,7 @@ export function containerInspect(container: Container, image: ImageConfig | unde
       IPPrefixLen: container.network.prefixLength,
       Gateway: container.network.gateway,
       MacAddress: '',
-      Networks: { [container.network.mode]: network(container) },
+      Networks: networks(container),
     },
     Mounts: containerSummary(container).Mounts,
   };

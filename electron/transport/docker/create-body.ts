@@ -47,6 +47,9 @@ export const CreateBody = z.object({
       PidsLimit: z.number().int().nullish(),
     })
     .nullish(),
+  NetworkingConfig: z
+    .object({ EndpointsConfig: z.record(z.string(), z.object({ Aliases: z.array(z.string()).nullish() }).nullish()).nullish() })
+    .nullish(),
 });
 export type CreateBody = z.infer<typeof CreateBody>;
 
@@ -78,8 +81,21 @@ function volumeSpecs(host: NonNullable<CreateBody['HostConfig']>): string[] {
   return specs;
 }
 
-const NETWORK_MODES: Record<string, 'bridge' | 'host' | 'none'> = { '': 'bridge', default: 'bridge', bridge: 'bridge', host: 'host', none: 'none' };
 const RESTART = { '': 'no', no: 'no', always: 'always', 'unless-stopped': 'unless-stopped', 'on-failure': 'on-failure' } as const;
+
+/**
+ * The network a container starts on (NetworkMode: '' and `default` are the default bridge) and the
+ * further ones of EndpointsConfig, with their aliases (compose names each service so).
+ */
+function networksOf(mode: string, endpoints: Record<string, { Aliases?: string[] | null } | null | undefined>): Pick<RunSpecInput, 'network' | 'networkAliases' | 'extraNetworks'> {
+  if (mode.startsWith('container:')) throw new DockerError(400, `network mode "${mode}" is not supported by Berth: a container shares no other container's network`);
+  const network = mode === '' || mode === 'default' ? 'bridge' : mode;
+  const aliases = (name: string) => endpoints[name]?.Aliases ?? [];
+  const extraNetworks = Object.keys(endpoints)
+    .filter((name) => name !== network && !(network === 'bridge' && name === 'default'))
+    .map((name) => ({ network: name, aliases: aliases(name) }));
+  return { network, networkAliases: aliases(network), extraNetworks };
+}
 
 /** Docker's create body (already parsed as JSON) as a RunSpec; never pulls: Docker's create answers 404 and the client pulls. */
 export function runSpecOf(raw: unknown, name: string | undefined): RunSpecInput {
@@ -87,8 +103,7 @@ export function runSpecOf(raw: unknown, name: string | undefined): RunSpecInput 
   if (!parsed.success) throw new DockerError(400, describeIssues('container create', parsed.error));
   const body = parsed.data;
   const host = body.HostConfig ?? {};
-  const network = NETWORK_MODES[host.NetworkMode ?? ''];
-  if (!network) throw new DockerError(404, `network ${host.NetworkMode} not found`);
+  const { network, networkAliases, extraNetworks } = networksOf(host.NetworkMode ?? '', body.NetworkingConfig?.EndpointsConfig ?? {});
   const restartName = host.RestartPolicy?.Name ?? '';
   if (!Object.hasOwn(RESTART, restartName)) throw new DockerError(400, `invalid restart policy "${restartName}"`);
   // A multi-word entrypoint: its first word is the program, the rest go before the command.
@@ -108,6 +123,8 @@ export function runSpecOf(raw: unknown, name: string | undefined): RunSpecInput 
     hostname: body.Hostname || undefined,
     labels: body.Labels ?? {},
     network,
+    networkAliases,
+    extraNetworks,
     ports,
     autoExpose: host.PublishAllPorts ? true : undefined,
     volumes: volumeSpecs(host),

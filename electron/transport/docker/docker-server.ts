@@ -30,7 +30,6 @@ const NOT_YET: [RegExp, string][] = [
   [/^\/(swarm|nodes|services|tasks|secrets|configs)\b/, 'swarm mode'],
   [/^\/plugins\b/, 'plugins'],
   [/^\/(build|session)\b/, 'image builds'],
-  [/^\/networks\b/, 'user-defined networks'],
   [/^\/distribution\b/, 'registry lookups'],
 ];
 
