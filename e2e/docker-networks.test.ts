@@ -94,6 +94,39 @@ describe.each(TEST_HOSTS)('docker networks on Berth, Linux on the %s host', { ti
     expect(await reaches('nb', front.IPAddress)).toBe(true);
   });
 
+  it('resolves containers by name, short id and alias on their own networks only, and follows connect and disconnect', async () => {
+    const { Id: id, NetworkSettings } = await inspect('na');
+    const address = NetworkSettings.Networks['front']!.IPAddress;
+    /** What busybox's nslookup in `from` answers for `name` (its own resolver code, through the container's resolv.conf). */
+    const lookup = async (from: string, name: string): Promise<string | undefined> => {
+      const got = await docker(['exec', from, 'nslookup', name]);
+      return got.code === 0 ? /Name:[^\n]*\nAddress( 1)?:\s*([0-9.]+)/.exec(got.stdout)?.[2] : undefined;
+    };
+    for (const name of ['na', 'alpha', id.slice(0, 12), 'NA']) expect(await lookup('nb', name)).toBe(address);
+    // Another network, and the default bridge (no names there, as in Docker), do not see front's names.
+    expect(await lookup('nc', 'na')).toBeUndefined();
+    expect(await lookup('nc', 'alpha')).toBeUndefined();
+    expect(await lookup('nd', 'na')).toBeUndefined();
+    // Not even by asking front's name server directly.
+    const gateway = NetworkSettings.Networks['front']!.IPAddress.replace(/\.\d+$/, '.1');
+    expect((await docker(['exec', 'nc', 'nslookup', '-timeout=1', 'na', gateway])).code).not.toBe(0);
+
+    expect((await docker(['network', 'connect', '--alias', 'see-c', 'back', 'nb'])).code).toBe(0);
+    const cOnBack = (await inspect('nc')).NetworkSettings.Networks['back']!.IPAddress;
+    expect(await lookup('nb', 'nc')).toBe(cOnBack);
+    expect(await lookup('nc', 'see-c')).toBe((await inspect('nb')).NetworkSettings.Networks['back']!.IPAddress);
+    expect((await docker(['network', 'disconnect', 'back', 'nb'])).code).toBe(0);
+    expect(await lookup('nb', 'nc')).toBeUndefined();
+
+    expect((await docker(['rename', 'nb', 'nb2'])).code).toBe(0);
+    expect(await lookup('na', 'nb2')).toBeDefined();
+    expect((await docker(['rename', 'nb2', 'nb'])).code).toBe(0);
+    expect((await docker(['stop', '-t', '1', 'nb'])).code).toBe(0);
+    expect(await lookup('na', 'nb')).toBeUndefined();
+    expect((await docker(['start', 'nb'])).code).toBe(0);
+    expect(await lookup('na', 'nb')).toBe((await inspect('nb')).NetworkSettings.Networks['front']!.IPAddress);
+  });
+
   it('refuses to remove a network in use, and removing it leaves no bridge; prune takes only unused ones', async () => {
     const frontId = (JSON.parse((await docker(['network', 'inspect', 'front'])).stdout) as [{ Id: string }])[0].Id;
     const busy = await docker(['network', 'rm', 'front']);

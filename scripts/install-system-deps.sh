@@ -8,6 +8,8 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have runc || need+=(runc)
 # Each container's monitor.
 have conmon || need+=(conmon)
+# Names on user-defined networks.
+[ -x /usr/lib/podman/aardvark-dns ] || need+=(aardvark-dns)
 have ip || need+=(iproute2)
 have tar || need+=(tar)
 have zstd || need+=(zstd)

@@ -3,7 +3,7 @@ import { CONTAINER_ACTIONS, NETWORK_MODES, RESTART_POLICIES, WAIT_CONDITIONS } f
 import { ContainerHealth, HealthCheck } from './health.js';
 import { PullPolicy } from './images.js';
 import { Mount, SocketForward } from './mounts.js';
-import { EndpointRequest } from './networks.js';
+import { EndpointRequest, NetworkAlias } from './networks.js';
 import { PortMapping } from './ports.js';
 
 export const RestartPolicy = z.object({
@@ -47,7 +47,7 @@ export const RunSpec = z.object({
   /** The network it starts on: bridge (the default), host, none, or a user-defined network's name or id. */
   network: z.string().min(1).max(256).default('bridge'),
   /** Docker's --network-alias: more names it answers to on that network. */
-  networkAliases: z.array(z.string().min(1).max(253)).max(64).default([]),
+  networkAliases: z.array(NetworkAlias).max(64).default([]),
   /** Further networks it joins at start (Docker's --network given again). */
   extraNetworks: z.array(EndpointRequest).max(32).default([]),
   /** Docker `-p` specs, parsed by the engine so a bad one is named in its error. */

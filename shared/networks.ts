@@ -52,11 +52,14 @@ export const NetworkSpec = z.object({
 export type NetworkSpec = z.infer<typeof NetworkSpec>;
 export type NetworkSpecInput = z.input<typeof NetworkSpec>;
 
+/** A name a container answers to on a network: a DNS name (letters, digits, _ . -). */
+export const NetworkAlias = z.string().min(1).max(253).regex(/^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$/, 'a network alias is letters, digits, _ . - and starts and ends with a letter, digit or _');
+
 /** A network a container asks to be on, with the extra names it answers to there. */
 export const EndpointRequest = z.object({
   /** A network's name, id or unique id prefix. */
   network: z.string().min(1).max(256),
-  aliases: z.array(z.string().min(1).max(253)).max(64).default([]),
+  aliases: z.array(NetworkAlias).max(64).default([]),
 });
 export type EndpointRequest = z.infer<typeof EndpointRequest>;
 

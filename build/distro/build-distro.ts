@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../../electron/engine/engine-config.js';
 import { DISTRO_PACKAGES, DISTRO_VERSION, DISTRO_VERSION_FILE } from '../../electron/host/wsl/distro-version.js';
+import { AARDVARK_DNS } from '../../electron/network/name-service.js';
 
 // The recipe. Every constant here goes into the recipe hash, so changing one rebuilds the tarball.
 const SUITE = 'bookworm';
@@ -21,6 +22,8 @@ const ENGINE_COMMANDS: readonly string[] = [
   'mv', 'rm', 'rmdir', 'mkdir', 'chmod', 'kill', 'id', 'hostname', 'runc', 'conmon', 'nft', 'iptables', 'sysctl', 'env', 'cat', 'readlink',
   // The socket agent (electron/host/wsl/socket-agent-script.ts), the log follower and the log rotation run on perl-base.
   'perl',
+  // Names on user-defined networks, and the script that keeps its tables (electron/network/name-service.ts).
+  AARDVARK_DNS, 'awk', 'grep', 'basename', 'sleep', 'ls',
 ];
 
 const WSL_CONF = `# Berth's own distro, driven only by \`wsl.exe -d berth -u root --exec\`.
@@ -165,6 +168,7 @@ async function checkCommands(tree: string, signal: AbortSignal): Promise<void> {
   // Run inside the tree, so its links (/bin -> usr/bin and the like) resolve as they will under WSL.
   const script = `for c; do
   found=
+  case $c in /*) [ -f "$c" ] && [ -x "$c" ] && found=1;; esac
   for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
     if [ -f "$d/$c" ] && [ -x "$d/$c" ]; then found=1; fi
   done

@@ -42,6 +42,12 @@ export interface LifecycleDeps {
    * terminal, or holds its stdin, before the process runs.
    */
   attachReady(container: ContainerRecord): Promise<void>;
+  /**
+   * The name tables of user-defined networks are brought up to date with the running containers and
+   * `starting` (one about to run, so its peers find it and it finds its name server from the start),
+   * without `failed` (one whose start failed).
+   */
+  names(starting?: ContainerRecord, failed?: string): Promise<void>;
   /** Docker's event for what happened to the container. */
   action(container: ContainerRecord, action: ContainerAction['action'], attributes?: Record<string, string>): void;
 }
@@ -96,8 +102,12 @@ export class ContainerLifecycle {
       undo.push(() => unmountRootfs(host, paths));
       const { network: net, netnsPath, endpoints } = await networks.attach(container);
       undo.push(() => networks.detach({ ...container, networks: endpoints }));
+      if (networks.hasNames(container)) {
+        undo.push(() => this.deps.names(undefined, container.id));
+        await this.deps.names({ ...container, networks: endpoints });
+      }
       const hostname = await containerHostname(host, container.spec.hostname, container.id, net.mode);
-      await writeEtcFiles(host, paths, hostname, net.address, net.mode);
+      await writeEtcFiles(host, paths, hostname, net.address, net.mode, networks.nameServer(endpoints));
       const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
       // Folders and sockets are taken at start and given back at stop: a stopped container holds none.
       undo.push(() => unmountVolumes(host, host.dataRoot, container.id));
@@ -375,6 +385,7 @@ export class ContainerLifecycle {
         networks: this.deps.networks.stopped(c),
         state: { ...c.state, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString(), lastOutput: output, oomKilled, health: undefined },
       }));
+      if (this.deps.networks.hasNames(exited)) await this.deps.names().catch(() => {});
       if (oomKilled) this.deps.action(exited, 'oom');
       this.deps.action(exited, 'die', { exitCode: String(exitCode) });
     } finally {

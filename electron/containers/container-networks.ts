@@ -3,6 +3,7 @@ import type { ContainerEndpoint, ContainerNetwork } from '../../shared/container
 import { networkModeOf, type EndpointRequest } from '../../shared/networks.js';
 import type { Host } from '../host/host.js';
 import { attach, connectInterface, detach, disconnectInterface, type InterfaceSpec } from '../network/container-network.js';
+import type { NameTable } from '../network/name-service.js';
 import type { NetworkInfo, Networks } from '../network/networks.js';
 import type { ContainerRecord } from './container-record.js';
 
@@ -118,6 +119,32 @@ export class ContainerNetworks {
       this.networks.release(network.id, endpoint.address);
     }
     return rest;
+  }
+
+  /** The name table of each user-defined network: its running containers, each by name, short id and aliases. */
+  nameTables(running: readonly ContainerRecord[]): NameTable[] {
+    return this.networks
+      .list()
+      .filter((network) => network.dns)
+      .map((network) => ({
+        networkId: network.id,
+        gateway: network.gateway,
+        entries: running.flatMap((c) =>
+          c.networks
+            .filter((e) => e.networkId === network.id && e.address !== '')
+            .map((e) => ({ containerId: c.id, address: e.address, names: [...new Set([c.name, c.id.slice(0, 12), ...e.aliases])] })),
+        ),
+      }));
+  }
+
+  /** Where the container asks for names: the gateway of its first user-defined network, if it is on one. */
+  nameServer(endpoints: readonly ContainerEndpoint[]): string | undefined {
+    return endpoints.find((e) => e.address !== '' && this.find(e)?.dns)?.gateway;
+  }
+
+  /** Whether any of the container's networks has names to keep. */
+  hasNames(container: ContainerRecord): boolean {
+    return container.networks.some((e) => this.find(e)?.dns);
   }
 
   /** Whether the container has a place on the network (running or not). */

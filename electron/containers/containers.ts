@@ -8,6 +8,7 @@ import type { Volume } from '../../shared/mounts.js';
 import type { TerminalSession } from '../../shared/terminals.js';
 import type { Host } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
+import type { NameService } from '../network/name-service.js';
 import type { NetworkInfo, Networks } from '../network/networks.js';
 import type { PortPublisher } from '../ports/port-publisher.js';
 import type { LogLimits } from '../runtime/container-log.js';
@@ -35,6 +36,8 @@ export interface ContainersDeps {
   images: ImageStore;
   store: ContainerStore;
   networks: Networks;
+  /** Serves the names on user-defined networks. */
+  names: NameService;
   ports: PortPublisher;
   volumes: VolumeStore;
   sockets: SocketForwards;
@@ -62,6 +65,8 @@ export class Containers {
   private readonly removing = new Set<string>();
   /** Volume create and remove, and a run between making its volumes and recording its container. */
   private readonly volumeLock = new KeyedLock();
+  /** Containers about to run, already in the name tables: their records say running once they do. */
+  private readonly starting = new Map<string, ContainerRecord>();
 
   constructor(private readonly deps: ContainersDeps) {
     const { host, runtime, images, store, actions } = deps;
@@ -80,6 +85,11 @@ export class Containers {
         else await deps.stdin.connect(container.id);
       },
       action: (container, action, attributes) => actions.record(container, action, attributes),
+      names: (starting, failed) => {
+        if (starting) this.starting.set(starting.id, starting);
+        if (failed) this.starting.delete(failed);
+        return this.syncNames();
+      },
     });
     // Every change of a record, whoever made it, reaches the app and what follows a container's state.
     store.on('changed', (id, container) => {
@@ -172,7 +182,7 @@ export class Containers {
       this.names.delete(container.name);
       const renamed = await this.lifecycle.record({ ...container, name });
       this.deps.actions.record(renamed, 'rename', { oldName: container.name });
-      return renamed;
+      return this.namesFollow(renamed, container);
     });
   }
 
@@ -238,7 +248,7 @@ export class Containers {
   }
 
   connect(idOrName: string, request: EndpointRequest): Promise<Container> {
-    return this.change(idOrName, async (c) => this.lifecycle.record({ ...c, networks: await this.endpoints.connect(c, request) }));
+    return this.change(idOrName, async (c) => this.namesFollow(await this.lifecycle.record({ ...c, networks: await this.endpoints.connect(c, request) }), c));
   }
 
   /** Docker's `force` only matters for swarm's stale endpoints; a running container is disconnected either way. */
@@ -247,8 +257,19 @@ export class Containers {
       const networks = await this.endpoints.disconnect(c, network);
       const first = networks.find((e) => e.interface !== '');
       const primary = c.state.status === 'running' ? { ...c.network, address: first?.address ?? '', gateway: first?.gateway ?? '', prefixLength: first?.prefixLength ?? 0 } : c.network;
-      return this.lifecycle.record({ ...c, networks, network: primary });
+      return this.namesFollow(await this.lifecycle.record({ ...c, networks, network: primary }), c);
     });
+  }
+
+  /** The name tables follow a running container's change of networks or name. */
+  private async namesFollow(changed: ContainerRecord, before: ContainerRecord): Promise<ContainerRecord> {
+    if (changed.state.status === 'running' && (this.endpoints.hasNames(changed) || this.endpoints.hasNames(before))) await this.syncNames();
+    return changed;
+  }
+
+  private syncNames(): Promise<void> {
+    const running = () => [...this.deps.store.running().filter((c) => !this.starting.has(c.id)), ...this.starting.values()];
+    return this.deps.names.update(() => this.endpoints.nameTables(running()));
   }
 
   private withMembers(network: NetworkInfo): Network {
@@ -305,7 +326,12 @@ export class Containers {
         await lifecycle.lock.run(current.id, () => lifecycle.start(restarted)).catch(() => {});
       }
     }
-    return store.damaged.map((file) => `container record ${file} is damaged and was skipped`);
+    // The name server runs on after an engine, but may have died with the machine: its tables are made again.
+    const warnings = await this.syncNames().then(
+      () => [],
+      (err: unknown) => [BerthError.from(err).message],
+    );
+    return [...warnings, ...store.damaged.map((file) => `container record ${file} is damaged and was skipped`)];
   }
 
   /** Stops watching; containers keep running and a later engine adopts them. */
@@ -316,6 +342,7 @@ export class Containers {
 
   /** What follows a container's state: its shells and health checks end with it, and --rm removes it. */
   private follow(container: ContainerRecord): void {
+    this.starting.delete(container.id);
     if (container.state.status !== 'running') {
       void this.deps.terminals.endContainer(container.id);
       this.health.unwatch(container.id);

@@ -10,6 +10,7 @@ import { ImageStore } from '../images/image-store.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
 import { WorkerPortRelay } from '../ports/worker-port-relay.js';
+import { NameService } from '../network/name-service.js';
 import { Networks } from '../network/networks.js';
 import { ContainerActions } from '../containers/container-actions.js';
 import { ContainerLogs, type LogSink } from '../containers/container-logs.js';
@@ -96,6 +97,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     const store = new ContainerStore(join(config.home, 'containers'));
     const networks = new Networks({ host, dir: join(config.home, 'networks'), defaultBridge: config.bridge, pool: config.networkPool, changed: () => emit('networks.changed', {}) });
     const warnings = await networks.open();
+    const names = new NameService(host, `${host.dataRoot}/dns`);
     const relay = await WorkerPortRelay.start();
     const ports = new PortPublisher(relay, host, config.ports, () => store.running());
     const volumes = new VolumeStore(host);
@@ -113,7 +115,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     });
     const stdin = new ContainerStdin(host);
     const containers = new Containers({
-      host, runtime, images, store, networks, ports, volumes, sockets, terminals, stdin, actions, nofileLimit, cpuCount, logLimits: config.logLimits, emit,
+      host, runtime, images, store, networks, names, ports, volumes, sockets, terminals, stdin, actions, nofileLimit, cpuCount, logLimits: config.logLimits, emit,
     });
     const logs = new ContainerLogs(host, config.logLimits, () => store.running().map((c) => c.id), (id) => containers.lifecycle.whenExited(id));
     const stats = new ContainerStatsSampler(host);

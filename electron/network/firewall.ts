@@ -16,6 +16,8 @@ export interface BridgeRole {
   internal?: boolean;
   /** For a user-defined network: the engine's default bridge, which it is kept apart from. */
   defaultBridge?: string;
+  /** Its gateway, where its name server answers: only its own containers may ask it. */
+  dnsGateway?: string;
 }
 
 /**
@@ -29,16 +31,28 @@ export interface BridgeRole {
 export function bridgeRules(bridge: string, subnetCidr: string, role: BridgeRole = {}): FirewallRule[] {
   const forward = (spec: string[], purpose: string): FirewallRule => ({ table: 'filter', chain: 'FORWARD', spec, purpose });
   const within = forward(['-i', bridge, '-o', bridge, '-j', 'ACCEPT'], `traffic within bridge ${bridge}`);
+  // The name server answers whoever asks with the names of the network the question reached it on.
+  const dns = role.dnsGateway ? nameServerRules(bridge, role.dnsGateway) : [];
   if (role.internal) {
-    return [within, forward(['-i', bridge, '-j', 'DROP'], `keeping internal network ${bridge} in`), forward(['-o', bridge, '-j', 'DROP'], `keeping others out of internal network ${bridge}`)];
+    return [...dns, within, forward(['-i', bridge, '-j', 'DROP'], `keeping internal network ${bridge} in`), forward(['-o', bridge, '-j', 'DROP'], `keeping others out of internal network ${bridge}`)];
   }
   return [
+    ...dns,
     within,
     forward(['-i', bridge, '-o', `${NETWORK_BRIDGE_PREFIX}+`, '-j', 'DROP'], `isolation of bridge ${bridge} from other networks`),
     ...(role.defaultBridge ? [forward(['-i', bridge, '-o', role.defaultBridge, '-j', 'DROP'], `isolation of bridge ${bridge} from ${role.defaultBridge}`)] : []),
     forward(['-i', bridge, '-j', 'ACCEPT'], `forwarding of traffic from bridge ${bridge}`),
     forward(['-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'], `forwarding of replies to bridge ${bridge}`),
     { table: 'nat', chain: 'POSTROUTING', spec: ['-s', subnetCidr, '!', '-o', bridge, '-j', 'MASQUERADE'], purpose: `outbound NAT for ${subnetCidr}` },
+  ];
+}
+
+/** Questions to the network's name server come from its own bridge only (not other networks' containers through the host). */
+function nameServerRules(bridge: string, gateway: string): FirewallRule[] {
+  const question = ['-d', gateway, '-p', 'udp', '--dport', '53'];
+  return [
+    { table: 'filter', chain: 'INPUT', spec: [...question, '-i', bridge, '-j', 'ACCEPT'], purpose: `names for the containers on ${bridge}` },
+    { table: 'filter', chain: 'INPUT', spec: [...question, '!', '-i', bridge, '-j', 'DROP'], purpose: `keeping ${bridge}'s names from other networks` },
   ];
 }
 

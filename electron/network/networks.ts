@@ -165,11 +165,16 @@ export class Networks {
   }
 
   private bridgeSpec(record: NetworkRecord): BridgeSpec {
-    return { name: record.bridge, subnet: record.subnet, gateway: record.gateway, role: { internal: record.internal, defaultBridge: this.config.defaultBridge.name } };
+    return networkBridge(record, this.config.defaultBridge.name);
   }
 
   private info(record: NetworkRecord): NetworkInfo {
     const { id, name, created, subnet, gateway, internal, labels, bridge } = record;
     return { id, name, created, subnet, gateway, internal, labels, bridge, driver: 'bridge', builtin: false, dns: true };
   }
+}
+
+/** A user-defined network's bridge: its subnet and gateway, its name server's gateway, kept from the engine's default bridge. */
+export function networkBridge(record: NetworkRecord, defaultBridge: string): BridgeSpec {
+  return { name: record.bridge, subnet: record.subnet, gateway: record.gateway, role: { internal: record.internal, defaultBridge, dnsGateway: record.gateway } };
 }

@@ -11,11 +11,14 @@ async function readText(host: Host, path: string): Promise<string> {
 
 /**
  * resolv.conf for a container with its own network: the host's, minus loopback resolvers (such as
- * systemd-resolved's 127.0.0.53) that are not reachable from another namespace.
+ * systemd-resolved's 127.0.0.53) that are not reachable from another namespace. On a user-defined
+ * network its one resolver is that network's name server, which passes other names on to the host's.
  */
-function containerResolvConf(hostText: string): string {
+function containerResolvConf(hostText: string, nameServer: string | undefined): string {
+  const isResolver = (line: string) => /^\s*nameserver\s/.test(line);
+  if (nameServer) return `${[...hostText.split('\n').filter((line) => !isResolver(line)), `nameserver ${nameServer}`].join('\n').trim()}\n`;
   const lines = hostText.split('\n').filter((line) => !/^\s*nameserver\s+(127\.|::1)/.test(line));
-  if (!lines.some((line) => /^\s*nameserver\s/.test(line))) lines.push(...FALLBACK_NAMESERVERS);
+  if (!lines.some(isResolver)) lines.push(...FALLBACK_NAMESERVERS);
   return `${lines.join('\n').trim()}\n`;
 }
 
@@ -23,7 +26,7 @@ function containerResolvConf(hostText: string): string {
  * Writes the per-container /etc/hosts, /etc/hostname and /etc/resolv.conf the spec binds in. With
  * host networking the container sees the host's own files and name, as in Docker.
  */
-export async function writeEtcFiles(host: Host, paths: BundlePaths, hostname: string, address: string, mode: NetworkMode): Promise<void> {
+export async function writeEtcFiles(host: Host, paths: BundlePaths, hostname: string, address: string, mode: NetworkMode, nameServer?: string): Promise<void> {
   const hostResolv = await readText(host, '/etc/resolv.conf');
   const files =
     mode === 'host'
@@ -35,7 +38,7 @@ export async function writeEtcFiles(host: Host, paths: BundlePaths, hostname: st
             ...(address ? [`${address}\t${hostname}`] : []),
           ].join('\n') + '\n',
           hostname: `${hostname}\n`,
-          resolv: containerResolvConf(hostResolv),
+          resolv: containerResolvConf(hostResolv, nameServer),
         };
   await Promise.all([
     host.writeFile(paths.hosts, files.hosts),
