@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh --test
+# Docker Compose v1 and v2, which the compose tests drive.
+bash scripts/install-compose.sh
 bash scripts/ensure-node-deps.sh
 npm run --silent typecheck
 npm run --silent build

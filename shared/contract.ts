@@ -62,7 +62,7 @@ export const contract = {
   'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
   'volumes.list': method(Empty, z.array(Volume)),
   /** Without a name, one is generated (as `docker volume create` does). */
-  'volumes.create': method(z.object({ name: z.string().max(255).optional() }), Volume),
+  'volumes.create': method(z.object({ name: z.string().max(255).optional(), labels: z.record(z.string().max(1024), z.string().max(64 * 1024)).default({}) }), Volume),
   'volumes.remove': method(z.object({ name: z.string().min(1).max(255) }), z.object({ name: z.string() })),
   'networks.list': method(Empty, z.array(Network)),
   'networks.inspect': method(NetworkRef, Network),

@@ -33,6 +33,8 @@ export const Volume = z.object({
   mountpoint: z.string(),
   /** Names of the containers that mount it. */
   usedBy: z.array(z.string()),
+  /** As given when it was made (compose marks its volumes so). */
+  labels: z.record(z.string(), z.string()).default({}),
 });
 export type Volume = z.infer<typeof Volume>;
 

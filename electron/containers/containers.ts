@@ -209,9 +209,9 @@ export class Containers {
     return this.deps.volumes.list((name) => this.volumeUsers(name));
   }
 
-  createVolume(name: string | undefined): Promise<Volume> {
+  createVolume(name: string | undefined, labels: Record<string, string> = {}): Promise<Volume> {
     return this.volumeLock.run('volumes', async () => {
-      const created = await this.deps.volumes.create(name);
+      const created = await this.deps.volumes.create(name, labels);
       this.deps.emit('volumes.changed', {});
       const volume = (await this.listVolumes()).find((v) => v.name === created.name);
       if (!volume) throw new BerthError('INTERNAL', `volume ${created.name} was not made`);

@@ -189,7 +189,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'images.load': ({ path }) => this.images.load(path),
       'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),
-      'volumes.create': ({ name }) => containers.createVolume(name),
+      'volumes.create': ({ name, labels }) => containers.createVolume(name, labels),
       'volumes.remove': ({ name }) => containers.removeVolume(name),
       'networks.list': async () => containers.listNetworks(),
       'networks.inspect': async ({ network }) => containers.inspectNetwork(network),

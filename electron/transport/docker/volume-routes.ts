@@ -5,10 +5,10 @@ import { DockerError, noContent, ok, type DockerRoute } from './docker-call.js';
 
 /** A volume as Docker shows it (local driver). */
 export function volumeShape(volume: Volume) {
-  return { Name: volume.name, Driver: 'local', Mountpoint: volume.mountpoint, CreatedAt: volume.created, Labels: {}, Scope: 'local', Options: {}, UsageData: { RefCount: volume.usedBy.length, Size: -1 } };
+  return { Name: volume.name, Driver: 'local', Mountpoint: volume.mountpoint, CreatedAt: volume.created, Labels: volume.labels, Scope: 'local', Options: {}, UsageData: { RefCount: volume.usedBy.length, Size: -1 } };
 }
 
-const CreateVolume = z.object({ Name: z.string().max(255).nullish(), Driver: z.string().nullish() });
+const CreateVolume = z.object({ Name: z.string().max(255).nullish(), Driver: z.string().nullish(), Labels: z.record(z.string(), z.string()).nullish() });
 
 /** `/volumes/...`: named volumes, local driver only. */
 export function volumeRoutes(): DockerRoute[] {
@@ -21,7 +21,7 @@ export function volumeRoutes(): DockerRoute[] {
         const parsed = CreateVolume.safeParse((await call.body()) ?? {});
         if (!parsed.success) throw new DockerError(400, describeIssues('volume create', parsed.error));
         if (parsed.data.Driver && parsed.data.Driver !== 'local') throw new DockerError(400, `volume driver "${parsed.data.Driver}" is not supported by Berth (local is)`);
-        return ok(volumeShape(await call.engine('volumes.create', { name: parsed.data.Name || undefined })), 201);
+        return ok(volumeShape(await call.engine('volumes.create', { name: parsed.data.Name || undefined, labels: parsed.data.Labels ?? {} })), 201);
       },
     },
     {
