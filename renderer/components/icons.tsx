@@ -24,6 +24,8 @@ export const LayersIcon = () => <Icon><path d="M12 4 3 8.5l9 4.5 9-4.5z" /><path
 export const DiskIcon = () => <Icon><ellipse cx="12" cy="6" rx="7.5" ry="2.5" /><path d="M4.5 6v12c0 1.4 3.4 2.5 7.5 2.5s7.5-1.1 7.5-2.5V6M4.5 12c0 1.4 3.4 2.5 7.5 2.5s7.5-1.1 7.5-2.5" /></Icon>;
 export const GearIcon = () => <Icon><circle cx="12" cy="12" r="3" /><path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1" /></Icon>;
 export const WarningIcon = () => <Icon size={14}><path d="M12 4 2.5 20h19z" /><path d="M12 10v4.5M12 17.5v.01" /></Icon>;
+export const ChevronIcon = () => <Icon size={14}><path d="m9 6 6 6-6 6" /></Icon>;
+export const NetworkIcon = () => <Icon><rect x="9.5" y="3" width="5" height="5" rx="1" /><rect x="3" y="16" width="5" height="5" rx="1" /><rect x="16" y="16" width="5" height="5" rx="1" /><path d="M12 8v4M5.5 16v-4h13v4" /></Icon>;
 export const SearchIcon = () => <Icon size={14}><circle cx="11" cy="11" r="6.5" /><path d="m16 16 4 4" /></Icon>;
 
 /** The Berth mark (as build/icons/icon.svg, simplified for small sizes): a container at its quay. */

@@ -6,6 +6,7 @@ import { useEngine } from './engine-store.js';
 import { useImages } from './images-store.js';
 import { useStats } from './stats-store.js';
 import { useSettings } from './settings-store.js';
+import { useNetworks } from './networks-store.js';
 import { useVolumes } from './volumes-store.js';
 
 /**
@@ -44,6 +45,7 @@ export function startEngineSync(client: WireClient): void {
   let pending: EngineEvent[] | undefined;
   const refreshImages = reloader(async () => useImages.getState().replaceAll(await client.call('images.list', {})));
   const refreshVolumes = reloader(async () => useVolumes.getState().replaceAll(await client.call('volumes.list', {})));
+  const refreshNetworks = reloader(async () => useNetworks.getState().replaceAll(await client.call('networks.list', {})));
 
   const apply = (event: EngineEvent) => {
     if (event.name === 'containers.changed') {
@@ -55,10 +57,14 @@ export function startEngineSync(client: WireClient): void {
         useContainers.getState().upsert(container);
       }
       if (removedId) useContainers.getState().remove(removedId);
+      // Each network lists its containers and their addresses.
+      void refreshNetworks();
     } else if (event.name === 'images.changed') {
       void refreshImages();
     } else if (event.name === 'volumes.changed') {
       void refreshVolumes();
+    } else if (event.name === 'networks.changed') {
+      void refreshNetworks();
     } else if (event.name === 'settings.changed') {
       useSettings.getState().replace(event.payload);
     }
@@ -86,6 +92,7 @@ export function startEngineSync(client: WireClient): void {
         client.call('settings.get', {}),
         refreshImages(),
         refreshVolumes(),
+        refreshNetworks(),
       ]);
       useContainers.getState().replaceAll(containers);
       useSettings.getState().replace(settings);

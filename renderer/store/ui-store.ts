@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export type View = 'containers' | 'images' | 'volumes' | 'settings';
+export type View = 'containers' | 'images' | 'volumes' | 'networks' | 'settings';
 
 interface UiState {
   view: View;

@@ -8,9 +8,10 @@ import { RunDialog } from './run-dialog.js';
 import { Sidebar } from './sidebar.js';
 import { StatusLine } from './status-line.js';
 import { SettingsView } from './settings-view.js';
+import { NetworksView } from './networks-view.js';
 import { VolumesView } from './volumes-view.js';
 
-const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView, settings: SettingsView };
+const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView, networks: NetworksView, settings: SettingsView };
 
 export function App() {
   const View = VIEWS[useUi((s) => s.view)];

@@ -27,12 +27,12 @@ function MemoryCell({ id, running }: { id: string; running: boolean }) {
 }
 
 /** One container. Subscribes to its own record only: a change elsewhere does not render it. */
-export const ContainerRow = memo(function ContainerRow({ id }: { id: string }) {
+export const ContainerRow = memo(function ContainerRow({ id, inStack = false }: { id: string; inStack?: boolean }) {
   const container = useContainers((s) => s.byId[id]);
   if (!container) return null;
   const running = container.state.status === 'running';
   return (
-    <tr className={`container-row status-${container.state.status}`} data-id={id}>
+    <tr className={`container-row status-${container.state.status}${inStack ? ' in-stack' : ''}`} data-id={id}>
       <td className="cell-name">
         <span className="container-name">{container.name}</span>
         <span className="container-id mono">{id.slice(0, 12)}</span>

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, useState } from 'react';
 import { Button } from '../components/button.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ListTable, type Column } from '../components/list-table.js';
@@ -6,6 +6,7 @@ import { BoxIcon, PlayIcon, SearchIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useUi } from '../store/ui-store.js';
 import { ContainerRow } from './container-row.js';
+import { COMPOSE_PROJECT, groupStacks, StackRow, type Stack } from './stack-row.js';
 import { LogsPanel } from './logs-panel.js';
 import { Notices } from './notices.js';
 import { useTerminals } from '../store/terminals-store.js';
@@ -36,6 +37,43 @@ function useVisibleIds(filter: string): string[] {
       return c !== undefined && (c.name.toLowerCase().includes(needle) || c.image.toLowerCase().includes(needle) || id.startsWith(needle));
     });
   }, [order, byId, filter]);
+}
+
+/** The rows to show: containers alone, and compose stacks (each where its newest container stands) with theirs when expanded. */
+function Rows({ ids }: { ids: string[] }) {
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  // Stack membership is read from the labels, which never change: the ids and projects are enough.
+  const projects = useContainers((s) => ids.map((id) => s.byId[id]?.spec.labels[COMPOSE_PROJECT] ?? '').join('\n'));
+  const rows = useMemo(() => {
+    const byId = new Map(projects.split('\n').map((project, i) => [ids[i]!, project]));
+    return groupStacks(ids, (id) => byId.get(id));
+  }, [ids, projects]);
+  const toggle = (project: string) =>
+    setExpanded((open) => {
+      const next = new Set(open);
+      if (!next.delete(project)) next.add(project);
+      return next;
+    });
+  return (
+    <>
+      {rows.map((row) =>
+        typeof row === 'string' ? (
+          <ContainerRow key={row} id={row} />
+        ) : (
+          <StackGroup key={`stack:${row.project}`} stack={row} expanded={expanded.has(row.project)} onToggle={() => toggle(row.project)} />
+        ),
+      )}
+    </>
+  );
+}
+
+function StackGroup({ stack, expanded, onToggle }: { stack: Stack; expanded: boolean; onToggle: () => void }) {
+  return (
+    <>
+      <StackRow stack={stack} expanded={expanded} onToggle={onToggle} columns={COLUMNS.length} />
+      {expanded && stack.ids.map((id) => <ContainerRow key={id} id={id} inStack />)}
+    </>
+  );
 }
 
 function Summary() {
@@ -109,7 +147,7 @@ export function ContainersView() {
           </EmptyState>
         ) : (
           <ListTable className="containers-table" columns={COLUMNS}>
-            {!loaded ? <SkeletonRows /> : ids.map((id) => <ContainerRow key={id} id={id} />)}
+            {!loaded ? <SkeletonRows /> : <Rows ids={ids} />}
             {loaded && ids.length === 0 && (
               <tr>
                 <td colSpan={COLUMNS.length} className="no-match">

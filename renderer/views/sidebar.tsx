@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
-import { BerthMark, BoxIcon, DiskIcon, GearIcon, LayersIcon } from '../components/icons.js';
+import { BerthMark, BoxIcon, DiskIcon, GearIcon, LayersIcon, NetworkIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
 import { useUi, type View } from '../store/ui-store.js';
+import { useNetworks } from '../store/networks-store.js';
 import { useVolumes } from '../store/volumes-store.js';
 
 function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; label: string; count?: number }) {
@@ -20,6 +21,7 @@ export function Sidebar() {
   const containers = useContainers((s) => s.order.length);
   const images = useImages((s) => s.images.length);
   const volumes = useVolumes((s) => s.volumes.length);
+  const networks = useNetworks((s) => s.networks.filter((n) => !n.builtin).length);
   return (
     <nav className="sidebar" aria-label="Sections">
       <div className="brand">
@@ -29,6 +31,7 @@ export function Sidebar() {
       <NavItem view="containers" icon={<BoxIcon />} label="Containers" count={containers} />
       <NavItem view="images" icon={<LayersIcon />} label="Images" count={images} />
       <NavItem view="volumes" icon={<DiskIcon />} label="Volumes" count={volumes} />
+      <NavItem view="networks" icon={<NetworkIcon />} label="Networks" count={networks} />
       <div className="nav-end">
         <NavItem view="settings" icon={<GearIcon />} label="Settings" />
       </div>

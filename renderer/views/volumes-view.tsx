@@ -1,13 +1,11 @@
 import { useState } from 'react';
 import type { Volume } from '../../shared/mounts.js';
 import { client } from '../api/client.js';
-import { Button } from '../components/button.js';
+import { CreateForm } from '../components/create-form.js';
 import { EmptyState } from '../components/empty-state.js';
-import { ErrorMessage } from '../components/error-message.js';
 import { ListTable, type Column } from '../components/list-table.js';
-import { useFormRequest } from '../components/use-form-request.js';
 import { IconButton } from '../components/icon-button.js';
-import { DiskIcon, PlusIcon, TrashIcon } from '../components/icons.js';
+import { DiskIcon, TrashIcon } from '../components/icons.js';
 import { formatAge } from '../format/duration.js';
 import { useNotices } from '../store/notices-store.js';
 import { useVolumes } from '../store/volumes-store.js';
@@ -20,24 +18,17 @@ const COLUMNS: Column[] = [
   { key: 'volume-actions', label: 'Actions', hidden: true },
 ];
 
-function CreateForm() {
+function CreateVolume() {
   const [name, setName] = useState('');
-  const { busy, error, submit, dismiss } = useFormRequest(async () => {
+  const create = async () => {
     const wanted = name.trim();
     await client.call('volumes.create', wanted ? { name: wanted } : {});
     setName('');
-  });
-
+  };
   return (
-    <div className="pull-area">
-      <form className="pull-form" onSubmit={submit}>
-        <input aria-label="Volume name" placeholder="A name, or empty for a generated one" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoComplete="off" />
-        <Button kind="primary" type="submit" busy={busy} icon={<PlusIcon />}>
-          Create
-        </Button>
-      </form>
-      {error && <ErrorMessage error={error} onDismiss={dismiss} />}
-    </div>
+    <CreateForm create={create}>
+      <input aria-label="Volume name" placeholder="A name, or empty for a generated one" value={name} onChange={(e) => setName(e.target.value)} spellCheck={false} autoComplete="off" />
+    </CreateForm>
   );
 }
 
@@ -79,7 +70,7 @@ export function VolumesView() {
           </span>
         </div>
       </header>
-      <CreateForm />
+      <CreateVolume />
       <Notices />
       <div className="view-body">
         {loaded && volumes.length === 0 ? (
