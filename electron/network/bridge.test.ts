@@ -13,10 +13,8 @@ const capable =
   spawnSync('ip', ['-V']).status === 0 &&
   spawnSync('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING']).status === 0;
 const host = new LocalHost(tmpdir());
-/** A host whose iptables is missing, as in a distro without it. */
-const noIptables = new InterceptingHost(host, (argv) =>
-  argv[0] === 'iptables' ? { code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from('spawn iptables ENOENT') } : undefined,
-);
+/** A Linux side without iptables: the firewall's script runs with a PATH where it is not found. */
+const noIptables = new InterceptingHost(host, (argv) => (argv[3] === 'berth-firewall' ? ['env', 'PATH=/nonexistent', '/bin/sh', ...argv.slice(1)] : undefined));
 const token = randomBytes(3).toString('hex');
 let subnet = '';
 const made: string[] = [];

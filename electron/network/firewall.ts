@@ -57,47 +57,63 @@ function nameServerRules(bridge: string, gateway: string): FirewallRule[] {
 }
 
 /**
- * Adds each rule unless present. Never throws: a host without a usable iptables still runs
- * containers reachable from the host, so failures come back as warnings.
+ * Rules travel as lines `TABLE CHAIN ARGS...` on stdin and run in one shell on the Linux side: one
+ * round trip for all of them (under WSL each command is a wsl.exe start). Their arguments never hold
+ * spaces or glob characters (names, addresses, states), so the shell's word splitting is safe.
+ */
+const ENSURE_SCRIPT = String.raw`
+command -v iptables >/dev/null || { echo "0 not found on the Linux side"; exit 0; }
+set -f
+n=0
+while read -r table chain args; do
+  n=$((n+1))
+  # -w waits for the xtables lock instead of failing when another tool holds it.
+  iptables -w 5 -t "$table" -C "$chain" $args 2>/dev/null && continue
+  # At the top, so a host firewall's own DROP rules further down do not shadow it.
+  said=$(iptables -w 5 -t "$table" -I "$chain" 1 $args 2>&1) || echo "$n $(printf '%s' "$said" | tail -n 1)"
+done
+`;
+
+/** Deletes each rule while it is there: copies left by racing setups too, at most 8 of each. */
+const REMOVE_SCRIPT = String.raw`
+command -v iptables >/dev/null || exit 0
+set -f
+while read -r table chain args; do
+  i=0
+  while [ $i -lt 8 ] && iptables -w 5 -t "$table" -D "$chain" $args 2>/dev/null; do i=$((i+1)); done
+done
+`;
+
+function ruleLines(rules: readonly FirewallRule[]): string {
+  return rules.map((rule) => `${rule.table} ${rule.chain} ${rule.spec.join(' ')}\n`).join('');
+}
+
+/**
+ * Adds each rule unless present, so they stand in their chains in the order given. Never throws: a
+ * host without a usable iptables still runs containers reachable from the host, so failures come
+ * back as warnings.
  */
 export async function ensureRules(host: Host, rules: FirewallRule[]): Promise<string[]> {
+  // Each missing rule goes to the top of its chain, last first.
+  const order = [...rules].reverse();
+  const result = await host.exec(['sh', '-c', ENSURE_SCRIPT, 'berth-firewall'], { input: ruleLines(order), timeoutMs: 30_000 });
+  if (result.code !== 0) return [`the firewall rules could not be set up (${said(result.stderr)}): containers can reach the host and each other, but maybe not outside networks`];
   const warnings: string[] = [];
-  // Each missing rule goes to the top of its chain, last first, so they stand in the order given.
-  for (const rule of [...rules].reverse()) {
-    const check = await host.exec(iptables(rule, ['-C', rule.chain]), { timeoutMs: 15_000 });
-    if (check.code === 0) continue;
-    if (check.code === 127) {
-      warnings.push(
-        `iptables is not available (${said(check.stderr)}): containers can reach the host and each other, ` +
-          'but not outside networks',
-      );
-      return warnings;
-    }
-    // Inserted at the top so a host firewall's own DROP rules further down do not shadow it.
-    const add = await host.exec(iptables(rule, ['-I', rule.chain, '1']), { timeoutMs: 15_000 });
-    if (add.code !== 0) {
-      warnings.push(
-        `${rule.purpose} is off: iptables failed (${said(add.stderr)}); containers can still reach the host`,
-      );
-    }
+  for (const line of result.stdout.toString().split('\n').filter((l) => l !== '')) {
+    const [index = '', ...message] = line.split(' ');
+    const rule = order[Number(index) - 1];
+    warnings.push(
+      rule
+        ? `${rule.purpose} is off: iptables failed (${message.join(' ') || 'no message'}); containers can still reach the host`
+        : `iptables is not available (${message.join(' ')}): containers can reach the host and each other, but not outside networks`,
+    );
   }
   return warnings;
 }
 
 /** Deletes each rule, including duplicates left by racing setups; absent rules are fine. */
 export async function removeRules(host: Host, rules: FirewallRule[]): Promise<void> {
-  for (const rule of rules) {
-    // Bounded: a handful of copies at most can exist, each deletion removes one.
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const del = await host.exec(iptables(rule, ['-D', rule.chain]), { timeoutMs: 15_000 });
-      if (del.code !== 0) break;
-    }
-  }
-}
-
-function iptables(rule: FirewallRule, action: string[]): string[] {
-  // -w waits for the xtables lock instead of failing when another tool holds it.
-  return ['iptables', '-w', '5', '-t', rule.table, ...action, ...rule.spec];
+  await host.exec(['sh', '-c', REMOVE_SCRIPT, 'berth-firewall'], { input: ruleLines(rules), timeoutMs: 30_000 });
 }
 
 function said(stderr: Buffer): string {
