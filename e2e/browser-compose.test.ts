@@ -12,12 +12,15 @@ import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js
 // A compose stack as the app shows it: one row for the stack, its services under it, one click for all of them.
 
 const COMPOSE_V2 = '/usr/local/lib/berth-test/cli-plugins/docker-compose';
+const says = (line: string) => `["sh", "-c", "echo ${line}; trap 'exit 0' TERM; httpd -f -p 80 -h /var/www & wait"]`;
 const STACK = `services:
   web:
     image: hello
+    command: ${says('web is up')}
     depends_on: [cache]
   cache:
     image: hello
+    command: ${says('cache is up')}
 `;
 
 describe('a compose stack in the app (berth serve --web, Chromium)', { timeout: 180_000 }, () => {
@@ -90,5 +93,23 @@ describe('a compose stack in the app (berth serve --web, Chromium)', { timeout: 
     expect(await row.getByRole('button', { name: 'Remove' }).getAttribute('aria-disabled')).toBe('true');
     await shots.take(page, 'networks');
     await page.getByRole('button', { name: /^Containers/ }).click();
+  });
+
+  it("interleaves the stack's logs by time, each line tagged and coloured by its service", async () => {
+    await page.getByRole('group', { name: 'Actions for stack shop' }).getByRole('button', { name: 'Stack logs', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Logs of stack shop' });
+    await panel.getByText('Following').waitFor();
+    // Both runs of each service: up started cache first (web depends on it), Start stack both at once.
+    const lines = panel.locator('.log-line');
+    await expect.poll(() => lines.count(), { timeout: 20_000 }).toBe(4);
+    const texts = await lines.allTextContents();
+    const said = ['cache-1 | cache is up\n', 'web-1   | web is up\n'];
+    expect(texts.slice(0, 2)).toEqual(said);
+    expect(texts.slice(2).sort()).toEqual(said);
+    // One colour per service, a different one for each.
+    const tones = new Set<string>();
+    for (let i = 0; i < 4; i++) tones.add(`${texts[i]!.split(' ')[0]} ${await lines.nth(i).locator('.log-tag').getAttribute('class')}`);
+    expect([...tones].sort()).toEqual(['cache-1 log-tag tone-0', 'web-1 log-tag tone-1']);
+    await shots.take(page, 'stack-logs');
   });
 });

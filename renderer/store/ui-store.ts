@@ -2,17 +2,20 @@ import { create } from 'zustand';
 
 export type View = 'containers' | 'images' | 'volumes' | 'networks' | 'settings';
 
+/** A container, or every container of a compose stack. */
+export type LogsSubject = { id: string } | { project: string };
+
 interface UiState {
   view: View;
   /** The Run dialog, when open, and the image it was opened for. */
   run: { image: string } | undefined;
-  /** The container whose logs are shown. */
-  logsOf: string | undefined;
+  /** Whose logs are shown. */
+  logsOf: LogsSubject | undefined;
   filter: string;
   show(view: View): void;
   openRun(image?: string): void;
   closeRun(): void;
-  showLogs(id: string | undefined): void;
+  showLogs(subject: LogsSubject | undefined): void;
   setFilter(filter: string): void;
 }
 

@@ -20,7 +20,7 @@ export function ContainerActions({ container }: { container: Container }) {
         <IconButton key="start" label="Start" icon={<PlayIcon />} onAction={() => startContainer(id)} onError={report('Start')} />
       )}
       <IconButton label="Restart" icon={<RestartIcon />} onAction={() => restartContainer(id)} onError={report('Restart')} />
-      <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs(id)} />
+      <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs({ id })} />
       {/* A container started with a terminal shows its own process there, as docker attach does. */}
       <IconButton
         key={main ? 'attach' : 'terminal'}

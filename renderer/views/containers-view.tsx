@@ -6,8 +6,10 @@ import { BoxIcon, PlayIcon, SearchIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useUi } from '../store/ui-store.js';
 import { ContainerRow } from './container-row.js';
-import { COMPOSE_PROJECT, groupStacks, StackRow, type Stack } from './stack-row.js';
+import { COMPOSE_PROJECT, groupStacks, type Stack } from '../store/compose-stacks.js';
+import { StackRow } from './stack-row.js';
 import { LogsPanel } from './logs-panel.js';
+import { StackLogsPanel } from './stack-logs-panel.js';
 import { Notices } from './notices.js';
 import { useTerminals } from '../store/terminals-store.js';
 
@@ -157,7 +159,8 @@ export function ContainersView() {
             )}
           </ListTable>
         )}
-        {logsOf && <LogsPanel key={logsOf} id={logsOf} />}
+        {logsOf &&
+          ('id' in logsOf ? <LogsPanel key={logsOf.id} id={logsOf.id} /> : <StackLogsPanel key={logsOf.project} project={logsOf.project} />)}
         {terminals && (
           <Suspense fallback={null}>
             <TerminalPanel />

@@ -1,41 +1,13 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { Container } from '../../shared/containers.js';
 import { IconButton } from '../components/icon-button.js';
-import { ChevronIcon, PlayIcon, RestartIcon, StopIcon, TrashIcon } from '../components/icons.js';
+import { ChevronIcon, LogsIcon, PlayIcon, RestartIcon, StopIcon, TrashIcon } from '../components/icons.js';
 import { PortList } from '../components/port-list.js';
 import { removeContainer, restartContainer, startContainer, stopContainer } from '../store/container-commands.js';
 import { useContainers } from '../store/containers-store.js';
 import { useNotices } from '../store/notices-store.js';
-
-/** The label compose puts on every container of a stack. */
-export const COMPOSE_PROJECT = 'com.docker.compose.project';
-
-/** The containers of one compose stack, in the list's order. */
-export interface Stack {
-  project: string;
-  ids: string[];
-}
-
-/** The list's rows: a container alone, or a stack where its first container stands, holding all of its containers. */
-export function groupStacks(order: readonly string[], projectOf: (id: string) => string | undefined): (string | Stack)[] {
-  const stacks = new Map<string, Stack>();
-  const rows: (string | Stack)[] = [];
-  for (const id of order) {
-    const project = projectOf(id);
-    if (!project) {
-      rows.push(id);
-      continue;
-    }
-    const stack = stacks.get(project);
-    if (stack) stack.ids.push(id);
-    else {
-      const made = { project, ids: [id] };
-      stacks.set(project, made);
-      rows.push(made);
-    }
-  }
-  return rows;
-}
+import { useUi } from '../store/ui-store.js';
+import { COMPOSE_SERVICE, type Stack } from '../store/compose-stacks.js';
 
 /** One action on every container of the stack at once; the first failure is reported. */
 async function each(ids: readonly string[], action: (id: string) => Promise<unknown>): Promise<void> {
@@ -49,6 +21,7 @@ export function StackRow({ stack, expanded, onToggle, columns }: { stack: Stack;
   const containers = useContainers(useShallow((s) => stack.ids.map((id) => s.byId[id]).filter((c): c is Container => c !== undefined)));
   const running = containers.filter((c) => c.state.status === 'running');
   const { project } = stack;
+  const services = new Set(containers.map((c) => c.spec.labels[COMPOSE_SERVICE] ?? c.name)).size;
   const report = (action: string) => (error: unknown) => useNotices.getState().report(`${action} stack ${project}`, error);
   const tone = running.length === containers.length ? 'ok' : running.length === 0 ? 'idle' : 'bad';
   return (
@@ -60,8 +33,8 @@ export function StackRow({ stack, expanded, onToggle, columns }: { stack: Stack;
           </button>
           <span>
             <span className="container-name">{project}</span>
-            <span className="container-id">
-              compose · {containers.length} {containers.length === 1 ? 'service' : 'services'}
+            <span className="container-id" title="A compose stack">
+              {services} {services === 1 ? 'service' : 'services'}
             </span>
           </span>
         </div>
@@ -85,6 +58,7 @@ export function StackRow({ stack, expanded, onToggle, columns }: { stack: Stack;
             <IconButton key="start" label="Start stack" icon={<PlayIcon />} onAction={() => each(stack.ids, startContainer)} onError={report('Start')} />
           )}
           <IconButton label="Restart stack" icon={<RestartIcon />} onAction={() => each(stack.ids, restartContainer)} onError={report('Restart')} />
+          <IconButton label="Stack logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs({ project })} />
           <IconButton
             label="Remove stack"
             icon={<TrashIcon />}
