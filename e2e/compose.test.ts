@@ -4,6 +4,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerSocketPath } from '../electron/engine/engine-config.js';
+import { wslLinuxPath } from '../electron/host/wsl/wsl-paths.js';
 import { startServe, stopServe } from './fixtures/berth-cli.js';
 import { runDocker, type Ran } from './fixtures/docker-cli.js';
 import { freePort, httpGet } from './fixtures/ports.js';
@@ -13,7 +14,7 @@ import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/te
 /*
  * A two-service stack through Docker Compose, v1 (Debian's docker-compose) and v2 (the CLI plugin
  * scripts/install-compose.sh puts in place), on both hosts: up -d, ps, logs, exec, stop, start,
- * restart, down -v, and nothing left behind.
+ * restart, down -v, and nothing left behind; an attached up with logs -f beside it, ended by Ctrl+C.
  */
 
 const COMPOSE_V2 = '/usr/local/lib/berth-test/cli-plugins/docker-compose';
@@ -33,6 +34,25 @@ services:
     volumes: [cachedata:/data]
 volumes:
   cachedata: {}
+`;
+}
+
+/**
+ * web serves a folder of the host (a bind mount, named as a user of that host names it: a Windows
+ * path on WSL, hence the long syntax compose v1 accepts it in), and logs each request.
+ */
+function attachedFile(publishIp: string, port: number, site: string): string {
+  return `version: "3.2"
+services:
+  web:
+    image: hello
+    ports: ["${publishIp}:${port}:80"]
+    volumes:
+      - { type: bind, source: '${site}', target: /var/www, read_only: true }
+    depends_on: [cache]
+  cache:
+    image: hello
+    command: ["sh", "-c", "echo cache up; trap 'exit 0' TERM INT; sleep 600 & wait"]
 `;
 }
 
@@ -73,7 +93,10 @@ describe.each(TEST_HOSTS)('docker compose on Berth, Linux on the %s host', { tim
 
   afterAll(async () => {
     if (serve) {
-      for (const client of CLIENTS) await compose(client, `stack${client}`, ['down', '-v', '-t', '1']).catch(() => {});
+      for (const client of CLIENTS) {
+        await compose(client, `stack${client}`, ['down', '-v', '-t', '1']).catch(() => {});
+        await compose(client, `attached${client}`, ['-f', 'attached.yml', 'down', '-t', '1']).catch(() => {});
+      }
       await stopServe(serve);
     }
     await project?.remove();
@@ -124,5 +147,46 @@ describe.each(TEST_HOSTS)('docker compose on Berth, Linux on the %s host', { tim
     expect(await env.linuxFileSize(`${env.dataRoot}/dns/${network[0].Id}`)).toBeUndefined();
     // No table left: the name server is gone too.
     expect(await env.linuxFileSize(`${env.dataRoot}/dns/aardvark.pid`)).toBeUndefined();
+  });
+
+  /** A compose command that keeps running (attached up, logs -f): its output so far, and its end. */
+  const composeRunning = (client: (typeof CLIENTS)[number], name: string, args: string[]) => {
+    const [file, ...pre] = client === 'v1' ? ['docker-compose'] : ['docker', 'compose'];
+    const child = spawn(file!, [...pre, '-p', name, ...args], { cwd: project.path, env: { ...process.env, ...dockerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const ended = new Promise<number>((resolve) => child.on('close', (code) => (clearTimeout(timer), resolve(code ?? 128))));
+    return { child, output: () => output, ended };
+  };
+
+  it.each(CLIENTS)('streams every service in an attached up with compose %s, and Ctrl+C stops the stack', async (client) => {
+    const name = `attached${client}`;
+    const port = await freePort(env.publishIp);
+    const site = await env.makeHostFolder(`site-${client}`);
+    await writeFile(join(site.local, 'index.html'), 'a page from a bind mount\n');
+    // Compose v2 built for Linux takes a Windows path for a relative one (on Windows it sends it as
+    // is, as v1 does here): it gets the folder as the distro sees it.
+    const source = client === 'v2' && host === 'wsl' ? wslLinuxPath(site.path)! : site.path;
+    await writeFile(join(project.path, 'attached.yml'), attachedFile(env.publishIp, port, source));
+    const file = ['-f', 'attached.yml'];
+
+    const up = composeRunning(client, name, [...file, 'up', '--no-color']);
+    await expect.poll(async () => (await httpGet(env.publishIp, port).catch(() => '')), { timeout: 60_000, interval: 200 }).toContain('a page from a bind mount');
+    const logs = composeRunning(client, name, [...file, 'logs', '-f', '--no-color']);
+    // Each service's own lines, tagged with it: cache's greeting, and web's log of the request above.
+    await expect.poll(() => up.output(), { timeout: 30_000 }).toMatch(/cache.*\| cache up/);
+    await expect.poll(() => up.output(), { timeout: 30_000 }).toMatch(/web.*\| .*response:200/);
+    await expect.poll(() => logs.output(), { timeout: 30_000 }).toMatch(/web.*\| .*response:200/);
+
+    up.child.kill('SIGINT');
+    await up.ended;
+    expect(up.output()).toContain('Gracefully stopping');
+    expect((await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`])).stdout).toBe('');
+    expect((await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`])).stdout.trim().split('\n')).toHaveLength(2);
+    // Following ends by itself once every container of the stack has stopped.
+    expect(await logs.ended).toBe(0);
+    expect((await compose(client, name, [...file, 'down', '-t', '1'])).code).toBe(0);
   });
 });
