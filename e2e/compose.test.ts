@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerSocketPath } from '../electron/engine/engine-config.js';
@@ -188,5 +189,26 @@ describe.each(TEST_HOSTS)('docker compose on Berth, Linux on the %s host', { tim
     // Following ends by itself once every container of the stack has stopped.
     expect(await logs.ended).toBe(0);
     expect((await compose(client, name, [...file, 'down', '-t', '1'])).code).toBe(0);
+  });
+
+  it.each(CLIENTS)('shows Berth\'s one line when compose %s publishes a busy port, and leaves nothing running', async (client) => {
+    const name = `busy${client}`;
+    const holder = createServer();
+    const port = await freePort(env.publishIp);
+    await new Promise<void>((resolve) => holder.listen(port, env.publishIp, resolve));
+    try {
+      await writeFile(join(project.path, 'busy.yml'), `services:\n  web:\n    image: hello\n    ports: ["${env.publishIp}:${port}:80"]\n`);
+      const up = await compose(client, name, ['-f', 'busy.yml', 'up', '-d']);
+      expect(up.code).not.toBe(0);
+      expect(up.stderr).toContain(`port ${port}/tcp on ${env.publishIp} is already in use: stop it, or publish another port`);
+      const ids = (await docker(['ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${name}`])).stdout.trim().split('\n').filter(Boolean);
+      // As with Docker, the container stays made but not started, holding no namespace, veth or mount.
+      expect(ids).toHaveLength(1);
+      expect((await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${name}`])).stdout).toBe('');
+      expect(await env.leftovers(ids)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    expect((await compose(client, name, ['-f', 'busy.yml', 'down', '-t', '1'])).code).toBe(0);
   });
 });

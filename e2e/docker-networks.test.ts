@@ -37,7 +37,7 @@ describe.each(TEST_HOSTS)('docker networks on Berth, Linux on the %s host', { ti
 
   afterAll(async () => {
     if (serve) {
-      for (const name of ['na', 'nb', 'nc', 'nd', 'lost']) await berth(env.env, ['rm', '-f', name]);
+      for (const name of ['na', 'nb', 'nc', 'nd', 'ne', 'lost']) await berth(env.env, ['rm', '-f', name]);
       for (const name of ['front', 'back', 'spare']) await berth(env.env, ['network', 'rm', name]);
       await stopServe(serve);
     }
@@ -125,6 +125,22 @@ describe.each(TEST_HOSTS)('docker networks on Berth, Linux on the %s host', { ti
     expect(await lookup('na', 'nb')).toBeUndefined();
     expect((await docker(['start', 'nb'])).code).toBe(0);
     expect(await lookup('na', 'nb')).toBe((await inspect('nb')).NetworkSettings.Networks['front']!.IPAddress);
+  });
+
+  it('refuses an alias that names another container on the network, at create and at connect of a stopped container', async () => {
+    const made = await docker(['create', '--name', 'ne', '--network', 'front', '--network-alias', 'na', 'hello']);
+    expect(made.code).not.toBe(0);
+    expect(made.stderr).toContain('alias na is taken on network front: it names container na');
+    expect((await docker(['ps', '-aq', '--filter', 'name=^ne$'])).stdout).toBe('');
+
+    expect((await docker(['create', '--name', 'ne', '--network', 'back', 'hello'])).code).toBe(0);
+    const connect = await docker(['network', 'connect', '--alias', 'nb', 'front', 'ne']);
+    expect(connect.code).not.toBe(0);
+    expect(connect.stderr).toContain('alias nb is taken on network front: it names container nb');
+    expect(Object.keys((await inspect('ne')).NetworkSettings.Networks)).toEqual(['back']);
+    // Sharing another container's alias is fine: compose gives every replica its service's name.
+    expect((await docker(['network', 'connect', '--alias', 'alpha', 'front', 'ne'])).code).toBe(0);
+    expect((await docker(['rm', 'ne'])).code).toBe(0);
   });
 
   it('refuses to remove a network in use, and removing it leaves no bridge; prune takes only unused ones', async () => {

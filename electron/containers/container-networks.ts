@@ -20,7 +20,7 @@ export class ContainerNetworks {
   ) {}
 
   /** The endpoints a new container asks for: its network and the further ones, each resolved now (a missing one fails the create). */
-  plan(spec: ContainerRecord['spec']): ContainerEndpoint[] {
+  plan(spec: ContainerRecord['spec'], others: readonly ContainerRecord[]): ContainerEndpoint[] {
     if (networkModeOf(spec.network) !== 'bridge') {
       if (spec.extraNetworks.length > 0) throw new BerthError('INVALID_ARGUMENT', `a container with --network ${spec.network} cannot join other networks`);
       return [];
@@ -30,6 +30,7 @@ export class ContainerNetworks {
     for (const request of requests) {
       const network = this.bridged(request.network);
       if (endpoints.some((e) => e.networkId === network.id)) throw new BerthError('INVALID_ARGUMENT', `network ${network.name} is given twice`);
+      checkAliases(network, request.aliases, others.filter((c) => this.isOn(c, network)));
       endpoints.push({ network: network.name, networkId: network.id, aliases: request.aliases, ...NO_ADDRESS });
     }
     return endpoints;
@@ -81,7 +82,7 @@ export class ContainerNetworks {
   }
 
   /** Puts the container on one more network: at once when it runs. Answers its endpoints then. */
-  async connect(container: ContainerRecord, request: EndpointRequest): Promise<ContainerEndpoint[]> {
+  async connect(container: ContainerRecord, request: EndpointRequest, others: readonly ContainerRecord[]): Promise<ContainerEndpoint[]> {
     if (networkModeOf(container.spec.network) !== 'bridge') {
       throw new BerthError('INVALID_ARGUMENT', `container ${container.name} uses --network ${container.spec.network} and cannot join other networks`);
     }
@@ -89,6 +90,7 @@ export class ContainerNetworks {
     if (container.networks.some((e) => e.networkId === network.id)) {
       throw new BerthError('NAME_IN_USE', `endpoint with name ${container.name} already exists in network ${network.name}`);
     }
+    checkAliases(network, request.aliases, others.filter((c) => c.id !== container.id && this.isOn(c, network)));
     const endpoint: ContainerEndpoint = { network: network.name, networkId: network.id, aliases: request.aliases, ...NO_ADDRESS };
     if (container.state.status !== 'running') return [...container.networks, endpoint];
     const used = new Set(container.networks.map((e) => e.interface));
@@ -179,6 +181,19 @@ export class ContainerNetworks {
       return this.networks.find(endpoint.networkId || endpoint.network);
     } catch {
       return undefined;
+    }
+  }
+}
+
+/**
+ * An alias may be shared (compose gives every replica its service's name), but may not be the name
+ * or short id of another container on the network: those reach that container alone.
+ */
+function checkAliases(network: NetworkInfo, aliases: readonly string[], members: readonly ContainerRecord[]): void {
+  for (const member of members) {
+    const taken = aliases.find((alias) => alias === member.name || alias === member.id.slice(0, 12));
+    if (taken) {
+      throw new BerthError('NAME_IN_USE', `alias ${taken} is taken on network ${network.name}: it names container ${member.name}`, { fix: 'choose another alias' });
     }
   }
 }

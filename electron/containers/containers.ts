@@ -248,7 +248,7 @@ export class Containers {
   }
 
   connect(idOrName: string, request: EndpointRequest): Promise<Container> {
-    return this.change(idOrName, async (c) => this.namesFollow(await this.lifecycle.record({ ...c, networks: await this.endpoints.connect(c, request) }), c));
+    return this.change(idOrName, async (c) => this.namesFollow(await this.lifecycle.record({ ...c, networks: await this.endpoints.connect(c, request, this.deps.store.list()) }), c));
   }
 
   /** Docker's `force` only matters for swarm's stale endpoints; a running container is disconnected either way. */
@@ -387,7 +387,7 @@ export class Containers {
         spec,
         state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
         network: { mode: networkModeOf(spec.network), address: '', gateway: '', prefixLength: 0 },
-        networks: this.endpoints.plan(spec),
+        networks: this.endpoints.plan(spec, this.deps.store.list()),
         ports: [],
         mounts: plan.mounts,
         sockets: plan.sockets,
