@@ -145,6 +145,7 @@ describe.each(TEST_HOSTS)('docker compose on Berth, Linux on the %s host', { tim
     expect((await docker(['volume', 'ls', '-q'])).stdout).not.toContain(name);
     expect(await env.leftovers(ids)).toEqual([]);
     expect(await env.links()).not.toContain(`bn${network[0].Id.slice(0, 12)}`);
+    expect(await env.firewallRules()).not.toContain(`bn${network[0].Id.slice(0, 12)}`);
     expect(await env.linuxFileSize(`${env.dataRoot}/dns/${network[0].Id}`)).toBeUndefined();
     // No table left: the name server is gone too.
     expect(await env.linuxFileSize(`${env.dataRoot}/dns/aardvark.pid`)).toBeUndefined();

@@ -151,9 +151,11 @@ describe.each(TEST_HOSTS)('docker networks on Berth, Linux on the %s host', { ti
     const members = JSON.parse((await docker(['network', 'inspect', 'front'])).stdout) as [{ Containers: Record<string, { Name: string }> }];
     expect(Object.values(members[0].Containers).map((c) => c.Name).sort()).toEqual(['na', 'nb']);
 
+    expect(await env.firewallRules()).toContain(`bn${frontId.slice(0, 12)}`);
     expect((await docker(['rm', '-f', 'na', 'nb'])).code).toBe(0);
     expect((await docker(['network', 'rm', 'front'])).code).toBe(0);
     expect(await env.links()).not.toContain(`bn${frontId.slice(0, 12)}`);
+    expect(await env.firewallRules()).not.toContain(`bn${frontId.slice(0, 12)}`);
     const lost = await docker(['run', '-d', '--name', 'lost', '--network', 'front', 'hello']);
     expect(lost.code).not.toBe(0);
     expect(lost.stderr).toContain('network front not found');
