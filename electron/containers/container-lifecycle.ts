@@ -71,6 +71,11 @@ export class ContainerLifecycle {
   /** Resolves when the running container's exit has been recorded and cleaned up. */
   private readonly exits = new Map<string, { done: Promise<void>; resolve: () => void }>();
   private readonly exiting = new Set<string>();
+  /**
+   * Exited containers whose every release step succeeded at their exit: removing them needs no
+   * second pass. Kept in memory only, so after an engine restart removal releases again (idempotent).
+   */
+  private readonly releasedAtExit = new Set<string>();
   /** Consecutive quick exits per container, for the restart back-off. */
   private readonly quickExits = new Map<string, number>();
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
@@ -89,6 +94,7 @@ export class ContainerLifecycle {
     const { host, runtime, images, networks, ports, sockets } = this.deps;
     if (container.state.status === 'running') return container;
     this.cancelRestart(container.id);
+    this.releasedAtExit.delete(container.id);
     const paths = this.paths(container.id);
     const image = await images.resolve(container.imageId);
     if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image ${container.image} (${container.imageId.slice(0, 19)}) is gone`, { fix: 'pull it again' });
@@ -221,7 +227,7 @@ export class ContainerLifecycle {
       await runtime.kill(container.id, 9, true);
       await this.waitForExit(container.id, KILL_WAIT_MS);
     }
-    await this.release(container, false);
+    if (!this.releasedAtExit.delete(container.id)) await this.release(container, false);
     await host.remove(this.paths(container.id).dir);
     await store.delete(container.id);
   }
@@ -376,7 +382,7 @@ export class ContainerLifecycle {
     this.exiting.add(id);
     let exited: ContainerRecord;
     try {
-      await this.release(container, true);
+      if (await this.release(container, true)) this.releasedAtExit.add(id);
       const output = await lastOutput(this.deps.host, this.paths(id).log).catch(() => '');
       const oomKilled = await wasOomKilled(this.deps.host, this.paths(id));
       exited = await this.update(id, (c) => ({
@@ -397,8 +403,12 @@ export class ContainerLifecycle {
     if (!this.closed && !this.quitting && shouldRestartAfterExit(exited)) this.scheduleRestart(exited);
   }
 
-  /** Gives back what a container holds while it runs: host ports, sockets, runtime state, volumes, rootfs mount, network. */
-  private async release(container: ContainerRecord, bestEffort: boolean): Promise<void> {
+  /**
+   * Gives back what a container holds while it runs: host ports, sockets, runtime state, volumes,
+   * rootfs mount, network. One step at a time: at once they were slower when a stack stops together.
+   * Best effort goes on past a failed step and answers whether every step succeeded.
+   */
+  private async release(container: ContainerRecord, bestEffort: boolean): Promise<boolean> {
     const { host, runtime, ports, networks, sockets } = this.deps;
     const steps = [
       () => ports.release(container.id),
@@ -409,10 +419,15 @@ export class ContainerLifecycle {
       // Detach is idempotent; for host and none networking there is nothing to detach.
       () => networks.detach(container),
     ];
+    let clean = true;
     for (const step of steps) {
-      if (bestEffort) await step().catch(() => {});
-      else await step();
+      if (!bestEffort) await step();
+      else
+        await step().catch(() => {
+          clean = false;
+        });
     }
+    return clean;
   }
 
   private scheduleRestart(container: ContainerRecord): void {

@@ -45,8 +45,6 @@ async function rulesMentioning(name: string): Promise<string[]> {
   return `${nat}\n${filter}`.split('\n').filter((line) => line.includes(name) || line.includes(`${subnet} `));
 }
 
-
-
 describe('bridge names', () => {
   it('refuses names the kernel or ip would not take', async () => {
     for (const name of ['way-too-long-bridge', '', 'has space', 'a/b']) {
@@ -105,6 +103,15 @@ describe.skipIf(!capable)('bridge on this machine', () => {
     expect((await run(['ip', 'link', 'show', 'dev', name])).code).not.toBe(0);
     expect(await rulesMentioning(name)).toEqual([]);
     await removeBridge(host, { name, subnet });
+  });
+
+  it('removes the rules that are left when one is already gone', async () => {
+    const name = bridgeName();
+    await ensureBridge(host, { name, subnet });
+    expect((await run(['iptables', '-w', '5', '-D', 'FORWARD', '-i', name, '-o', name, '-j', 'ACCEPT'])).code).toBe(0);
+    expect(await rulesMentioning(name)).toHaveLength(4);
+    await removeBridge(host, { name, subnet });
+    expect(await rulesMentioning(name)).toEqual([]);
   });
 
   it('keeps going without NAT when iptables is missing, and says so', async () => {

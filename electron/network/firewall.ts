@@ -74,11 +74,24 @@ while read -r table chain args; do
 done
 `;
 
-/** Deletes each rule while it is there: copies left by racing setups too, at most 8 of each. */
+/**
+ * Deletes the rules. Each stands once (ensureRules adds only what is missing, one set-up at a time),
+ * so one iptables-restore deletes them all in a transaction per table; when that fails (a rule
+ * already gone, or no iptables-restore) each is deleted on its own while it is there, at most 8
+ * copies of each.
+ */
 const REMOVE_SCRIPT = String.raw`
 command -v iptables >/dev/null || exit 0
 set -f
-while read -r table chain args; do
+rules=$(cat)
+for t in filter nat; do
+  echo "*$t"
+  printf '%s
+' "$rules" | while read -r table chain args; do [ "$table" = "$t" ] && echo "-D $chain $args"; done
+  echo COMMIT
+done | iptables-restore -w 5 --noflush 2>/dev/null && exit 0
+printf '%s
+' "$rules" | while read -r table chain args; do
   i=0
   while [ $i -lt 8 ] && iptables -w 5 -t "$table" -D "$chain" $args 2>/dev/null; do i=$((i+1)); done
 done
@@ -111,7 +124,7 @@ export async function ensureRules(host: Host, rules: FirewallRule[]): Promise<st
   return warnings;
 }
 
-/** Deletes each rule, including duplicates left by racing setups; absent rules are fine. */
+/** Deletes each rule; absent rules are fine. */
 export async function removeRules(host: Host, rules: FirewallRule[]): Promise<void> {
   await host.exec(['sh', '-c', REMOVE_SCRIPT, 'berth-firewall'], { input: ruleLines(rules), timeoutMs: 30_000 });
 }

@@ -19,19 +19,28 @@ export interface NameTable {
  * left. It binds each gateway after it reports its pid, so the script waits until every gateway is
  * bound (/proc/net/udp, addresses in the kernel's byte order) before the containers may ask.
  */
-const SYNC_SCRIPT = String.raw`
+const SYNC_SCRIPT = `
 d=$1 bin=$2 n="$1.next"
-rm -rf "$n" && mkdir -p "$d" "$n" || exit 3
+# Shell built-ins where they do: each process is a fork and an exec on the path of every start and stop.
+{ [ ! -e "$n" ] || rm -rf "$n"; } && { [ -d "$d" ] || mkdir -p "$d"; } && mkdir "$n" || exit 3
 awk -v n="$n" '/^@@ /{f=n "/" $2; printf "" > f; next} {print > f}' || exit 3
-keep=" $(ls "$n" | tr '\n' ' ')"
-for f in "$n"/*; do [ -f "$f" ] && mv -f "$f" "$d/"; done
-for f in "$d"/*; do b=$(basename "$f"); [ "$b" = aardvark.pid ] && continue; case "$keep" in *" $b "*) ;; *) rm -f "$f";; esac; done
+keep=" "
+for f in "$n"/*; do [ -f "$f" ] || continue; keep="$keep\${f##*/} "; mv -f "$f" "$d/" || exit 3; done
+for f in "$d"/*; do b=\${f##*/}; [ "$b" = aardvark.pid ] && continue; case "$keep" in *" $b "*) ;; *) rm -f "$f";; esac; done
 rmdir "$n"
-pid=$(cat "$d/aardvark.pid" 2>/dev/null)
-alive=; [ -n "$pid" ] && [ "$(cat /proc/$pid/comm 2>/dev/null)" = aardvark-dns ] && alive=1
+pid= comm= alive=
+[ -f "$d/aardvark.pid" ] && read -r pid <"$d/aardvark.pid"
+[ -n "$pid" ] && { read -r comm <"/proc/$pid/comm"; } 2>/dev/null
+[ "$comm" = aardvark-dns ] && alive=1
 if [ "$keep" = " " ]; then [ -n "$alive" ] && kill "$pid"; rm -f "$d/aardvark.pid"; exit 0; fi
 if [ -n "$alive" ]; then kill -HUP "$pid"; else rm -f "$d/aardvark.pid"; "$bin" --config "$d" -p 53 run </dev/null >/dev/null 2>&1 || exit 4; fi
-want=$(for f in "$d"/*; do [ "$(basename "$f")" = aardvark.pid ] || head -n 1 "$f"; done | awk -F. '{printf "%02X%02X%02X%02X:0035\n", $4, $3, $2, $1}')
+want=
+for f in "$d"/*; do
+  [ "\${f##*/}" = aardvark.pid ] && continue
+  read -r gateway <"$f"
+  IFS=.; set -- $gateway; unset IFS
+  want="$want $(printf '%02X%02X%02X%02X:0035' "$4" "$3" "$2" "$1")"
+done
 i=0
 while [ $i -lt 200 ]; do
   ok=1; for w in $want; do grep -q " $w 00000000:0000 07" /proc/net/udp || { ok=; break; }; done
