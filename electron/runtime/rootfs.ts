@@ -20,8 +20,9 @@ export async function mountRootfs(host: Host, paths: BundlePaths, layerDirs: str
 }
 
 export async function unmountRootfs(host: Host, paths: BundlePaths): Promise<void> {
-  // A process still holding the mount (a late exec) must not keep the container from stopping: fall
-  // back to a lazy unmount, unless someone else unmounted it meanwhile.
-  const script = 'mountpoint -q "$1" || exit 0; umount "$1" 2>/dev/null && exit 0; mountpoint -q "$1" || exit 0; exec umount -l "$1"';
+  // Mounted is the common case, so umount goes first (one process). A process still holding the
+  // mount (a late exec) must not keep the container from stopping: fall back to a lazy unmount,
+  // unless it was not mounted (anymore).
+  const script = 'umount "$1" 2>/dev/null && exit 0; mountpoint -q "$1" || exit 0; exec umount -l "$1"';
   await execChecked(host, ['sh', '-c', script, 'unmount-rootfs', paths.rootfs], 'RUNTIME_ERROR');
 }
