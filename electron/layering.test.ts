@@ -14,6 +14,7 @@ const RANK: Record<string, number> = {
   host: 2,
   images: 3,
   runtime: 4,
+  build: 4,
   network: 5,
   volumes: 5,
   sockets: 5,

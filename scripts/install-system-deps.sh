@@ -15,6 +15,8 @@ have tar || need+=(tar)
 have zstd || need+=(zstd)
 have nsenter || need+=(util-linux)
 have iptables || need+=(iptables)
+# Image builds (berth build, Docker's POST /build).
+have buildah || need+=(buildah)
 # The bundled hello image is built from busybox-static with umoci and skopeo.
 have skopeo || need+=(skopeo)
 have umoci || need+=(umoci)

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
-import { Image, PullProgress } from './images.js';
+import { BuildOutput, BuildRequest, Image, PullProgress } from './images.js';
 import { DockerAccess } from './docker-access.js';
 import { EndpointRequest, Network, NetworkSpec } from './networks.js';
 import { Volume } from './mounts.js';
@@ -59,6 +59,8 @@ export const contract = {
   'images.list': method(Empty, z.array(Image)),
   'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
   'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),
+  /** Builds a Dockerfile (with buildah, where Linux runs); streams the build's output, answers the image. */
+  'images.build': method(BuildRequest, Image, BuildOutput),
   'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
   'volumes.list': method(Empty, z.array(Volume)),
   /** Without a name, one is generated (as `docker volume create` does). */

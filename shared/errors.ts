@@ -10,6 +10,7 @@ export const ErrorCode = z.enum([
   'DIGEST_MISMATCH',
   'UNSAFE_LAYER',
   'IMAGE_IN_USE',
+  'BUILD_FAILED',
   'VOLUME_NOT_FOUND',
   'VOLUME_IN_USE',
   'NETWORK_NOT_FOUND',

@@ -52,3 +52,29 @@ export const RegistryCredentials = z.object({
   password: z.string(),
 });
 export type RegistryCredentials = z.infer<typeof RegistryCredentials>;
+
+const BuildArgs = z.record(z.string().min(1).max(256), z.string().max(64 * 1024));
+
+/** A build of a Dockerfile, as `docker build` asks for it. */
+export const BuildOptions = z.object({
+  /** The Dockerfile's path within the context. */
+  dockerfile: z.string().min(1).max(4096).default('Dockerfile'),
+  /** Names for the result (`app:1`); none leaves it nameless, known by its id. */
+  tags: z.array(z.string().min(1).max(1024)).max(64).default([]),
+  buildArgs: BuildArgs.default({}),
+  /** The stage to stop at, in a multi-stage Dockerfile. */
+  target: z.string().min(1).max(256).optional(),
+  noCache: z.boolean().default(false),
+  /** Pull the base images again even when present. */
+  pull: z.boolean().default(false),
+  labels: BuildArgs.default({}),
+});
+export type BuildOptions = z.infer<typeof BuildOptions>;
+
+/** A build from a folder on the engine's machine, named as its user names it. */
+export const BuildRequest = BuildOptions.extend({ context: z.string().min(1).max(4096) });
+export type BuildRequest = z.infer<typeof BuildRequest>;
+
+/** The builder's output as it comes: its steps, and what each step's commands print. */
+export const BuildOutput = z.object({ text: z.string() });
+export type BuildOutput = z.infer<typeof BuildOutput>;

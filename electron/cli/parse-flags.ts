@@ -80,6 +80,21 @@ export function flagValues(parsed: ParsedFlags, name: string): string[] {
   return parsed.flags.get(name) ?? [];
 }
 
+/**
+ * `KEY=VALUE` flags (labels, build args) as a record. A bare `KEY` takes `bare(KEY)`, and is left
+ * out when that is undefined (Docker's `--build-arg KEY` reads this shell's environment).
+ */
+export function flagPairs(parsed: ParsedFlags, name: string, bare: (key: string) => string | undefined = () => ''): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const value of flagValues(parsed, name)) {
+    const eq = value.indexOf('=');
+    const key = eq < 0 ? value : value.slice(0, eq);
+    const given = eq < 0 ? bare(key) : value.slice(eq + 1);
+    if (given !== undefined) pairs[key] = given;
+  }
+  return pairs;
+}
+
 export function flagSet(parsed: ParsedFlags, name: string): boolean {
   const value = flagValue(parsed, name);
   return value !== undefined && value !== 'false';

@@ -4,7 +4,7 @@ import type { HealthCheck } from '../../shared/health.js';
 import { BerthError } from '../../shared/berth-error.js';
 import { parseByteCount } from './byte-count.js';
 import { parseDuration } from './log-time.js';
-import { flagInt, flagSet, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
+import { flagInt, flagPairs, flagSet, flagValue, flagValues, type FlagSpec, type ParsedFlags } from './parse-flags.js';
 
 export const RUN_FLAGS: FlagSpec[] = [
   { name: 'detach', short: 'd' },
@@ -93,15 +93,6 @@ export function parseRestartPolicy(text: string): RestartPolicy {
   throw new BerthError('INVALID_ARGUMENT', `invalid restart policy "${text}"`, { fix: 'use no, on-failure[:N], always or unless-stopped' });
 }
 
-function parseLabels(values: string[]): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    labels[eq < 0 ? value : value.slice(0, eq)] = eq < 0 ? '' : value.slice(eq + 1);
-  }
-  return labels;
-}
-
 /** `-e KEY` takes KEY's value from this shell's environment, and is dropped when it has none (as in Docker). */
 function resolveEnv(values: string[]): string[] {
   return values.flatMap((entry) => {
@@ -131,7 +122,7 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
     sockets: flagValues(parsed, 'socket'),
     socketListens: flagValues(parsed, 'socket-listen'),
     ...(flagSet(parsed, 'no-auto-expose') ? { autoExpose: false } : {}),
-    labels: parseLabels(flagValues(parsed, 'label')),
+    labels: flagPairs(parsed, 'label'),
     network,
     networkAliases: flagValues(parsed, 'network-alias'),
     extraNetworks: more.map((name) => ({ network: name, aliases: [] })),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_CONTEXT_LIMIT } from '../build/build-context.js';
 import type { PortSettings } from '../ports/port-publisher.js';
 import { DEFAULT_LOG_LIMITS, type LogLimits } from '../runtime/container-log.js';
 
@@ -36,6 +37,8 @@ export interface EngineConfig {
   ports: PortSettings;
   /** Quitting leaves containers running for the next engine to adopt, rather than stopping them. */
   keepRunning: boolean;
+  /** Most bytes of a folder `build` sends to the builder. */
+  buildContextLimit: number;
   docker: {
     /** The docker CLI's config folder, where Berth keeps its context ($DOCKER_CONFIG, else ~/.docker). */
     configDir: string;
@@ -114,6 +117,14 @@ function hostFromEnv(env: NodeJS.ProcessEnv, home: string, resources: string): H
   };
 }
 
+/** A size in MiB from the environment; undefined when unset. */
+function parseMiB(text: string | undefined, variable: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const mib = Number(text);
+  if (!Number.isInteger(mib) || mib < 1) throw new Error(`invalid ${variable} "${text}": expected a whole number of MiB`);
+  return mib * 2 ** 20;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const home = berthHome(env);
   const resources = env.BERTH_RESOURCES || join(packageRoot(), 'build', 'out');
@@ -127,6 +138,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     bundledImages: { 'docker.io/library/hello:latest': join(resources, 'hello.oci.tar') },
     logLimits: DEFAULT_LOG_LIMITS,
     keepRunning: env.BERTH_KEEP_RUNNING === '1' || env.BERTH_KEEP_RUNNING === 'true',
+    buildContextLimit: parseMiB(env.BERTH_BUILD_CONTEXT_LIMIT, 'BERTH_BUILD_CONTEXT_LIMIT') ?? DEFAULT_CONTEXT_LIMIT,
     docker: { configDir: env.DOCKER_CONFIG || join(homedir(), '.docker'), linkPath: env.BERTH_DOCKER_LINK || '/var/run/docker.sock' },
     ports: {
       autoExpose: env.BERTH_AUTO_EXPOSE !== '0' && env.BERTH_AUTO_EXPOSE !== 'false',

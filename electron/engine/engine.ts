@@ -6,6 +6,7 @@ import type { LogStream } from '../../shared/containers.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
+import { ImageBuilder } from '../build/image-builder.js';
 import { ImageStore } from '../images/image-store.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
@@ -35,6 +36,7 @@ interface EngineServices {
   host: Host;
   runtime: RuntimeCli;
   images: ImageStore;
+  builder: ImageBuilder;
   containers: Containers;
   networks: Networks;
   logs: ContainerLogs;
@@ -68,6 +70,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   private readonly stdin: ContainerStdin;
   private readonly actions: ContainerActions;
   private readonly docker: DockerAccess;
+  private readonly builder: ImageBuilder;
 
   private constructor(
     readonly config: EngineConfig,
@@ -77,6 +80,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     ({
       host: this.host, runtime: this.runtime, images: this.images, terminals: this.terminals, warnings: this.warnings, containers: this.containers, networks: this.networks,
       logs: this.logs, stats: this.stats, relay: this.relay, sockets: this.sockets, settings: this.settings, stdin: this.stdin, actions: this.actions, docker: this.docker,
+      builder: this.builder,
     } = services);
     this.api = this.buildApi();
   }
@@ -123,7 +127,8 @@ export class Engine extends EventEmitter<ContractEvents> {
     const docker = new DockerAccess({ endpoint, dockerHost: dockerHostOf(endpoint), configDir: config.docker.configDir, linkPath: config.docker.linkPath, linkSupported: process.platform === 'linux' && config.host.kind === 'local' });
     // The docker CLI's store is the user's: a context Berth cannot write is a warning, not a failed start.
     await docker.open(settings.get().dockerContextCurrent).catch((err: unknown) => warnings.push(`the docker context "berth" could not be written: ${(err as Error).message}`));
-    engine = new Engine(config, { host, runtime, images, containers, networks, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker });
+    const builder = new ImageBuilder({ host, images, contextLimit: config.buildContextLimit });
+    engine = new Engine(config, { host, runtime, images, builder, containers, networks, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker });
     warnings.push(...(await containers.reconcile()));
     return engine;
   }
@@ -187,6 +192,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'images.list': () => this.images.list(),
       'images.pull': ({ reference }, { emit }) => this.images.pull(reference, emit),
       'images.load': ({ path }) => this.images.load(path),
+      'images.build': (request, { emit }) => this.builder.buildFolder(request, (text) => emit({ text })),
       'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),
       'volumes.create': ({ name, labels }) => containers.createVolume(name, labels),

@@ -1,11 +1,15 @@
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Image, PullPolicy, PullProgress, RegistryCredentials } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
+import { packTar, type TarItem } from '../streams/pack-tar.js';
 import { ContentStore } from './content-store.js';
+import { hexOf } from './digest.js';
 import { ImageRecords } from './image-records.js';
 import { LayerStore } from './layer-store.js';
-import { loadArchive, type LoadOptions } from './load-archive.js';
-import { defaultPlatform, parseManifest, toImageConfig, type Platform } from './manifest.js';
+import { loadArchive, REF_NAME, type LoadOptions } from './load-archive.js';
+import { defaultPlatform, MediaType, parseManifest, toImageConfig, type Platform } from './manifest.js';
 import { pullImage, type FetchedImage, type PullContext } from './pull-image.js';
 import { familiarReference, formatReference, parseReference, repositoryName, tryNormaliseReference, type Reference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
@@ -147,6 +151,36 @@ export class ImageStore {
       for (const image of loaded) images.push(await this.record(image, image.names));
       return images;
     });
+  }
+
+  /** Gives the image more names (Docker's tag), moving each off any image that had it. */
+  tag(referenceOrId: string, names: readonly string[]): Promise<Image> {
+    return this.exclusive(async () => {
+      const all = await this.records.all();
+      const image = resolveIn(all, referenceOrId);
+      if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image "${referenceOrId}" not found`);
+      return this.addNames(all, image, names.map((name) => formatReference(parseReference(name))));
+    });
+  }
+
+  /**
+   * The image as an OCI archive, streamed: oci-layout, an index naming it `name`, and its manifest,
+   * config and layer blobs as stored. The builder takes its base images from here.
+   */
+  async exportArchive(image: Image, name: string): Promise<Readable> {
+    const manifest = await this.content.read(image.manifestDigest);
+    const layers = await this.layerBlobs(image);
+    if (!layers || !(await this.content.has(image.id))) throw new BerthError('IMAGE_NOT_FOUND', `the blobs of image ${familiarReference(parseReference(name))} are gone`, { fix: 'pull it again' });
+    const mediaType = (JSON.parse(manifest.toString()) as { mediaType?: string }).mediaType ?? MediaType.ociManifest;
+    const index = { schemaVersion: 2, manifests: [{ mediaType, digest: image.manifestDigest, size: manifest.length, annotations: { [REF_NAME]: name } }] };
+    const blob = async (digest: string): Promise<TarItem> => ({
+      header: { name: `blobs/sha256/${hexOf(digest)}`, size: (await stat(this.content.path(digest))).size, mode: 0o644 },
+      body: () => this.content.open(digest),
+    });
+    const file = (name: string, text: string): TarItem => ({ header: { name, size: Buffer.byteLength(text), mode: 0o644 }, body: Buffer.from(text) });
+    const items = [file('oci-layout', '{"imageLayoutVersion":"1.0.0"}'), file('index.json', JSON.stringify(index))];
+    for (const digest of [image.manifestDigest, image.id, ...new Set(layers)]) items.push(await blob(digest));
+    return packTar(items);
   }
 
   /** Host-side unpacked layer directories, bottom first. */

@@ -40,7 +40,8 @@ const DockerManifest = z.array(
   }),
 );
 
-const REF_NAME = 'org.opencontainers.image.ref.name';
+/** The OCI annotation that names an image in a layout's index. */
+export const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
 const TAG_ONLY = /^[\w][\w.-]{0,127}$/;
 

@@ -20,6 +20,7 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   DIGEST_MISMATCH: { title: 'A download did not match its checksum.', fix: 'Pull again; if it repeats, the registry serves damaged data.' },
   UNSAFE_LAYER: { title: 'The image holds an unsafe layer, so it was not unpacked.', fix: 'Use an image from a source you trust.' },
   IMAGE_IN_USE: { title: 'A container still uses this image.', fix: 'Remove the containers that use it, then remove the image.' },
+  BUILD_FAILED: { title: 'The image build failed.', fix: 'Read the step and its output below, fix the Dockerfile or the context, and build again.' },
   VOLUME_NOT_FOUND: { title: 'That volume does not exist.', fix: 'Check the name; berth volume ls lists the volumes.' },
   NETWORK_NOT_FOUND: { title: 'There is no such network.', fix: 'Check its name with berth network ls.' },
   NETWORK_IN_USE: { title: 'A container is still on this network.', fix: 'Stop or disconnect its containers, then remove the network.' },

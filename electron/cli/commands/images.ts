@@ -4,7 +4,7 @@ import type { PullProgress } from '../../../shared/images.js';
 import { familiarReference } from '../../images/reference.js';
 import type { Command } from '../command.js';
 import { ago, bytes, shortId, table } from '../format.js';
-import { flagSet, flagValue, parseFlags } from '../parse-flags.js';
+import { flagPairs, flagSet, flagValue, flagValues, parseFlags } from '../parse-flags.js';
 
 /** One line per layer as it changes, as `docker pull` prints in a non-terminal. */
 export function progressPrinter(err: (text: string) => void): (p: PullProgress) => void {
@@ -31,6 +31,51 @@ export const imageCommands: Record<string, Command> = {
       const image = await (await client()).call('images.pull', { reference }, progressPrinter(err));
       out(`Digest: ${image.manifestDigest}`);
       out(image.names[0] ?? image.id);
+      return 0;
+    },
+  },
+  build: {
+    usage: 'build [-t NAME[:TAG]]... [-f FILE] [--build-arg K=V]... [--target STAGE] [--label K=V]... [--no-cache] [--pull] [-q] CONTEXT',
+    summary: 'Build an image from a Dockerfile',
+    async run(args, { client, out, err }) {
+      const parsed = parseFlags(
+        args,
+        [
+          { name: 'tag', short: 't', value: true, repeat: true },
+          { name: 'file', short: 'f', value: true },
+          { name: 'build-arg', value: true, repeat: true },
+          { name: 'target', value: true },
+          { name: 'label', value: true, repeat: true },
+          { name: 'no-cache' },
+          { name: 'pull' },
+          { name: 'quiet', short: 'q' },
+        ],
+        false,
+      );
+      const context = parsed.positionals[0];
+      if (!context || parsed.positionals.length > 1) {
+        err('"build" needs exactly one context folder: berth build [-t NAME] CONTEXT');
+        return 2;
+      }
+      const quiet = flagSet(parsed, 'quiet');
+      const image = await (await client()).call(
+        'images.build',
+        {
+          context: resolve(context),
+          dockerfile: flagValue(parsed, 'file') ?? 'Dockerfile',
+          tags: flagValues(parsed, 'tag'),
+          buildArgs: flagPairs(parsed, 'build-arg', (key) => process.env[key]),
+          target: flagValue(parsed, 'target'),
+          labels: flagPairs(parsed, 'label'),
+          noCache: flagSet(parsed, 'no-cache'),
+          pull: flagSet(parsed, 'pull'),
+        },
+        ({ text }) => {
+          // The builder's lines, as `docker build` prints them.
+          if (!quiet) out(text.replace(/\n$/, ''));
+        },
+      );
+      if (quiet) out(image.id);
       return 0;
     },
   },

@@ -1,16 +1,12 @@
 import { eachName, type Command } from '../command.js';
 import { table } from '../format.js';
-import { flagSet, flagValue, flagValues, parseFlags } from '../parse-flags.js';
+import { flagPairs, flagSet, flagValue, flagValues, parseFlags } from '../parse-flags.js';
 
 const USAGE =
   'network create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME | network ls [-q] [--json] | network inspect NAME... | ' +
   'network rm NAME... | network connect [--alias NAME] NETWORK CONTAINER | network disconnect NETWORK CONTAINER | network prune';
 
 /** `KEY=VALUE` labels, a bare KEY meaning an empty value (as Docker has it). */
-function labelsOf(values: string[]): Record<string, string> {
-  return Object.fromEntries(values.map((label) => (label.includes('=') ? [label.slice(0, label.indexOf('=')), label.slice(label.indexOf('=') + 1)] : [label, ''])));
-}
-
 /** `berth network ...`: Docker's networks, each a bridge of its own where containers find each other by name. */
 export const networkCommands: Record<string, Command> = {
   network: {
@@ -32,7 +28,7 @@ export const networkCommands: Record<string, Command> = {
           return 2;
         }
         const api = await context.client();
-        const network = await api.call('networks.create', { name, subnet: flagValue(parsed, 'subnet'), gateway: flagValue(parsed, 'gateway'), internal: flagSet(parsed, 'internal'), labels: labelsOf(flagValues(parsed, 'label')) });
+        const network = await api.call('networks.create', { name, subnet: flagValue(parsed, 'subnet'), gateway: flagValue(parsed, 'gateway'), internal: flagSet(parsed, 'internal'), labels: flagPairs(parsed, 'label') });
         out(network.id);
         return 0;
       }

@@ -1,0 +1,115 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Image } from '../shared/images.js';
+import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { freePort, httpGet } from './fixtures/ports.js';
+import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+
+// berth build on the local host: buildah builds where Linux runs, from Berth's own images, into Berth's store.
+
+const DOCKERFILE = `# A page built in one stage and served by another.
+ARG BASE=hello
+FROM \${BASE} AS build
+WORKDIR /src
+COPY site/ ./
+RUN echo "stage one ran" && echo stamped > stamp.txt
+
+FROM $BASE
+ARG GREETING=hello
+ENV GREETING=$GREETING
+COPY --from=build /src/ /var/www/
+USER 65534
+HEALTHCHECK --interval=30s CMD ["true"]
+EXPOSE 8080
+ENTRYPOINT ["httpd", "-f", "-v", "-h", "/var/www"]
+CMD ["-p", "8080"]
+`;
+
+describe('berth build', { timeout: 180_000 }, () => {
+  let env: TestEngineEnv;
+  let serve: ChildProcess | undefined;
+  let context: { path: string; local: string };
+  const buildah = (args: string[]) =>
+    promisify(execFile)('buildah', ['--root', `${env.dataRoot}/build/storage`, '--runroot', `${env.dataRoot}/build/run`, '--storage-driver', 'overlay', ...args]);
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    context = await env.makeHostFolder('app');
+    await mkdir(join(context.local, 'site'));
+    await writeFile(join(context.local, 'Dockerfile'), DOCKERFILE);
+    await writeFile(join(context.local, 'site', 'index.html'), '<p>built by Berth</p>\n');
+    await writeFile(join(context.local, 'site', 'draft.html'), 'not for the image\n');
+    await writeFile(join(context.local, '.dockerignore'), '# drafts stay home\nsite/draft.html\n');
+    serve = await startServe(env.env);
+  });
+
+  afterAll(async () => {
+    if (serve) {
+      await berth(env.env, ['rm', '-f', 'built']);
+      await stopServe(serve);
+    }
+    await env?.cleanup();
+  });
+
+  it('builds a multi-stage Dockerfile from the bundled image, and the image runs at once', async () => {
+    const built = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout.split('\n')).toContain('stage one ran');
+    expect(built.stdout).toMatch(/Successfully built [0-9a-f]{12}\nSuccessfully tagged app:1\n$/);
+
+    const images = JSON.parse((await berth(env.env, ['images', '--json'])).stdout) as Image[];
+    const app = images.find((image) => image.names.includes('docker.io/library/app:1'));
+    expect(app?.config).toMatchObject({ user: '65534', entrypoint: ['httpd', '-f', '-v', '-h', '/var/www'], cmd: ['-p', '8080'], exposedPorts: ['80/tcp', '8080/tcp'] });
+    expect(app?.config.healthcheck?.test).toEqual(['CMD', 'true']);
+
+    const port = await freePort(env.publishIp);
+    expect((await berth(env.env, ['run', '-d', '--name', 'built', '-p', `${env.publishIp}:${port}:8080`, 'app:1'])).code).toBe(0);
+    expect(await httpGet(env.publishIp, port)).toContain('built by Berth');
+    expect((await berth(env.env, ['exec', 'built', 'cat', '/var/www/stamp.txt'])).stdout).toBe('stamped\n');
+    expect((await berth(env.env, ['exec', 'built', 'sh', '-c', 'echo $GREETING; id -u'])).stdout).toBe('from-arg\n65534\n');
+    // .dockerignore kept the draft out of the context.
+    expect((await berth(env.env, ['exec', 'built', 'ls', '/var/www'])).stdout.split('\n')).not.toContain('draft.html');
+  });
+
+  it('reuses every step when nothing changed, and reruns from a changed COPY on', async () => {
+    const again = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
+    expect(again.code, again.stderr).toBe(0);
+    const steps = again.stdout.split('\n').filter((line) => /STEP \d+\/\d+: (?!FROM)/.test(line));
+    expect(steps.length).toBeGreaterThan(8);
+    expect(again.stdout.match(/Using cache/g)).toHaveLength(steps.length);
+    // The RUN's own output is not there: it did not run.
+    expect(again.stdout.split('\n')).not.toContain('stage one ran');
+
+    await writeFile(join(context.local, 'site', 'index.html'), '<p>built again</p>\n');
+    const changed = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout.split('\n')).toContain('stage one ran');
+  });
+
+  it('says in one line what is wrong with a bad build, and leaves nothing behind', async () => {
+    const bad = async (name: string, dockerfile: string, extra: string[] = []) => {
+      const folder = await env.makeHostFolder(name);
+      await writeFile(join(folder.local, 'Dockerfile'), dockerfile);
+      const result = await berth(env.env, ['build', '-t', `bad-${name}`, ...extra, folder.path]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      return result.stderr;
+    };
+    expect(await bad('typo', 'FROM hello\nRUN true\nFORM hello\n')).toContain('Dockerfile line 3: FORM: Unknown instruction');
+    expect(await bad('fails', 'FROM hello\nRUN echo failing; exit 3\n')).toContain('Dockerfile line 2: RUN echo failing; exit 3: exit status 3');
+    expect(await bad('missing', 'FROM hello\nCOPY nowhere.txt /\n')).toMatch(/Dockerfile line 2: COPY nowhere.txt \/: .*nowhere.txt.*no such file/);
+    expect(await bad('outside', 'FROM hello\n', ['-f', '../Dockerfile'])).toContain('the Dockerfile ../Dockerfile is outside the build context');
+    const none = await berth(env.env, ['build', join(context.local, 'no-such-folder')]);
+    expect(none.stderr).toContain('is not a folder');
+
+    expect((await buildah(['containers', '--quiet'])).stdout).toBe('');
+    expect((await env.linuxMounts()).filter((point) => point.startsWith(`${env.dataRoot}/build`))).toEqual([]);
+    // No image of a failed build, in Berth's store or the builder's.
+    expect((await buildah(['images', '--format', '{{.Name}}'])).stdout).not.toContain('bad-');
+    expect((await berth(env.env, ['images'])).stdout).not.toContain('bad-');
+  });
+});

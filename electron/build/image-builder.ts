@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError } from '../../shared/berth-error.js';
+import type { BuildOptions, BuildRequest, Image } from '../../shared/images.js';
+import type { Host } from '../host/host.js';
+import type { ImageStore } from '../images/image-store.js';
+import { familiarReference, normaliseReference, parseReference } from '../images/reference.js';
+import { packContext } from './build-context.js';
+import { describeBuildFailure } from './build-failure.js';
+import { Buildah } from './buildah.js';
+import { baseImages } from './dockerfile-bases.js';
+
+export interface ImageBuilderDeps {
+  host: Host;
+  images: ImageStore;
+  contextLimit: number;
+}
+
+/**
+ * Builds Dockerfiles with buildah where Linux runs. Berth's image store stays the one users see:
+ * the base images go to buildah from it (pulled into it first when missing), and the result comes
+ * back into it, so `run` finds a built image at once. Buildah keeps its own layer cache, so a
+ * rebuild with nothing changed reuses every step.
+ */
+export class ImageBuilder {
+  private readonly buildah: Buildah;
+
+  constructor(private readonly deps: ImageBuilderDeps) {
+    this.buildah = new Buildah(deps.host);
+  }
+
+  /** `berth build`: the context is a folder on the engine's machine. */
+  async buildFolder(request: BuildRequest, onOutput: (text: string) => void): Promise<Image> {
+    // Relative to what? The engine's working folder means nothing to its clients.
+    if (!isAbsolute(request.context)) throw new BerthError('INVALID_ARGUMENT', `the build context ${request.context} is not an absolute path`);
+    const dockerfile = contextPath(request.dockerfile);
+    return this.build(await packContext(request.context, dockerfile, this.deps.contextLimit), request, onOutput);
+  }
+
+  /** Builds from a context tar (Docker's POST /build sends one). Leaves no context, container or archive behind. */
+  async build(context: Readable, options: BuildOptions, onOutput: (text: string) => void): Promise<Image> {
+    const { host } = this.deps;
+    const dockerfile = contextPath(options.dockerfile);
+    const tags = options.tags.map((tag) => normaliseReference(tag));
+    const work = `${this.buildah.dir}/work/${randomBytes(8).toString('hex')}`;
+    try {
+      await host.mkdir(`${work}/context`);
+      const unpacked = await host.pipeIn(['tar', '-x', '--no-same-owner', '-C', `${work}/context`], context);
+      if (unpacked.code !== 0) throw new BerthError('INVALID_ARGUMENT', `the build context is not a readable tar: ${unpacked.stderr.toString().trim()}`);
+      const text = await host.readFile(`${work}/context/${dockerfile}`).catch(() => {
+        throw new BerthError('INVALID_ARGUMENT', `there is no ${dockerfile} in the build context`, { fix: 'name the Dockerfile with -f, relative to the context' });
+      });
+      for (const base of baseImages(text.toString(), options.buildArgs)) await this.giveBase(base, options.pull, work, onOutput);
+      await this.bud(work, dockerfile, tags, options, onOutput).catch((err: unknown) => {
+        const error = BerthError.from(err);
+        throw error.code === 'BUILD_FAILED' ? new BerthError('BUILD_FAILED', describeBuildFailure(error.message, text.toString(), `${work}/context`)) : error;
+      });
+      const id = (await host.readFile(`${work}/iid`)).toString().trim();
+      const image = await this.bringBack(id.replace(/^sha256:/, ''), tags, work);
+      onOutput(`Successfully built ${image.id.replace(/^sha256:/, '').slice(0, 12)}\n`);
+      for (const tag of tags) onOutput(`Successfully tagged ${familiarReference(parseReference(tag))}\n`);
+      return image;
+    } finally {
+      await host.remove(work).catch(() => {});
+    }
+  }
+
+  /** Puts a base image in buildah's storage under its name, from Berth's store, unless it is there already. */
+  private async giveBase(reference: string, pull: boolean, work: string, onOutput: (text: string) => void): Promise<void> {
+    let name: string;
+    try {
+      name = normaliseReference(reference);
+    } catch (err) {
+      throw new BerthError('INVALID_ARGUMENT', `the Dockerfile builds FROM "${reference}", which is not an image name: ${BerthError.from(err).message}`);
+    }
+    let announced = false;
+    const familiar = familiarReference(parseReference(name));
+    const image = await this.deps.images
+      .ensure(name, pull ? 'always' : 'missing', () => {
+        if (!announced) onOutput(`Pulling ${familiar}\n`);
+        announced = true;
+      })
+      .catch((err: unknown) => {
+        const error = BerthError.from(err);
+        throw new BerthError(error.code, `base image ${familiar}: ${error.message}`, { fix: error.fix });
+      });
+    const hex = image.id.replace(/^sha256:/, '');
+    const known = await this.buildah.exec(['images', '--no-trunc', '--format', '{{.ID}}']);
+    if (!known.stdout.toString().split('\n').some((line) => line.replace(/^sha256:/, '').trim() === hex)) {
+      const archive = `${work}/base.tar`;
+      const written = await this.deps.host.pipeIn(['sh', '-c', 'exec cat > "$1"', 'berth-base', archive], await this.deps.images.exportArchive(image, name));
+      if (written.code !== 0) throw new BerthError('INTERNAL', `handing ${name} to the builder failed: ${written.stderr.toString().trim()}`);
+      const pulled = await this.buildah.exec(['pull', '--quiet', `oci-archive:${archive}`]);
+      await this.deps.host.remove(archive);
+      if (pulled.code !== 0) throw new BerthError('BUILD_FAILED', `the builder could not take base image ${name}: ${Buildah.said(pulled)}`);
+    }
+    const tagged = await this.buildah.exec(['tag', hex, name]);
+    if (tagged.code !== 0) throw new BerthError('BUILD_FAILED', `the builder could not name base image ${name}: ${Buildah.said(tagged)}`);
+  }
+
+  /** Runs the build, streaming its output; a failure is one line: the step and what it said. */
+  private async bud(work: string, dockerfile: string, tags: string[], options: BuildOptions, onOutput: (text: string) => void): Promise<void> {
+    const args = ['bud', '--format', 'docker', '--layers', '--pull=never', '--force-rm', '--iidfile', `${work}/iid`, '-f', `${work}/context/${dockerfile}`];
+    for (const tag of tags) args.push('-t', tag);
+    for (const [key, value] of Object.entries(options.buildArgs)) args.push('--build-arg', `${key}=${value}`);
+    for (const [key, value] of Object.entries(options.labels)) args.push('--label', `${key}=${value}`);
+    if (options.target) args.push('--target', options.target);
+    if (options.noCache) args.push('--no-cache');
+    args.push(`${work}/context`);
+    const build = await this.buildah.spawn(args);
+    const tail: string[] = [];
+    const follow = (stream: Readable | null) => {
+      let partial = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) {
+          // buildah's log records (Go dumps) are kept for the failure's line, not shown; its closing
+          // lines give way to Docker's, written once the image is in Berth's store.
+          if (!UNSHOWN.test(line)) onOutput(`${line}\n`);
+          tail.push(line);
+          if (tail.length > 50) tail.shift();
+        }
+      });
+    };
+    follow(build.stdout);
+    follow(build.stderr);
+    const code = await build.exited;
+    if (code !== 0) throw new BerthError('BUILD_FAILED', Buildah.said({ stdout: Buffer.from(tail.join('\n')), stderr: Buffer.alloc(0) }));
+  }
+
+  /** The built image into Berth's store, with every tag: it crosses from the Linux side as a docker-save archive (which keeps HEALTHCHECK). */
+  private async bringBack(id: string, tags: string[], work: string): Promise<Image> {
+    const archive = `${work}/image.tar`;
+    const pushed = await this.buildah.exec(['push', '--quiet', id, `docker-archive:${archive}${tags[0] ? `:${tags[0]}` : ''}`]);
+    if (pushed.code !== 0) throw new BerthError('BUILD_FAILED', `the built image could not be exported: ${Buildah.said(pushed)}`);
+    const dir = await mkdtemp(join(tmpdir(), 'berth-build-'));
+    try {
+      const local = join(dir, 'image.tar');
+      const reader = this.deps.host.spawn(['cat', archive]);
+      await pipeline(reader.stdout!, createWriteStream(local, { mode: 0o600 }));
+      if ((await reader.exited) !== 0) throw new BerthError('INTERNAL', 'the built image could not be read back');
+      const [loaded] = await this.deps.images.load(local);
+      if (!loaded) throw new BerthError('INTERNAL', 'the built image archive held no image');
+      return tags.length > 1 ? this.deps.images.tag(loaded.id, tags.slice(1)) : loaded;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+const UNSHOWN = /^time="[^"]*" level=|^Successfully tagged |^[0-9a-f]{64}$/;
+
+/** A path within the context, as given (`-f docker/Dockerfile.dev`); one that leaves the context is refused. */
+function contextPath(path: string): string {
+  const normal = posix.normalize(path.replaceAll('\\', '/'));
+  if (normal.startsWith('/') || normal === '..' || normal.startsWith('../')) {
+    throw new BerthError('INVALID_ARGUMENT', `the Dockerfile ${path} is outside the build context`, { fix: 'give its path relative to the context' });
+  }
+  return normal;
+}
