@@ -1,16 +1,19 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerSocketPath } from '../electron/engine/engine-config.js';
 import type { Image } from '../shared/images.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
+import { runDocker } from './fixtures/docker-cli.js';
 import { freePort, httpGet } from './fixtures/ports.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
 
 // berth build on the local host: buildah builds where Linux runs, from Berth's own images, into Berth's store.
 
+const COMPOSE_V2 = '/usr/local/lib/berth-test/cli-plugins/docker-compose';
 const DOCKERFILE = `# A page built in one stage and served by another.
 ARG BASE=hello
 FROM \${BASE} AS build
@@ -88,6 +91,37 @@ describe('berth build', { timeout: 180_000 }, () => {
     const changed = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout.split('\n')).toContain('stage one ran');
+  });
+
+  it("builds through Docker's API: docker build (classic), -q, docker-py, compose build v1 and v2", async () => {
+    const config = env.env.DOCKER_CONFIG!;
+    await mkdir(join(config, 'cli-plugins'), { recursive: true });
+    await symlink(COMPOSE_V2, join(config, 'cli-plugins', 'docker-compose'));
+    const dockerEnv = { DOCKER_HOST: `unix://${dockerSocketPath(env.config.home)}`, DOCKER_CONFIG: config, DOCKER_BUILDKIT: '0', DOCKER_CLI_HINTS: 'false' };
+    const built = await runDocker(['build', '-t', 'viadocker:1', '--build-arg', 'GREETING=docker', context.local], dockerEnv);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/Successfully built ([0-9a-f]{12})\nSuccessfully tagged viadocker:1\n$/);
+    const quiet = await runDocker(['build', '-q', '--build-arg', 'GREETING=docker', context.local], dockerEnv);
+    expect(quiet.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    const failing = await env.makeHostFolder('fails-docker');
+    await writeFile(join(failing.local, 'Dockerfile'), 'FROM hello\nRUN exit 4\n');
+    const failed = await runDocker(['build', failing.local], dockerEnv);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain('Dockerfile line 2: RUN exit 4: exit status 4');
+
+    const py = await promisify(execFile)('/usr/bin/python3', ['-c', `import docker, sys
+client = docker.DockerClient(base_url='unix://${dockerSocketPath(env.config.home)}')
+image, _ = client.images.build(path=sys.argv[1], tag='viapy:1', buildargs={'GREETING': 'py'})
+print(image.id)`, context.local]);
+    expect(py.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+
+    await writeFile(join(context.local, 'compose.yaml'), 'services:\n  web:\n    build: .\n    image: composed:1\n');
+    for (const compose of [['docker', 'compose'], ['docker-compose']]) {
+      const result = await promisify(execFile)(compose[0]!, [...compose.slice(1), 'build'], { cwd: context.local, env: { ...process.env, ...dockerEnv } });
+      expect(result.stdout + result.stderr).toContain('Successfully tagged composed:1');
+    }
+    const names = (await berth(env.env, ['images'])).stdout;
+    for (const name of ['viadocker', 'viapy', 'composed']) expect(names).toContain(name);
   });
 
   it('says in one line what is wrong with a bad build, and leaves nothing behind', async () => {

@@ -71,8 +71,8 @@ export const BuildOptions = z.object({
 });
 export type BuildOptions = z.infer<typeof BuildOptions>;
 
-/** A build from a folder on the engine's machine, named as its user names it. */
-export const BuildRequest = BuildOptions.extend({ context: z.string().min(1).max(4096) });
+/** A build of a context on the engine's machine: a folder named as its user names it, or a tar of one (plain, gzip or zstd), as Docker's API receives it. */
+export const BuildRequest = BuildOptions.extend({ context: z.string().min(1).max(4096), contextIsArchive: z.boolean().default(false) });
 export type BuildRequest = z.infer<typeof BuildRequest>;
 
 /** The builder's output as it comes: its steps, and what each step's commands print. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../../shared/berth-error.js';
 import type { BuildOptions, BuildRequest, Image } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
+import { decompress } from '../images/decompress.js';
 import type { ImageStore } from '../images/image-store.js';
 import { familiarReference, normaliseReference, parseReference } from '../images/reference.js';
 import { packContext } from './build-context.js';
@@ -34,16 +35,19 @@ export class ImageBuilder {
     this.buildah = new Buildah(deps.host);
   }
 
-  /** `berth build`: the context is a folder on the engine's machine. */
-  async buildFolder(request: BuildRequest, onOutput: (text: string) => void): Promise<Image> {
+  /** Builds a context on the engine's machine: a folder (`berth build`), or a tar of one (Docker's POST /build sends one). */
+  async buildFrom(request: BuildRequest, onOutput: (text: string) => void): Promise<Image> {
     // Relative to what? The engine's working folder means nothing to its clients.
     if (!isAbsolute(request.context)) throw new BerthError('INVALID_ARGUMENT', `the build context ${request.context} is not an absolute path`);
-    const dockerfile = contextPath(request.dockerfile);
-    return this.build(await packContext(request.context, dockerfile, this.deps.contextLimit), request, onOutput);
+    if (!request.contextIsArchive) return this.build(await packContext(request.context, contextPath(request.dockerfile), this.deps.contextLimit), request, onOutput);
+    const size = (await stat(request.context).catch(() => undefined))?.size;
+    if (size === undefined) throw new BerthError('INVALID_ARGUMENT', `the build context ${request.context} is not there`);
+    if (size > this.deps.contextLimit) throw new BerthError('INVALID_ARGUMENT', `the build context is over ${Math.round(this.deps.contextLimit / 2 ** 20)} MiB`);
+    return this.build(await decompress(createReadStream(request.context), 'the build context'), request, onOutput);
   }
 
-  /** Builds from a context tar (Docker's POST /build sends one). Leaves no context, container or archive behind. */
-  async build(context: Readable, options: BuildOptions, onOutput: (text: string) => void): Promise<Image> {
+  /** Builds from a context tar. Leaves no context, container or archive behind. */
+  private async build(context: Readable, options: BuildOptions, onOutput: (text: string) => void): Promise<Image> {
     const { host } = this.deps;
     const dockerfile = contextPath(options.dockerfile);
     const tags = options.tags.map((tag) => normaliseReference(tag));

@@ -192,7 +192,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'images.list': () => this.images.list(),
       'images.pull': ({ reference }, { emit }) => this.images.pull(reference, emit),
       'images.load': ({ path }) => this.images.load(path),
-      'images.build': (request, { emit }) => this.builder.buildFolder(request, (text) => emit({ text })),
+      'images.build': (request, { emit }) => this.builder.buildFrom(request, (text) => emit({ text })),
       'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),
       'volumes.create': ({ name, labels }) => containers.createVolume(name, labels),

@@ -51,3 +51,26 @@ export function queryFilters(query: URLSearchParams, known: readonly string[]): 
   }
   return filters;
 }
+
+/**
+ * A JSON object of strings in the query (`buildargs`, `labels`); absent or empty is `{}`. A null
+ * value (a build arg named without one) is left out.
+ */
+export function queryJsonRecord(query: URLSearchParams, name: string): Record<string, string> {
+  const text = query.get(name);
+  if (!text) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new DockerError(400, `invalid ${name}: not JSON: ${text.slice(0, 128)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new DockerError(400, `invalid ${name}: expected an object of strings`);
+  const record: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (value === null) continue;
+    if (typeof value !== 'string') throw new DockerError(400, `invalid ${name}: ${key.slice(0, 64)} is not a string`);
+    record[key] = value;
+  }
+  return record;
+}

@@ -1,5 +1,6 @@
 import type { DockerRoute } from './docker-call.js';
 import { attachRoutes } from './attach-routes.js';
+import { buildRoutes } from './build-routes.js';
 import { containerRoutes } from './container-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { execRoutes } from './exec-routes.js';
@@ -11,5 +12,5 @@ import { volumeRoutes } from './volume-routes.js';
 
 /** Every route Berth serves of Docker's API, first match wins. */
 export function dockerRoutes(): DockerRoute[] {
-  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...volumeRoutes(), ...networkRoutes()];
+  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
 }

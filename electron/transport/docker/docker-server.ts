@@ -29,7 +29,7 @@ function versionNumber(version: string): number {
 const NOT_YET: [RegExp, string][] = [
   [/^\/(swarm|nodes|services|tasks|secrets|configs)\b/, 'swarm mode'],
   [/^\/plugins\b/, 'plugins'],
-  [/^\/(build|session)\b/, 'image builds'],
+  [/^\/session\b/, 'BuildKit (build with the classic builder: DOCKER_BUILDKIT=0)'],
   [/^\/distribution\b/, 'registry lookups'],
 ];
 
