@@ -122,6 +122,16 @@ print(image.id)`, context.local]);
     }
     const names = (await berth(env.env, ['images'])).stdout;
     for (const name of ['viadocker', 'viapy', 'composed']) expect(names).toContain(name);
+
+    // More names for one image, by berth and by docker; a digest is no tag.
+    expect((await berth(env.env, ['tag', 'viadocker:1', '127.0.0.1:5000/team/app:2'])).code).toBe(0);
+    expect((await runDocker(['tag', 'viadocker:1', 'other:3'], dockerEnv)).code).toBe(0);
+    const ids = await runDocker(['images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}'], dockerEnv);
+    const idOf = (name: string) => ids.stdout.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1];
+    expect(idOf('127.0.0.1:5000/team/app:2')).toBe(idOf('viadocker:1'));
+    expect(idOf('other:3')).toBe(idOf('viadocker:1'));
+    const digest = await berth(env.env, ['tag', 'viadocker:1', `other@sha256:${'0'.repeat(64)}`]);
+    expect(digest.stderr).toContain('names a digest: a tag cannot');
   });
 
   it('says in one line what is wrong with a bad build, and leaves nothing behind', async () => {

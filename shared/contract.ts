@@ -62,6 +62,8 @@ export const contract = {
   /** Builds a Dockerfile (with buildah, where Linux runs); streams the build's output, answers the image. */
   'images.build': method(BuildRequest, Image, BuildOutput),
   'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
+  /** Gives an image one more name (Docker's tag), moving the name off any image that had it. */
+  'images.tag': method(z.object({ source: z.string().min(1).max(1024), target: z.string().min(1).max(1024) }), Image),
   'volumes.list': method(Empty, z.array(Volume)),
   /** Without a name, one is generated (as `docker volume create` does). */
   'volumes.create': method(z.object({ name: z.string().max(255).optional(), labels: z.record(z.string().max(1024), z.string().max(64 * 1024)).default({}) }), Volume),

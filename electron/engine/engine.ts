@@ -192,6 +192,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'images.list': () => this.images.list(),
       'images.pull': ({ reference }, { emit }) => this.images.pull(reference, emit),
       'images.load': ({ path }) => this.images.load(path),
+      'images.tag': ({ source, target }) => this.images.tag(source, [target]),
       'images.build': (request, { emit }) => this.builder.buildFrom(request, (text) => emit({ text })),
       'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),

@@ -159,7 +159,10 @@ export class ImageStore {
       const all = await this.records.all();
       const image = resolveIn(all, referenceOrId);
       if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image "${referenceOrId}" not found`);
-      return this.addNames(all, image, names.map((name) => formatReference(parseReference(name))));
+      const parsed = names.map((name) => parseReference(name));
+      const pinned = parsed.find((reference) => reference.digest !== undefined);
+      if (pinned) throw new BerthError('INVALID_REFERENCE', `${familiarReference(pinned)} names a digest: a tag cannot`);
+      return this.addNames(all, image, parsed.map((reference) => formatReference(reference)));
     });
   }
 

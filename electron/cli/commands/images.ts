@@ -115,6 +115,20 @@ export const imageCommands: Record<string, Command> = {
       return 0;
     },
   },
+  tag: {
+    usage: 'tag SOURCE TARGET',
+    summary: 'Give an image another name',
+    async run(args, { client, err }) {
+      const { positionals } = parseFlags(args, [], false);
+      const [source, target] = positionals;
+      if (!source || !target || positionals.length > 2) {
+        err('"tag" needs an image and its new name: berth tag SOURCE TARGET');
+        return 2;
+      }
+      await (await client()).call('images.tag', { source, target });
+      return 0;
+    },
+  },
   rmi: {
     usage: 'rmi IMAGE...',
     summary: 'Remove images',

@@ -113,6 +113,18 @@ export function imageRoutes(): DockerRoute[] {
       },
     },
     {
+      method: 'POST',
+      path: '/images/*name/tag',
+      handler: async (call) => {
+        const repo = call.query.get('repo');
+        if (!repo) throw new DockerError(400, 'repository name (repo=) must be given');
+        const tag = call.query.get('tag') || 'latest';
+        const image = await findImage(call, call.params.name!);
+        await call.engine('images.tag', { source: image.id, target: `${repo}:${tag}` });
+        return { status: 201 };
+      },
+    },
+    {
       method: 'DELETE',
       path: '/images/*name',
       handler: async (call) => {
