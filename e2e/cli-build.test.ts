@@ -9,9 +9,10 @@ import type { Image } from '../shared/images.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
 import { runDocker } from './fixtures/docker-cli.js';
 import { freePort, httpGet } from './fixtures/ports.js';
-import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from './fixtures/test-engine.js';
 
-// berth build on the local host: buildah builds where Linux runs, from Berth's own images, into Berth's store.
+// berth build and Docker's builds on both hosts: buildah builds where Linux runs, from Berth's own
+// images, into Berth's store. The context is named as the engine's machine sees it.
 
 const COMPOSE_V2 = '/usr/local/lib/berth-test/cli-plugins/docker-compose';
 const DOCKERFILE = `# A page built in one stage and served by another.
@@ -32,15 +33,14 @@ ENTRYPOINT ["httpd", "-f", "-v", "-h", "/var/www"]
 CMD ["-p", "8080"]
 `;
 
-describe('berth build', { timeout: 180_000 }, () => {
+describe.each(TEST_HOSTS)('berth build, Linux on the %s host', { timeout: 240_000 }, (host) => {
   let env: TestEngineEnv;
   let serve: ChildProcess | undefined;
   let context: { path: string; local: string };
-  const buildah = (args: string[]) =>
-    promisify(execFile)('buildah', ['--root', `${env.dataRoot}/build/storage`, '--runroot', `${env.dataRoot}/build/run`, '--storage-driver', 'overlay', ...args]);
+  const buildah = (args: string[]) => env.linuxOutput(['buildah', '--root', `${env.dataRoot}/build/storage`, '--runroot', `${env.dataRoot}/build/run`, '--storage-driver', 'overlay', ...args]);
 
   beforeAll(async () => {
-    env = await makeTestEngineEnv();
+    env = await makeTestEngineEnv({ host });
     context = await env.makeHostFolder('app');
     await mkdir(join(context.local, 'site'));
     await writeFile(join(context.local, 'Dockerfile'), DOCKERFILE);
@@ -59,7 +59,7 @@ describe('berth build', { timeout: 180_000 }, () => {
   });
 
   it('builds a multi-stage Dockerfile from the bundled image, and the image runs at once', async () => {
-    const built = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
+    const built = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.local]);
     expect(built.code, built.stderr).toBe(0);
     expect(built.stdout.split('\n')).toContain('stage one ran');
     expect(built.stdout).toMatch(/Successfully built [0-9a-f]{12}\nSuccessfully tagged app:1\n$/);
@@ -79,7 +79,7 @@ describe('berth build', { timeout: 180_000 }, () => {
   });
 
   it('reuses every step when nothing changed, and reruns from a changed COPY on', async () => {
-    const again = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
+    const again = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.local]);
     expect(again.code, again.stderr).toBe(0);
     const steps = again.stdout.split('\n').filter((line) => /STEP \d+\/\d+: (?!FROM)/.test(line));
     expect(steps.length).toBeGreaterThan(8);
@@ -88,7 +88,7 @@ describe('berth build', { timeout: 180_000 }, () => {
     expect(again.stdout.split('\n')).not.toContain('stage one ran');
 
     await writeFile(join(context.local, 'site', 'index.html'), '<p>built again</p>\n');
-    const changed = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.path]);
+    const changed = await berth(env.env, ['build', '-t', 'app:1', '--build-arg', 'GREETING=from-arg', context.local]);
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout.split('\n')).toContain('stage one ran');
   });
@@ -138,7 +138,7 @@ print(image.id)`, context.local]);
     const bad = async (name: string, dockerfile: string, extra: string[] = []) => {
       const folder = await env.makeHostFolder(name);
       await writeFile(join(folder.local, 'Dockerfile'), dockerfile);
-      const result = await berth(env.env, ['build', '-t', `bad-${name}`, ...extra, folder.path]);
+      const result = await berth(env.env, ['build', '-t', `bad-${name}`, ...extra, folder.local]);
       expect(result.code).not.toBe(0);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       return result.stderr;
@@ -150,10 +150,10 @@ print(image.id)`, context.local]);
     const none = await berth(env.env, ['build', join(context.local, 'no-such-folder')]);
     expect(none.stderr).toContain('is not a folder');
 
-    expect((await buildah(['containers', '--quiet'])).stdout).toBe('');
+    expect(await buildah(['containers', '--quiet'])).toBe('');
     expect((await env.linuxMounts()).filter((point) => point.startsWith(`${env.dataRoot}/build`))).toEqual([]);
     // No image of a failed build, in Berth's store or the builder's.
-    expect((await buildah(['images', '--format', '{{.Name}}'])).stdout).not.toContain('bad-');
+    expect(await buildah(['images', '--format', '{{.Name}}'])).not.toContain('bad-');
     expect((await berth(env.env, ['images'])).stdout).not.toContain('bad-');
   });
 });

@@ -23,7 +23,11 @@ const ENGINE_COMMANDS: readonly string[] = [
   // The socket agent (electron/host/wsl/socket-agent-script.ts), the log follower and the log rotation run on perl-base.
   'perl',
   // Names on user-defined networks, and the script that keeps its tables (electron/network/name-service.ts).
-  AARDVARK_DNS, 'awk', 'grep', 'basename', 'sleep', 'ls',
+  AARDVARK_DNS, 'awk', 'grep', 'sleep',
+  // The firewall's rules are removed in one transaction (electron/network/firewall.ts).
+  'iptables-restore',
+  // Image builds (electron/build/).
+  'buildah',
 ];
 
 const WSL_CONF = `# Berth's own distro, driven only by \`wsl.exe -d berth -u root --exec\`.

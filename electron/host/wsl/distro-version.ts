@@ -2,7 +2,7 @@
 // installed distro's version with the app's, so it stays free of dependencies.
 
 /** Bump whenever the distro's recipe changes, so installed distros are replaced. */
-export const DISTRO_VERSION = 3;
+export const DISTRO_VERSION = 4;
 
 /** Inside the distro: holds DISTRO_VERSION as decimal text and a newline. */
 export const DISTRO_VERSION_FILE = '/etc/berth-distro-version';
@@ -18,6 +18,8 @@ export const DISTRO_PACKAGES: readonly string[] = [
   'conmon',
   // Names on user-defined networks (Podman's name server).
   'aardvark-dns',
+  // Image builds (Podman's builder).
+  'buildah',
   'iproute2',
   // The engine DNATs published ports inside the distro.
   'nftables',
