@@ -16,6 +16,7 @@ export const LogsIcon = () => <Icon><path d="M5 6h14M5 10h14M5 14h9M5 18h6" /></
 export const TerminalIcon = () => <Icon><rect x="3" y="4.5" width="18" height="15" rx="2" /><path d="M7 9.5l3 2.5-3 2.5M12.5 15h4.5" /></Icon>;
 export const TrashIcon = () => <Icon><path d="M4.5 7h15M9.5 7V4.5h5V7M6.5 7l1 12.5h9l1-12.5M10 11v5M14 11v5" /></Icon>;
 export const PlusIcon = () => <Icon><path d="M12 5v14M5 12h14" /></Icon>;
+export const HammerIcon = () => <Icon><path d="M13.5 6.5 17 3l4 4-3.5 3.5zM15.5 8.5 5 19l-2-2L13.5 6.5" /></Icon>;
 export const DownloadIcon = () => <Icon><path d="M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19.5h14" /></Icon>;
 export const CloseIcon = () => <Icon><path d="M6 6l12 12M18 6 6 18" /></Icon>;
 export const ExternalIcon = () => <Icon size={12}><path d="M14 5h5v5M19 5l-8 8M17 14v4.5a1.5 1.5 0 0 1-1.5 1.5h-10A1.5 1.5 0 0 1 4 18.5v-10A1.5 1.5 0 0 1 5.5 7H10" /></Icon>;

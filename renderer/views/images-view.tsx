@@ -7,7 +7,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { ListTable, type Column } from '../components/list-table.js';
 import { useFormRequest } from '../components/use-form-request.js';
 import { IconButton } from '../components/icon-button.js';
-import { DownloadIcon, LayersIcon, PlayIcon, TrashIcon } from '../components/icons.js';
+import { DownloadIcon, HammerIcon, LayersIcon, PlayIcon, TrashIcon } from '../components/icons.js';
 import { mergeProgress, ProgressList } from '../components/progress-list.js';
 import { formatBytes } from '../format/bytes.js';
 import { formatAge } from '../format/duration.js';
@@ -15,6 +15,7 @@ import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
 import { useNotices } from '../store/notices-store.js';
 import { useUi } from '../store/ui-store.js';
+import { BuildPanel } from './build-panel.js';
 import { Notices } from './notices.js';
 
 const COLUMNS: Column[] = [
@@ -91,6 +92,7 @@ function ImageRow({ image, usedBy }: { image: Image; usedBy: number }) {
 
 export function ImagesView() {
   const { loaded, images } = useImages();
+  const [building, setBuilding] = useState(false);
   const byId = useContainers((s) => s.byId);
   const usage = useMemo(() => {
     const counts = new Map<string, number>();
@@ -108,10 +110,15 @@ export function ImagesView() {
             {images.length} {images.length === 1 ? 'image' : 'images'} · {formatBytes(totalSize)}
           </span>
         </div>
+        <div className="view-tools">
+          <Button kind="primary" icon={<HammerIcon />} onClick={() => setBuilding(true)}>
+            Build
+          </Button>
+        </div>
       </header>
       <PullForm />
       <Notices />
-      <div className="view-body">
+      <div className={`view-body ${building ? 'with-panel' : ''}`}>
         {loaded && images.length === 0 ? (
           <EmptyState icon={<LayersIcon />} title="No images yet">
             <p>Pull one above from any OCI registry, or run the bundled <code>hello</code> image: it needs no download.</p>
@@ -123,6 +130,7 @@ export function ImagesView() {
             ))}
           </ListTable>
         )}
+        {building && <BuildPanel onClose={() => setBuilding(false)} />}
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
-import { useLayoutEffect, useRef, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { FollowedOutput } from '../components/followed-output.js';
 import { CloseIcon } from '../components/icons.js';
 import { useUi } from '../store/ui-store.js';
 
@@ -11,19 +12,8 @@ const PHASE_TEXT: Record<LogPhase, string> = {
   failed: 'Could not read the logs',
 };
 
-/**
- * The logs pane: a header naming whose logs they are, and the output, which stays at the bottom while
- * new output arrives unless the reader scrolled up to look at something.
- */
+/** The logs pane: a header naming whose logs they are, and the output as it grows. */
 export function LogsFrame({ subject, phase, problem, output, painted }: { subject: string; phase: LogPhase; problem: string; output: ReactNode; painted: unknown }) {
-  const pre = useRef<HTMLPreElement>(null);
-  const pinned = useRef(true);
-
-  useLayoutEffect(() => {
-    const element = pre.current;
-    if (element && pinned.current) element.scrollTop = element.scrollHeight;
-  }, [painted]);
-
   return (
     <section className="logs-panel" aria-label={`Logs of ${subject}`}>
       <header className="panel-header">
@@ -35,17 +25,9 @@ export function LogsFrame({ subject, phase, problem, output, painted }: { subjec
           <CloseIcon />
         </button>
       </header>
-      <pre
-        ref={pre}
-        className="logs-output mono"
-        tabIndex={0}
-        onScroll={(event) => {
-          const element = event.currentTarget;
-          pinned.current = element.scrollTop + element.clientHeight >= element.scrollHeight - 24;
-        }}
-      >
+      <FollowedOutput painted={painted}>
         {output || (phase === 'failed' ? problem : phase === 'loading' ? '' : <span className="muted">No output yet.</span>)}
-      </pre>
+      </FollowedOutput>
     </section>
   );
 }
