@@ -73,8 +73,15 @@ export async function captureMachineState(): Promise<MachineState> {
 
 /**
  * Puts back what the daemons leave behind on their way out: the run directories and key file they
- * created, the named top-level cgroups (only when empty: rmdir refuses otherwise) and ip_forward.
+ * created, the named top-level cgroups with theirs below (only when empty: rmdir refuses otherwise) and ip_forward.
  */
+/** A cgroup and the ones below it (dockerd's BuildKit makes `buildkit/` under its parent), deepest first; rmdir leaves any that still hold a process. */
+async function removeEmptyCgroups(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const entry of entries) if (entry.isDirectory()) await removeEmptyCgroups(join(dir, entry.name));
+  await rmdir(dir).catch(() => {});
+}
+
 export async function restoreMachineState(before: MachineState, cgroupNames: readonly string[]): Promise<void> {
   for (const path of DAEMON_SIDE_PATHS) {
     if (before.existing.has(path) || !(await exists(path))) continue;
@@ -83,7 +90,7 @@ export async function restoreMachineState(before: MachineState, cgroupNames: rea
   }
   for (const dir of await cgroupDirs()) {
     const name = dir.slice(dir.lastIndexOf('/') + 1);
-    if (cgroupNames.includes(name) && !before.lines.has(`cgroup ${dir}`)) await rmdir(dir).catch(() => {});
+    if (cgroupNames.includes(name) && !before.lines.has(`cgroup ${dir}`)) await removeEmptyCgroups(dir);
   }
   if (before.ipForward !== '') {
     const now = (await readFile(IP_FORWARD, 'utf8').catch(() => '')).trim();

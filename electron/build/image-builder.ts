@@ -64,8 +64,10 @@ export class ImageBuilder {
         const error = BerthError.from(err);
         throw error.code === 'BUILD_FAILED' ? new BerthError('BUILD_FAILED', describeBuildFailure(error.message, text.toString(), `${work}/context`)) : error;
       });
-      const id = (await host.readFile(`${work}/iid`)).toString().trim();
-      const image = await this.bringBack(id.replace(/^sha256:/, ''), tags, work);
+      const id = (await host.readFile(`${work}/iid`)).toString().trim().replace(/^sha256:/, '');
+      // A rebuild that changed nothing made an image the store holds already: it only takes the tags.
+      const known = await this.deps.images.resolve(`sha256:${id}`);
+      const image = known ? (tags.length > 0 ? await this.deps.images.tag(known.id, tags) : known) : await this.bringBack(id, tags, work);
       onOutput(`Successfully built ${image.id.replace(/^sha256:/, '').slice(0, 12)}\n`);
       for (const tag of tags) onOutput(`Successfully tagged ${familiarReference(parseReference(tag))}\n`);
       return image;
