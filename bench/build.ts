@@ -21,7 +21,7 @@ import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
-import { runChecked, timeCommand, type CommandResult } from './timed-command.js';
+import { runChecked, succeeded, timeCommand, type CommandResult } from './timed-command.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
@@ -31,11 +31,6 @@ interface Builder {
   build(name: string, noCache: boolean): Promise<CommandResult>;
   /** Forgets what a cold build must not find: the built image, and for Berth the base in buildah's storage. */
   forget(name: string): Promise<void>;
-}
-
-function checked(result: CommandResult, what: string): CommandResult {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${(result.stderr.trim() || result.stdout.trim()).slice(-2000)}`);
-  return result;
 }
 
 async function main(): Promise<number> {
@@ -95,10 +90,10 @@ async function main(): Promise<number> {
       },
     ];
     log('pulling the base image into both engines');
-    checked(await berth.cli(['pull', base], STEP_TIMEOUT_MS), 'berth pull');
-    checked(await dockerCmd(onDocker, ['pull', base]), 'docker pull');
+    succeeded(await berth.cli(['pull', base], STEP_TIMEOUT_MS), 'berth pull');
+    succeeded(await dockerCmd(onDocker, ['pull', base]), 'docker pull');
     // A first build of each, untimed: both engines' builders start warm from here.
-    for (const builder of builders) checked(await builder.build('bench/warmup:1', false), `${builder.label} warm-up`);
+    for (const builder of builders) succeeded(await builder.build('bench/warmup:1', false), `${builder.label} warm-up`);
 
     const cold = new Map<string, number[]>(builders.map((b) => [b.label, []]));
     const cached = new Map<string, number[]>(builders.map((b) => [b.label, []]));
@@ -107,8 +102,8 @@ async function main(): Promise<number> {
       for (const builder of round % 2 === 0 ? builders : [...builders].reverse()) {
         const name = `bench/app:${round}`;
         await builder.forget(name);
-        cold.get(builder.label)!.push(checked(await builder.build(name, true), `${builder.label} cold build`).ms);
-        cached.get(builder.label)!.push(checked(await builder.build(name, false), `${builder.label} rebuild`).ms);
+        cold.get(builder.label)!.push(succeeded(await builder.build(name, true), `${builder.label} cold build`).ms);
+        cached.get(builder.label)!.push(succeeded(await builder.build(name, false), `${builder.label} rebuild`).ms);
       }
     }
 

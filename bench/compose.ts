@@ -20,7 +20,7 @@ import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
-import { timeCommand, type CommandResult } from './timed-command.js';
+import { succeeded, timeCommand } from './timed-command.js';
 
 const IMAGE = 'berth-bench/web:latest';
 const LAYOUT_TAG = 'bench';
@@ -31,11 +31,6 @@ const STEP_TIMEOUT_MS = 5 * 60_000;
 interface Target {
   label: string;
   env: NodeJS.ProcessEnv;
-}
-
-function checked(result: CommandResult, what: string): string {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
-  return result.stdout.trim();
 }
 
 /** Five web servers on the project's default network; the first two publish a port each. */
@@ -102,7 +97,7 @@ async function main(): Promise<number> {
       { label: 'docker', env: { ...process.env, DOCKER_HOST: `unix://${join(workDir, 'docker', 'docker.sock')}`, DOCKER_CONFIG: configs.docker } },
     ];
     const run = (target: Target, args: string[]) => timeCommand([dockerCli, ...args], { env: target.env, timeoutMs: STEP_TIMEOUT_MS });
-    for (const target of targets) checked(await run(target, ['load', '-i', archives.dockerArchive]), `${target.label} load`);
+    for (const target of targets) succeeded(await run(target, ['load', '-i', archives.dockerArchive]), `${target.label} load`);
     const file = join(workDir, 'compose.yaml');
     await writeFile(file, composeFile([await freePort('127.0.0.1'), await freePort('127.0.0.1')]));
 
@@ -113,10 +108,10 @@ async function main(): Promise<number> {
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
         const project = ['compose', '-f', file, '-p', `bench${round}`];
         const started = await run(target, [...project, 'up', '-d']);
-        checked(started, `${target.label} compose up`);
+        succeeded(started, `${target.label} compose up`);
         up.get(target.label)!.push(started.ms);
         const stopped = await run(target, [...project, 'down', '-t', '1']);
-        checked(stopped, `${target.label} compose down`);
+        succeeded(stopped, `${target.label} compose down`);
         down.get(target.label)!.push(stopped.ms);
       }
     }
@@ -125,17 +120,17 @@ async function main(): Promise<number> {
     const lookups = new Map<string, number[]>();
     for (const target of targets) {
       const project = ['compose', '-f', file, '-p', 'lookups'];
-      checked(await run(target, [...project, 'up', '-d']), `${target.label} compose up`);
+      succeeded(await run(target, [...project, 'up', '-d']), `${target.label} compose up`);
       try {
         // The container's own resolver (aardvark-dns on the gateway, or dockerd's 127.0.0.11), asked from its namespace.
-        const pid = checked(await run(target, ['inspect', '--format', '{{.State.Pid}}', 'lookups-s1-1']), `${target.label} inspect`);
+        const pid = succeeded(await run(target, ['inspect', '--format', '{{.State.Pid}}', 'lookups-s1-1']), `${target.label} inspect`).stdout.trim();
         const resolv = await readFile(`/proc/${pid}/root/etc/resolv.conf`, 'utf8');
         const server = /^nameserver\s+(\S+)/m.exec(resolv)?.[1];
         if (!server) throw new Error(`${target.label}: no nameserver in the container's resolv.conf`);
-        const out = checked(await timeCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'python3', '-c', LOOKUP_SCRIPT, server, 's2', String(options.lookups)], { timeoutMs: STEP_TIMEOUT_MS }), `${target.label} lookups`);
+        const out = succeeded(await timeCommand(['nsenter', `--net=/proc/${pid}/ns/net`, 'python3', '-c', LOOKUP_SCRIPT, server, 's2', String(options.lookups)], { timeoutMs: STEP_TIMEOUT_MS }), `${target.label} lookups`).stdout.trim();
         lookups.set(target.label, out.split('\n').map((us) => Number(us) / 1000));
       } finally {
-        checked(await run(target, [...project, 'down', '-t', '1']), `${target.label} compose down`);
+        succeeded(await run(target, [...project, 'down', '-t', '1']), `${target.label} compose down`);
       }
     }
 
@@ -154,8 +149,8 @@ async function main(): Promise<number> {
       lookup_p99_berth_over_docker: ratio(p(b.lookups, 99), p(d.lookups, 99)),
     };
     const lookupRow = (label: string, ms: readonly number[]) => `${label}: lookup p50 ${p(ms, 50).toFixed(2)} ms, p99 ${p(ms, 99).toFixed(2)} ms`;
-    const versions = checked(await run(targets[1]!, ['version', '--format', '{{.Server.Version}}']), 'docker version');
-    const composeVersion = checked(await run(targets[1]!, ['compose', 'version', '--short']), 'compose version');
+    const versions = succeeded(await run(targets[1]!, ['version', '--format', '{{.Server.Version}}']), 'docker version').stdout.trim();
+    const composeVersion = succeeded(await run(targets[1]!, ['compose', 'version', '--short']), 'compose version').stdout.trim();
     process.stdout.write(
       [
         '',

@@ -25,7 +25,7 @@ import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
-import { timeCommand, type CommandResult } from './timed-command.js';
+import { succeeded, timeCommand, type CommandResult } from './timed-command.js';
 
 const IMAGE = 'berth-bench/web:latest';
 const LAYOUT_TAG = 'bench';
@@ -40,16 +40,11 @@ interface Target {
   env: NodeJS.ProcessEnv;
 }
 
-function checked(result: CommandResult, what: string): string {
-  if (result.code !== 0) throw new Error(`${what} exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
-  return result.stdout.trim();
-}
-
 /** `run -d -p` until the page comes back through the published port. */
 async function runToServing(target: Target, name: string): Promise<number> {
   const port = await freePort('127.0.0.1');
   const started = performance.now();
-  checked(await target.docker(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, IMAGE]), `${target.label} run`);
+  succeeded(await target.docker(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, IMAGE]), `${target.label} run`);
   for (const deadline = started + SERVE_TIMEOUT_MS; ; ) {
     const body = await httpGet('127.0.0.1', port).catch(() => '');
     if (body === PAGE) return performance.now() - started;
@@ -111,7 +106,7 @@ async function main(): Promise<number> {
       { label: 'berth', env: berthEnv, docker: (args, timeoutMs) => timeCommand([dockerCli, ...args], { env: berthEnv, timeoutMs }) },
       { label: 'docker', env: { ...process.env, DOCKER_HOST: `unix://${join(workDir, 'docker', 'docker.sock')}`, DOCKER_CONFIG: join(workDir, 'docker', 'cli-config') }, docker: (args, timeoutMs) => dockerd.cli(args, timeoutMs) },
     ];
-    for (const target of targets) checked(await target.docker(['load', '-i', archives.dockerArchive], 120_000), `${target.label} load`);
+    for (const target of targets) succeeded(await target.docker(['load', '-i', archives.dockerArchive], 120_000), `${target.label} load`);
 
     const samples = new Map<string, Samples>(targets.map((t) => [t.label, { run: [], ps: [], exec: [], logsMbPerSec: [], logBytes: 0 }]));
     log(`run -d -p to serving, ${options.runs} rounds`);
@@ -119,36 +114,36 @@ async function main(): Promise<number> {
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
         const name = `bench-run-${round}`;
         samples.get(target.label)!.run.push(await runToServing(target, name));
-        checked(await target.docker(['rm', '-f', name]), `${target.label} rm`);
+        succeeded(await target.docker(['rm', '-f', name]), `${target.label} rm`);
       }
     }
 
     log(`ps -a with ${options.psContainers} containers, and exec round trips`);
     for (const target of targets) {
-      for (let i = 0; i < options.psContainers; i++) checked(await target.docker(['create', '--name', `bench-ps-${i}`, IMAGE]), `${target.label} create`);
-      checked(await target.docker(['run', '-d', '--name', 'bench-exec', IMAGE]), `${target.label} run`);
+      for (let i = 0; i < options.psContainers; i++) succeeded(await target.docker(['create', '--name', `bench-ps-${i}`, IMAGE]), `${target.label} create`);
+      succeeded(await target.docker(['run', '-d', '--name', 'bench-exec', IMAGE]), `${target.label} run`);
     }
     for (let round = 0; round < options.runs * 2; round++) {
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
         const ps = await target.docker(['ps', '-a']);
-        const rows = checked(ps, `${target.label} ps`).split('\n').length - 1;
+        const rows = succeeded(ps, `${target.label} ps`).stdout.trim().split('\n').length - 1;
         if (rows < options.psContainers) throw new Error(`${target.label}: ps -a listed ${rows} containers, not ${options.psContainers}`);
         samples.get(target.label)!.ps.push(ps.ms);
         const exec = await target.docker(['exec', 'bench-exec', 'true']);
-        checked(exec, `${target.label} exec`);
+        succeeded(exec, `${target.label} exec`);
         samples.get(target.label)!.exec.push(exec.ms);
       }
     }
     for (const target of targets) {
       const names = ['bench-exec', ...Array.from({ length: options.psContainers }, (_, i) => `bench-ps-${i}`)];
-      checked(await target.docker(['rm', '-f', ...names], 120_000), `${target.label} rm`);
+      succeeded(await target.docker(['rm', '-f', ...names], 120_000), `${target.label} rm`);
     }
 
     log(`logs of ${options.logMb} MB`);
     for (const target of targets) {
       const writer = `head -c ${options.logMb * 1_000_000} /dev/zero | tr '\\0' x | fold -w 99`;
-      checked(await target.docker(['run', '--name', 'bench-logs', '-d', IMAGE, 'sh', '-c', writer]), `${target.label} run`);
-      checked(await target.docker(['wait', 'bench-logs'], LOG_TIMEOUT_MS), `${target.label} wait`);
+      succeeded(await target.docker(['run', '--name', 'bench-logs', '-d', IMAGE, 'sh', '-c', writer]), `${target.label} run`);
+      succeeded(await target.docker(['wait', 'bench-logs'], LOG_TIMEOUT_MS), `${target.label} wait`);
     }
     for (let round = 0; round < 3; round++) {
       for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
@@ -158,7 +153,7 @@ async function main(): Promise<number> {
         s.logsMbPerSec.push(bytes / 1e6 / (ms / 1000));
       }
     }
-    for (const target of targets) checked(await target.docker(['rm', '-f', 'bench-logs']), `${target.label} rm`);
+    for (const target of targets) succeeded(await target.docker(['rm', '-f', 'bench-logs']), `${target.label} rm`);
 
     const rows: LatencySummary[] = [];
     for (const [label, s] of samples) rows.push(summarise(`${label}: run -d -p to serving`, s.run)!, summarise(`${label}: ps -a (${options.psContainers})`, s.ps)!, summarise(`${label}: exec true`, s.exec)!);
@@ -172,7 +167,7 @@ async function main(): Promise<number> {
       exec_p50_berth_over_docker: ratio(p50(b.exec), p50(d.exec)),
       logs_mb_per_s_berth_over_docker: ratio(p50(b.logsMbPerSec), p50(d.logsMbPerSec)),
     };
-    const dockerVersion = checked(await docker.cli(['version', '--format', '{{.Client.Version}} / {{.Server.Version}}']), 'docker version');
+    const dockerVersion = succeeded(await docker.cli(['version', '--format', '{{.Client.Version}} / {{.Server.Version}}']), 'docker version').stdout.trim();
     process.stdout.write(
       [
         '',

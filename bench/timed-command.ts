@@ -51,12 +51,16 @@ export function timeCommand(argv: readonly string[], options: CommandOptions = {
   });
 }
 
-/** Like timeCommand, but a non-zero exit is an error naming the command and what it printed. */
-export async function runChecked(argv: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
-  const result = await timeCommand(argv, options);
+/** The result of a command that must have succeeded; otherwise an error naming `what` and the end of what it printed. */
+export function succeeded(result: CommandResult, what: string): CommandResult {
   if (result.code !== 0) {
     const said = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join('\n');
-    throw new Error(`${argv.join(' ')} exited ${result.code}: ${said}`);
+    throw new Error(`${what} exited ${result.code}: ${said}`);
   }
   return result;
+}
+
+/** Like timeCommand, but a non-zero exit is an error naming the command and what it printed. */
+export async function runChecked(argv: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+  return succeeded(await timeCommand(argv, options), argv.join(' '));
 }
