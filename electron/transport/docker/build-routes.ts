@@ -1,17 +1,11 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { BerthError } from '../../../shared/berth-error.js';
 import { DockerError, type DockerRoute } from './docker-call.js';
 import { queryBool, queryJsonRecord } from './docker-query.js';
-import { startStream, writeJsonLine } from './docker-reply.js';
+import { startStream, withUploadedFile, writeJsonLine, writeStreamError } from './docker-reply.js';
 
 /**
  * `POST /build`: the classic builder's API, which `docker build` (without BuildKit), docker-py and
- * compose's `build:` speak. The context tar is written to a folder of the request's own, built from
- * there, and goes after; the builder's output travels as `{"stream"}` lines, the image id as `aux`.
+ * compose's `build:` speak. The context tar is written to a file of the request's own and built from
+ * there; the builder's output travels as `{"stream"}` lines, the image id as `aux`.
  */
 export function buildRoutes(): DockerRoute[] {
   return [
@@ -32,10 +26,7 @@ export function buildRoutes(): DockerRoute[] {
           pull: queryBool(query, 'pull'),
         };
         const quiet = queryBool(query, 'q');
-        const dir = await mkdtemp(join(tmpdir(), 'berth-build-'));
-        try {
-          const context = join(dir, 'context.tar');
-          await pipeline(call.req, createWriteStream(context, { mode: 0o600 }));
+        await withUploadedFile(call.req, 'context.tar', async (context) => {
           startStream(call.res, 'application/json');
           try {
             const image = await call.engine('images.build', { ...options, context, contextIsArchive: true }, ({ text }) => {
@@ -45,15 +36,11 @@ export function buildRoutes(): DockerRoute[] {
             // Quiet, the id is all the output, and the CLI prints the output.
             if (quiet) writeJsonLine(call.res, { stream: `${image.id}\n` });
           } catch (err) {
-            // The headers are out: an error now travels in the stream, where clients look for it.
-            const message = BerthError.from(err).line;
-            writeJsonLine(call.res, { errorDetail: { message }, error: message });
+            writeStreamError(call.res, err);
           }
-          call.res.end();
-          return undefined;
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
+        });
+        call.res.end();
+        return undefined;
       },
     },
   ];

@@ -1,15 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Image, PullProgress } from '../../../shared/images.js';
 import { BerthError } from '../../../shared/berth-error.js';
 import { familiarReference, parseReference, type Reference } from '../../images/reference.js';
 import { unixSeconds } from './container-shapes.js';
 import { imageInspect, imageSummary, repoTags } from './image-shapes.js';
 import { DockerError, ok, type DockerCall, type DockerRoute } from './docker-call.js';
-import { startStream, writeJsonLine } from './docker-reply.js';
+import { startStream, withUploadedFile, writeJsonLine, writeStreamError } from './docker-reply.js';
 
 /** An image by id, id prefix or any of its names, as Docker looks one up. */
 async function findImage(call: DockerCall, ref: string): Promise<Image> {
@@ -73,9 +68,7 @@ export function imageRoutes(): DockerRoute[] {
           writeJsonLine(call.res, { status: `Digest: ${image.manifestDigest}` });
           writeJsonLine(call.res, { status: `Status: Downloaded newer image for ${familiar}` });
         } catch (err) {
-          // The headers are out: an error now travels in the stream, where clients look for it.
-          const message = BerthError.from(err).line;
-          writeJsonLine(call.res, { errorDetail: { message }, error: message });
+          writeStreamError(call.res, err);
         }
         call.res.end();
         return undefined;
@@ -85,22 +78,14 @@ export function imageRoutes(): DockerRoute[] {
       method: 'POST',
       path: '/images/load',
       handler: async (call) => {
-        // The engine loads from a file: the archive is written to a folder of its own first, and goes after.
-        const dir = await mkdtemp(join(tmpdir(), 'berth-load-'));
-        try {
-          const archive = join(dir, 'image.tar');
-          await pipeline(call.req, createWriteStream(archive, { mode: 0o600 }));
-          const images = await call.engine('images.load', { path: archive });
-          startStream(call.res, 'application/json');
-          for (const image of images) {
-            const names = repoTags(image);
-            for (const name of names.length > 0 ? names : [image.id]) writeJsonLine(call.res, { stream: `Loaded image${names.length > 0 ? '' : ' ID'}: ${name}\n` });
-          }
-          call.res.end();
-          return undefined;
-        } finally {
-          await rm(dir, { recursive: true, force: true });
+        const images = await withUploadedFile(call.req, 'image.tar', (archive) => call.engine('images.load', { path: archive }));
+        startStream(call.res, 'application/json');
+        for (const image of images) {
+          const names = repoTags(image);
+          for (const name of names.length > 0 ? names : [image.id]) writeJsonLine(call.res, { stream: `Loaded image${names.length > 0 ? '' : ' ID'}: ${name}\n` });
         }
+        call.res.end();
+        return undefined;
       },
     },
     { method: 'GET', path: '/images/*name/json', handler: async (call) => ok(imageInspect(await findImage(call, call.params.name!))) },
