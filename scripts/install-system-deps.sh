@@ -33,6 +33,10 @@ if [ "${1:-}" = "--test" ]; then
   # Docker's own clients drive the Docker API: the CLI (this kind of machine has one on its PATH) and docker-py.
   have docker || need+=(docker.io)
   /usr/bin/python3 -c 'import docker' 2>/dev/null || need+=(python3-docker)
+  # berth login through a credential helper: docker-credential-pass over pass and gpg.
+  have docker-credential-pass || need+=(golang-docker-credential-helpers)
+  have pass || need+=(pass)
+  have gpg || need+=(gnupg)
 fi
 if [ "${#need[@]}" -eq 0 ]; then exit 0; fi
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
-import { BuildOutput, BuildRequest, Image, PullProgress } from './images.js';
+import { BuildOutput, BuildRequest, Image, LoginRequest, PullProgress, PushProgress, PushResult, RegistryCredentials, RegistryServer } from './images.js';
 import { DockerAccess } from './docker-access.js';
 import { EndpointRequest, Network, NetworkSpec } from './networks.js';
 import { Volume } from './mounts.js';
@@ -57,7 +57,13 @@ export const contract = {
   /** Makes (or removes) the link at the well-known socket path to Berth's Docker socket (Linux hosts). */
   'docker.link': method(z.object({ linked: z.boolean() }), DockerAccess),
   'images.list': method(Empty, z.array(Image)),
-  'images.pull': method(z.object({ reference: z.string().min(1).max(1024) }), Image, PullProgress),
+  /** Without `credentials`, with the account saved for the registry (berth login, docker login), if any. */
+  'images.pull': method(z.object({ reference: z.string().min(1).max(1024), credentials: RegistryCredentials.optional() }), Image, PullProgress),
+  /** Sends the image named `reference` to its registry: only the layers it lacks, each with its progress. */
+  'images.push': method(z.object({ reference: z.string().min(1).max(1024), credentials: RegistryCredentials.optional() }), PushResult, PushProgress),
+  /** Checks the account with the registry and (unless `save` is false) keeps it where the docker CLI keeps its own. */
+  'registries.login': method(LoginRequest, z.object({ server: z.string() })),
+  'registries.logout': method(z.object({ server: RegistryServer }), z.object({ server: z.string(), removed: z.boolean() })),
   'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),
   /** Builds a Dockerfile (with buildah, where Linux runs); streams the build's output, answers the image. */
   'images.build': method(BuildRequest, Image, BuildOutput),

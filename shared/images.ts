@@ -53,6 +53,32 @@ export const RegistryCredentials = z.object({
 });
 export type RegistryCredentials = z.infer<typeof RegistryCredentials>;
 
+export const PushProgress = z.object({
+  reference: z.string(),
+  layer: z.string(),
+  /** `exists`: the registry had the layer already, so it was not sent. */
+  status: z.enum(['preparing', 'waiting', 'pushing', 'pushed', 'exists']),
+  current: z.number().nonnegative(),
+  total: z.number().nonnegative(),
+});
+export type PushProgress = z.infer<typeof PushProgress>;
+
+/** What a push left in the registry: the manifest's digest and size, as `docker push` ends by saying. */
+export const PushResult = z.object({ reference: z.string(), digest: z.string(), size: z.number().int().nonnegative() });
+export type PushResult = z.infer<typeof PushResult>;
+
+/** A registry as `docker login` takes it: `host[:port]`, a URL, or empty for Docker Hub. */
+export const RegistryServer = z.string().max(1024).default('');
+
+export const LoginRequest = z.object({
+  server: RegistryServer,
+  username: z.string().min(1).max(1024),
+  password: z.string().min(1).max(64 * 1024),
+  /** Keep the account where the docker CLI keeps its own; false only checks it (Docker's /auth). */
+  save: z.boolean().default(true),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
 const BuildArgs = z.record(z.string().min(1).max(256), z.string().max(64 * 1024));
 
 /** A build of a Dockerfile, as `docker build` asks for it. */

@@ -8,6 +8,7 @@ import { dockerCommands } from './commands/docker.js';
 import { execCommands } from './commands/exec.js';
 import { imageCommands } from './commands/images.js';
 import { networkCommands } from './commands/networks.js';
+import { registryCommands } from './commands/registries.js';
 import { volumeCommands } from './commands/volumes.js';
 
 /** serve loads the whole engine; the other commands are thin clients and start without it. */
@@ -17,7 +18,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...networkCommands, ...volumeCommands, ...dockerCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...registryCommands, ...networkCommands, ...volumeCommands, ...dockerCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);

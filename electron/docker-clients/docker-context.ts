@@ -1,28 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { BerthError } from '../../shared/berth-error.js';
+import { readJson, writeAtomically } from './docker-config-file.js';
 
 /** The name Berth's context has in the docker CLI's store. */
 export const CONTEXT_NAME = 'berth';
-
-/** Writes `text` whole or not at all: a temp file beside it, then a rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.berth-${process.pid}.tmp`;
-  await writeFile(temp, text, { mode: 0o600 });
-  await rename(temp, path);
-}
-
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    return undefined;
-  }
-}
 
 /**
  * Berth's context in the docker CLI's own store (`$DOCKER_CONFIG`, else `~/.docker`): its metadata

@@ -22,6 +22,7 @@ import { execInContainer } from '../containers/container-exec.js';
 import { ContainerStdin } from '../containers/container-stdin.js';
 import { dockerHostOf, dockerSocketPath, type EngineConfig } from './engine-config.js';
 import { DockerAccess } from '../docker-clients/docker-access.js';
+import { loginDomain, RegistryLogins } from '../docker-clients/registry-logins.js';
 import { listContainerProcesses } from '../runtime/cgroup-processes.js';
 import { PortPublisher } from '../ports/port-publisher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
@@ -48,6 +49,7 @@ interface EngineServices {
   stdin: ContainerStdin;
   actions: ContainerActions;
   docker: DockerAccess;
+  logins: RegistryLogins;
   /** What works less than fully on this host (e.g. no NAT). */
   warnings: string[];
 }
@@ -71,6 +73,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   private readonly actions: ContainerActions;
   private readonly docker: DockerAccess;
   private readonly builder: ImageBuilder;
+  private readonly logins: RegistryLogins;
 
   private constructor(
     readonly config: EngineConfig,
@@ -80,7 +83,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     ({
       host: this.host, runtime: this.runtime, images: this.images, terminals: this.terminals, warnings: this.warnings, containers: this.containers, networks: this.networks,
       logs: this.logs, stats: this.stats, relay: this.relay, sockets: this.sockets, settings: this.settings, stdin: this.stdin, actions: this.actions, docker: this.docker,
-      builder: this.builder,
+      builder: this.builder, logins: this.logins,
     } = services);
     this.api = this.buildApi();
   }
@@ -97,7 +100,9 @@ export class Engine extends EventEmitter<ContractEvents> {
     const cpuCount = Number((await host.exec(['nproc'])).stdout.toString().trim()) || 1;
     let engine: Engine | undefined;
     const emit: Engine['emitEvent'] = (name, payload) => engine?.emitEvent(name, payload);
-    const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages, changed: () => emit('images.changed', {}) });
+    // One login serves Berth and the docker CLI: accounts are kept where the CLI keeps its own.
+    const logins = new RegistryLogins(config.docker.configDir);
+    const images = new ImageStore({ host, home: config.home, bundled: config.bundledImages, credentials: (domain) => logins.get(domain), changed: () => emit('images.changed', {}) });
     const store = new ContainerStore(join(config.home, 'containers'));
     const networks = new Networks({ host, dir: join(config.home, 'networks'), defaultBridge: config.bridge, pool: config.networkPool, changed: () => emit('networks.changed', {}) });
     const warnings = await networks.open();
@@ -128,7 +133,7 @@ export class Engine extends EventEmitter<ContractEvents> {
     // The docker CLI's store is the user's: a context Berth cannot write is a warning, not a failed start.
     await docker.open(settings.get().dockerContextCurrent).catch((err: unknown) => warnings.push(`the docker context "berth" could not be written: ${(err as Error).message}`));
     const builder = new ImageBuilder({ host, images, contextLimit: config.buildContextLimit });
-    engine = new Engine(config, { host, runtime, images, builder, containers, networks, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker });
+    engine = new Engine(config, { host, runtime, images, builder, containers, networks, logs, stats, relay, sockets, settings, terminals, stdin, actions, warnings, docker, logins });
     warnings.push(...(await containers.reconcile()));
     return engine;
   }
@@ -190,7 +195,18 @@ export class Engine extends EventEmitter<ContractEvents> {
       'docker.status': () => this.docker.status(),
       'docker.link': ({ linked }) => this.docker.link(linked),
       'images.list': () => this.images.list(),
-      'images.pull': ({ reference }, { emit }) => this.images.pull(reference, emit),
+      'images.pull': ({ reference, credentials }, { emit }) => this.images.pull(reference, emit, credentials),
+      'images.push': ({ reference, credentials }, { emit }) => this.images.push(reference, emit, credentials),
+      'registries.login': async ({ server, username, password, save }) => {
+        const domain = loginDomain(server);
+        await this.images.checkLogin(domain, { username, password });
+        if (save) await this.logins.save(domain, { username, password });
+        return { server: domain };
+      },
+      'registries.logout': async ({ server }) => {
+        const domain = loginDomain(server);
+        return { server: domain, removed: await this.logins.remove(domain) };
+      },
       'images.load': ({ path }) => this.images.load(path),
       'images.tag': ({ source, target }) => this.images.tag(source, [target]),
       'images.build': (request, { emit }) => this.builder.buildFrom(request, (text) => emit({ text })),

@@ -1,9 +1,12 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 
 export interface HttpRequestOptions {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   headers?: Record<string, string>;
+  /** What is sent: a stream is sent as it comes (chunked), once, so its answer never follows a redirect. */
+  body?: Buffer | Readable;
   /** Longest silence allowed on the connection, before the answer and while its body streams. */
   idleTimeoutMs: number;
   maxRedirects?: number;
@@ -36,10 +39,13 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
   let current = url;
   let headers = { ...options.headers };
   const maxRedirects = options.maxRedirects ?? 5;
+  const method = options.method ?? 'GET';
+  // Only a read is followed elsewhere: an upload's Location names where it goes on, for its caller.
+  const follows = method === 'GET' || method === 'HEAD';
   for (let hop = 0; ; hop++) {
-    const response = await once(current, options.method ?? 'GET', headers, options.idleTimeoutMs);
+    const response = await once(current, method, headers, options.idleTimeoutMs, options.body);
     const location = response.headers.location;
-    if (!REDIRECTS.has(response.status) || location === undefined) return response;
+    if (!follows || !REDIRECTS.has(response.status) || location === undefined) return response;
     response.body.resume();
     if (hop >= maxRedirects) throw new Error(`more than ${maxRedirects} redirects from ${url.host}`);
     const next = new URL(location, current);
@@ -59,7 +65,7 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
   return out;
 }
 
-function once(url: URL, method: string, headers: Record<string, string>, idleTimeoutMs: number): Promise<HttpResponse> {
+function once(url: URL, method: string, headers: Record<string, string>, idleTimeoutMs: number, body: Buffer | Readable | undefined): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
     const request = transport.request(url, {
@@ -76,7 +82,12 @@ function once(url: URL, method: string, headers: Record<string, string>, idleTim
       request.on('error', (err) => body.destroy(err));
       resolve({ status: body.statusCode ?? 0, headers: body.headers, body, url });
     });
-    request.end();
+    if (body === undefined || Buffer.isBuffer(body)) request.end(body);
+    else {
+      // A failed read of what is sent fails the exchange; pipe() alone would leave it hanging.
+      body.once('error', (err) => request.destroy(err));
+      body.pipe(request);
+    }
   });
 }
 

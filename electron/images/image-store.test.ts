@@ -314,7 +314,7 @@ describe('bearer token auth', () => {
     });
     proxies.push(front);
 
-    const { store } = newStore({ credentials: { [front.host]: { username: 'me', password: 'secret' } } });
+    const { store } = newStore({ credentials: async (domain) => (domain === front.host ? { username: 'me', password: 'secret' } : undefined) });
     const image = await store.pull(`${front.host}/test/busybox:small`);
     expect(image.id).toBe(small.manifest.config.digest);
     expect(tokens.length).toBeGreaterThan(0);
@@ -338,6 +338,51 @@ describe('bearer token auth', () => {
     const err = await errorOf(store.pull(`${front.host}/test/busybox:small`));
     expect(err.code).toBe('REGISTRY_UNAUTHORIZED');
     expect(err.message).toContain(front.host);
+  });
+});
+
+describe('pushing with bearer tokens', () => {
+  it('asks the token server for a push scope, sends the blobs under it, and checks a login without a scope', async () => {
+    const tokens: { scopes: string[]; account: string | null; authorization: string | undefined }[] = [];
+    const tokenServer = await startProxy(registry.host, (req) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      tokens.push({ scopes: url.searchParams.getAll('scope'), account: url.searchParams.get('account'), authorization: req.headers.authorization });
+      if (req.headers.authorization !== `Basic ${Buffer.from('me:secret').toString('base64')}`) return { action: 'answer', status: 401, body: '{}' };
+      const token = url.searchParams.getAll('scope').some((scope) => scope.endsWith(':pull,push')) ? 'may-push' : 'may-pull';
+      return { action: 'answer', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) };
+    });
+    proxies.push(tokenServer);
+    const front = await startProxy(registry.host, (req): ProxyDecision => {
+      const reads = req.method === 'GET' || req.method === 'HEAD';
+      if (req.headers.authorization === 'Bearer may-push' || (reads && req.headers.authorization === 'Bearer may-pull')) return { action: 'forward' };
+      return {
+        action: 'answer',
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="http://${tokenServer.host}/token",service="berth-test"`, 'content-type': 'application/json' },
+        body: JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }),
+      };
+    });
+    proxies.push(front);
+
+    const { store } = newStore();
+    const image = await store.pull(`${registry.host}/test/busybox:small`);
+    await store.tag(image.id, [`${front.host}/test/pushed:1`]);
+    const refused = await errorOf(store.push(`${front.host}/test/pushed:1`));
+    expect(refused.code).toBe('REGISTRY_UNAUTHORIZED');
+
+    const statuses: string[] = [];
+    const pushed = await store.push(`${front.host}/test/pushed:1`, (p) => statuses.push(p.status), { username: 'me', password: 'secret' });
+    expect(pushed.digest).toBe(image.manifestDigest);
+    expect(statuses).toContain('pushed');
+    expect(tokens.some((t) => t.scopes.includes('repository:test/pushed:pull,push') && t.authorization?.startsWith('Basic '))).toBe(true);
+    const back = await newStore().store.pull(`${registry.host}/test/pushed:1`);
+    expect(back.id).toBe(image.id);
+
+    tokens.length = 0;
+    await store.checkLogin(front.host, { username: 'me', password: 'secret' });
+    expect(tokens).toEqual([{ scopes: [], account: 'me', authorization: `Basic ${Buffer.from('me:secret').toString('base64')}` }]);
+    const wrong = await errorOf(store.checkLogin(front.host, { username: 'me', password: 'nope' }));
+    expect(wrong.code).toBe('REGISTRY_UNAUTHORIZED');
   });
 });
 

@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
-import type { Image, PullPolicy, PullProgress, RegistryCredentials } from '../../shared/images.js';
+import type { Image, PullPolicy, PullProgress, PushProgress, PushResult, RegistryCredentials } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { packTar, type TarItem } from '../streams/pack-tar.js';
 import { ContentStore } from './content-store.js';
@@ -10,7 +11,8 @@ import { ImageRecords } from './image-records.js';
 import { LayerStore } from './layer-store.js';
 import { loadArchive, REF_NAME, type LoadOptions } from './load-archive.js';
 import { defaultPlatform, MediaType, parseManifest, toImageConfig, type Platform } from './manifest.js';
-import { pullImage, type FetchedImage, type PullContext } from './pull-image.js';
+import { download, pullImage, type FetchedImage, type PullContext } from './pull-image.js';
+import { pushImage } from './push-image.js';
 import { familiarReference, formatReference, parseReference, repositoryName, tryNormaliseReference, type Reference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -20,8 +22,8 @@ export interface ImageStoreOptions {
   home: string;
   /** Normalised (or familiar) reference -> OCI archive path, loaded instead of pulled, e.g. the hello image. */
   bundled?: Record<string, string>;
-  /** Accounts by registry as references name it (`docker.io`, `localhost:5000`). */
-  credentials?: Record<string, RegistryCredentials>;
+  /** The account saved for a registry as references name it (`docker.io`, `localhost:5000`), if any. */
+  credentials?: (domain: string) => Promise<RegistryCredentials | undefined>;
   /** Registries (`host:port`) that may be spoken to over plain HTTP; defaults to BERTH_INSECURE_REGISTRIES. */
   insecureRegistries?: string[];
   /** Platform picked from multi-platform images; defaults to Linux on this machine's architecture. */
@@ -72,14 +74,14 @@ export class ImageStore {
    * Fetches the image from its registry (layers already unpacked are reused) and records it;
    * a bundled reference loads from its archive instead, so it works offline as `run` does.
    */
-  pull(reference: string, onProgress?: (p: PullProgress) => void): Promise<Image> {
+  pull(reference: string, onProgress?: (p: PullProgress) => void, credentials?: RegistryCredentials): Promise<Image> {
     const parsed = parseReference(reference);
     const name = formatReference(parsed);
     const archive = this.bundled.get(name);
     if (archive !== undefined) return this.shared(`load ${name}`, onProgress, () => this.loadBundled(parsed, archive));
     return this.shared(`pull ${name}`, onProgress, async (emit) => {
       await this.tidy();
-      return this.pinned(async (context) => this.record(await pullImage(context, parsed, emit), [name]));
+      return this.pinned(async (context) => this.record(await pullImage({ ...context, client: (domain) => this.client(domain, credentials) }, parsed, emit), [name]));
     });
   }
 
@@ -186,6 +188,50 @@ export class ImageStore {
     return packTar(items);
   }
 
+  /**
+   * Sends the image named `reference` to its registry (Docker's push): the blobs it lacks, then the
+   * manifest; the image's blobs stay pinned meanwhile, so a remove cannot take them mid-push.
+   */
+  async push(reference: string, onProgress?: (p: PushProgress) => void, credentials?: RegistryCredentials): Promise<PushResult> {
+    await this.tidy();
+    const parsed = parseReference(reference);
+    if (parsed.digest !== undefined) throw new BerthError('INVALID_REFERENCE', `${familiarReference(parsed)} names a digest: push a tag`);
+    const image = (await this.records.all()).find((candidate) => candidate.names.includes(formatReference(parsed)));
+    if (!image) throw new BerthError('IMAGE_NOT_FOUND', `no image is named ${familiarReference(parsed)}`, { fix: `tag one with: berth tag IMAGE ${familiarReference(parsed)}` });
+    return this.pinned(async (context) => {
+      context.pin(await this.blobsOf(image));
+      await this.restoreBlobs(image);
+      const client = await this.client(parsed.domain, credentials);
+      return pushImage({ client, content: this.content, compressedDir: this.compressedDir }, image, parsed, onProgress);
+    });
+  }
+
+  /**
+   * Fetches the layer blobs the image lacks from the registries it is named in. A pull does not
+   * download a layer already unpacked for another image, so its compressed form may never have come.
+   */
+  private async restoreBlobs(image: Image): Promise<void> {
+    const manifest = parseManifest(await this.content.read(image.manifestDigest), undefined, image.id);
+    if (manifest.kind !== 'manifest') return;
+    for (const layer of manifest.manifest.layers) {
+      if (await this.content.has(layer.digest)) continue;
+      for (const name of image.names) {
+        const origin = parseReference(name);
+        const what = `layer ${layer.digest.slice(7, 19)} of ${familiarReference(origin)}`;
+        const fetched = await this.client(origin.domain).then((client) => download({ content: this.content }, client, origin.path, layer, what, () => undefined)).then(
+          () => true,
+          () => false,
+        );
+        if (fetched) break;
+      }
+    }
+  }
+
+  /** Checks an account with the registry, as `docker login` does, without keeping anything. */
+  async checkLogin(domain: string, credentials: RegistryCredentials): Promise<void> {
+    await this.newClient(domain, credentials).checkLogin();
+  }
+
   /** Host-side unpacked layer directories, bottom first. */
   layerPaths(image: Image): string[] {
     return image.layers.map((diffId) => this.layers.path(diffId));
@@ -241,7 +287,9 @@ export class ImageStore {
       for (const diffId of other.layers) usedLayers.add(diffId);
     }
     for (const digest of await this.blobsOf(image)) {
-      if (!usedBlobs.has(digest) && !this.pins.has(digest)) await this.content.remove(digest);
+      if (usedBlobs.has(digest) || this.pins.has(digest)) continue;
+      await this.content.remove(digest);
+      await rm(join(this.compressedDir, hexOf(digest)), { force: true });
     }
     for (const diffId of new Set(image.layers)) {
       if (!usedLayers.has(diffId) && !this.pins.has(diffId)) await this.layers.remove(diffId);
@@ -287,14 +335,25 @@ export class ImageStore {
     return this.tidied;
   }
 
-  private client(domain: string): RegistryClient {
-    let client = this.clients.get(domain);
+  /** A client for the registry with the account given, else the one saved; one per account, so tokens are reused. */
+  private async client(domain: string, given?: RegistryCredentials): Promise<RegistryClient> {
+    const credentials = given ?? (await this.options.credentials?.(domain));
+    const key = JSON.stringify([domain, credentials?.username, credentials?.password]);
+    let client = this.clients.get(key);
     if (!client) {
-      const credentials = this.options.credentials?.[domain];
-      client = new RegistryClient({ domain, ...(credentials ? { credentials } : {}), ...(this.options.insecureRegistries ? { insecure: this.options.insecureRegistries } : {}) });
-      this.clients.set(domain, client);
+      client = this.newClient(domain, credentials);
+      this.clients.set(key, client);
     }
     return client;
+  }
+
+  private newClient(domain: string, credentials: RegistryCredentials | undefined): RegistryClient {
+    return new RegistryClient({ domain, ...(credentials ? { credentials } : {}), ...(this.options.insecureRegistries ? { insecure: this.options.insecureRegistries } : {}) });
+  }
+
+  /** The gzip forms of layers stored uncompressed, remembered by the pushes that made them. */
+  private get compressedDir(): string {
+    return join(this.options.home, 'compressed');
   }
 
   /**

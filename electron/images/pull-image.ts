@@ -16,9 +16,10 @@ import {
 } from './manifest.js';
 import { familiarReference, formatReference, type Reference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
+import { layerProgress } from './layer-progress.js';
 
 export interface PullContext {
-  client(domain: string): RegistryClient;
+  client(domain: string): Promise<RegistryClient>;
   content: ContentStore;
   layers: LayerStore;
   platform: Platform;
@@ -44,11 +45,10 @@ export interface FetchedImage {
 /** Layers fetched at once: enough to fill a link, few enough not to thrash a small disk. */
 export const LAYER_CONCURRENCY = 3;
 const DOWNLOAD_ATTEMPTS = 3;
-const PROGRESS_INTERVAL_MS = 100;
 
 /** Fetches manifest, config and layers of `reference` and unpacks the layers on the host. */
 export async function pullImage(ctx: PullContext, reference: Reference, onProgress?: (p: PullProgress) => void): Promise<FetchedImage> {
-  const client = ctx.client(reference.domain);
+  const client = await ctx.client(reference.domain);
   const what = familiarReference(reference);
   const repository = reference.path;
   const name = formatReference(reference);
@@ -83,7 +83,7 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
 
   const diffIds = config.rootfs.diff_ids;
   ctx.pin([fetched.digest, manifest.config.digest, ...manifest.layers.map((l) => l.digest), ...diffIds]);
-  const report = progressReporter(name, onProgress);
+  const report = layerProgress(name, onProgress, ['downloading', 'unpacking']);
   for (const layer of manifest.layers) report(layer, 'waiting', 0);
 
   await forEachLimit(manifest.layers, LAYER_CONCURRENCY, async (layer, index) => {
@@ -121,8 +121,8 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
 }
 
 /** Downloads one blob into the content store, resuming after a broken connection. */
-async function download(
-  ctx: PullContext,
+export async function download(
+  ctx: Pick<PullContext, 'content'>,
   client: RegistryClient,
   repository: string,
   layer: Descriptor,
@@ -144,21 +144,6 @@ async function download(
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
-}
-
-function progressReporter(reference: string, onProgress: ((p: PullProgress) => void) | undefined) {
-  const last = new Map<string, number>();
-  return (layer: Descriptor, status: PullProgress['status'], current: number): void => {
-    if (!onProgress) return;
-    // Byte counts come per chunk: pass on a few a second, and always the first and the last.
-    if (status === 'downloading' || status === 'unpacking') {
-      const now = Date.now();
-      const previous = last.get(layer.digest + status);
-      if (previous !== undefined && now - previous < PROGRESS_INTERVAL_MS && current < layer.size) return;
-      last.set(layer.digest + status, now);
-    }
-    onProgress({ reference, layer: layer.digest, status, current: Math.min(current, layer.size), total: layer.size });
-  };
 }
 
 /** Runs `task` over `items`, at most `limit` at a time; the first failure is thrown once all stop. */

@@ -13,7 +13,7 @@ export interface Reference {
 
 export const DEFAULT_DOMAIN = 'docker.io';
 export const DEFAULT_TAG = 'latest';
-const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
+export const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
 const OFFICIAL_PREFIX = 'library/';
 const NAME_TOTAL_MAX = 255;
 

@@ -39,3 +39,8 @@ export function basicAuthorization(credentials: RegistryCredentials): string {
 export function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
 }
+
+/** Pushing needs pull too: a push reads what the repository holds. */
+export function pushScope(repository: string): string {
+  return `repository:${repository}:pull,push`;
+}

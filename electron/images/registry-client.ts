@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
-import { BodyTooLargeError, httpRequest, readBody, type HttpResponse } from './http-request.js';
+import { BodyTooLargeError, httpRequest, readBody, type HttpRequestOptions, type HttpResponse } from './http-request.js';
 import { MANIFEST_ACCEPT, MAX_DOCUMENT_BYTES } from './manifest.js';
 import { hostOf, isLoopbackRegistry, registryHost } from './reference.js';
 import type { RegistryCredentials } from '../../shared/images.js';
-import { basicAuthorization, parseChallenges, pullScope, type Challenge } from './registry-auth.js';
+import { basicAuthorization, parseChallenges, pullScope, pushScope, type Challenge } from './registry-auth.js';
 import { oneLine } from './untrusted-text.js';
 
 export interface RegistryClientOptions {
@@ -114,6 +114,75 @@ export class RegistryClient {
     return { body: response.body, offset: 0, total: Number.isFinite(length) ? length : undefined };
   }
 
+  /** Whether the repository holds the blob already (so a push need not send it). */
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const response = await this.exchange(await this.url(`/v2/${repository}/blobs/${digest}`), { method: 'HEAD' }, pushScope(repository));
+    response.body.resume();
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw await this.refusal(response, `a push to ${repository}`, `answered %s when asked for blob ${digest}`);
+  }
+
+  /**
+   * Sends a blob: an upload is opened (with the push token), the body streamed into it, and the
+   * upload closed under `digest()`, asked once the body has ended (it may be hashed as it is sent).
+   */
+  async uploadBlob(repository: string, body: Readable, digest: () => string): Promise<void> {
+    const scope = pushScope(repository);
+    const opened = await this.exchange(await this.url(`/v2/${repository}/blobs/uploads/`), { method: 'POST' }, scope);
+    let location = await this.uploadLocation(opened, 202, repository);
+    const sent = await this.exchange(location, { method: 'PATCH', headers: { 'content-type': 'application/octet-stream' }, body }, scope);
+    location = await this.uploadLocation(sent, 202, repository);
+    location.searchParams.set('digest', digest());
+    const closed = await this.exchange(location, { method: 'PUT' }, scope);
+    closed.body.resume();
+    if (closed.status !== 201) throw await this.refusal(closed, `a push to ${repository}`, `answered %s when a blob's upload ended`);
+  }
+
+  /** Stores a manifest under a tag; answers the digest the registry gives it. */
+  async putManifest(repository: string, tag: string, bytes: Buffer, mediaType: string): Promise<string> {
+    const response = await this.exchange(
+      await this.url(`/v2/${repository}/manifests/${tag}`),
+      { method: 'PUT', headers: { 'content-type': mediaType }, body: bytes },
+      pushScope(repository),
+    );
+    if (response.status !== 201) throw await this.refusal(response, `a push to ${repository}`, `answered %s to the manifest of ${repository}:${tag}`);
+    response.body.resume();
+    return header(response, 'docker-content-digest') ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  }
+
+  /**
+   * Checks an account as `docker login` does: the registry's own check for basic auth, its token
+   * server's for bearer. A registry that asks for nothing accepts any account.
+   */
+  async checkLogin(): Promise<void> {
+    const url = await this.url('/v2/');
+    const first = await this.send(url, {});
+    first.body.resume();
+    if (first.status !== 401) return;
+    const challenges = parseChallenges(header(first, 'www-authenticate'));
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    if (bearer) {
+      await this.fetchToken(bearer, undefined);
+      return;
+    }
+    if (!this.options.credentials) throw new BerthError('REGISTRY_UNAUTHORIZED', `registry ${this.domain} wants an account`);
+    const second = await this.send(url, { headers: { authorization: basicAuthorization(this.options.credentials) } });
+    if (second.status === 200) {
+      second.body.resume();
+      return;
+    }
+    throw await this.refusal(second, 'the account', 'answered %s to a login');
+  }
+
+  /** The next address of an upload, from an answer that must have `status`. */
+  private async uploadLocation(response: HttpResponse, status: number, repository: string): Promise<URL> {
+    const location = header(response, 'location');
+    if (response.status !== status || location === undefined) throw await this.refusal(response, `a push to ${repository}`, `answered %s to a blob upload`);
+    response.body.resume();
+    return new URL(location, await this.baseUrl());
+  }
+
   private async get(
     repository: string,
     path: string,
@@ -121,39 +190,52 @@ export class RegistryClient {
     what: string,
     kind: 'manifest' | 'blob',
   ): Promise<HttpResponse> {
-    const base = await this.baseUrl();
-    const url = new URL(path, base);
-    const scope = pullScope(repository);
-    let response = await this.send(url, { ...headers, ...(await this.authorization(scope)) });
-    if (response.status === 401) {
-      response.body.resume();
-      const challenges = parseChallenges(header(response, 'www-authenticate'));
-      const retry = await this.answerChallenge(challenges, scope);
-      if (retry) response = await this.send(url, { ...headers, ...retry });
-    }
+    const response = await this.exchange(await this.url(path), { headers }, pullScope(repository));
     if (response.status === 200 || response.status === 206) return response;
-    const detail = await registryErrors(response);
-    if (response.status === 401 || response.status === 403) {
-      throw new BerthError(
-        'REGISTRY_UNAUTHORIZED',
-        `registry ${this.domain} refused access to ${what} (${response.status}${detail ? `: ${detail}` : ''})`,
-        { detail: { status: response.status } },
-      );
-    }
     if (response.status === 404) {
+      response.body.resume();
       if (kind === 'manifest') throw new BerthError('IMAGE_NOT_FOUND', `image "${what}" not found in registry ${this.domain}`);
       throw new BerthError('REGISTRY_ERROR', `registry ${this.domain} has no ${what}`);
     }
-    throw new BerthError(
-      'REGISTRY_ERROR',
-      `registry ${this.domain} answered ${response.status} for ${what}${detail ? `: ${detail}` : ''}`,
-      { detail: { status: response.status } },
-    );
+    throw await this.refusal(response, `access to ${what}`, `answered %s for ${what}`);
   }
 
-  private async send(url: URL, headers: Record<string, string>): Promise<HttpResponse> {
+  /** One request under `scope`: with the token or account the registry asked for, asked again once after a 401 when what is sent can be sent twice. */
+  private async exchange(url: URL, options: Omit<HttpRequestOptions, 'idleTimeoutMs'>, scope: string): Promise<HttpResponse> {
+    let response = await this.send(url, { ...options, headers: { ...options.headers, ...(await this.authorization(scope)) } });
+    const resendable = options.body === undefined || Buffer.isBuffer(options.body);
+    if (response.status === 401 && resendable) {
+      response.body.resume();
+      const challenges = parseChallenges(header(response, 'www-authenticate'));
+      const retry = await this.answerChallenge(challenges, scope);
+      if (retry) response = await this.send(url, { ...options, headers: { ...options.headers, ...retry } });
+    }
+    return response;
+  }
+
+  /**
+   * The error for an answer that is not the one hoped for: refused (401/403, `refusedWhat` names what
+   * was refused) or any other status (`otherwise`, its %s the status), with the registry's own words.
+   */
+  private async refusal(response: HttpResponse, refusedWhat: string, otherwise: string): Promise<BerthError> {
+    const detail = await registryErrors(response);
+    const said = detail ? `: ${detail}` : '';
+    if (response.status === 401 || response.status === 403) {
+      return new BerthError('REGISTRY_UNAUTHORIZED', `registry ${this.domain} refused ${refusedWhat} (${response.status}${said})`, {
+        detail: { status: response.status },
+        fix: `log in to ${this.domain} first`,
+      });
+    }
+    return new BerthError('REGISTRY_ERROR', `registry ${this.domain} ${otherwise.replace('%s', String(response.status))}${said}`, { detail: { status: response.status } });
+  }
+
+  private async url(path: string): Promise<URL> {
+    return new URL(path, await this.baseUrl());
+  }
+
+  private async send(url: URL, options: Omit<HttpRequestOptions, 'idleTimeoutMs'>): Promise<HttpResponse> {
     try {
-      return await httpRequest(url, { headers, idleTimeoutMs: this.idleTimeoutMs });
+      return await httpRequest(url, { ...options, idleTimeoutMs: this.idleTimeoutMs });
     } catch (err) {
       throw this.connectionError(err);
     }
@@ -218,7 +300,7 @@ export class RegistryClient {
     return undefined;
   }
 
-  private async fetchToken(challenge: Challenge, scope: string): Promise<string> {
+  private async fetchToken(challenge: Challenge, scope: string | undefined): Promise<string> {
     const realm = challenge.params['realm'];
     if (!realm) throw new BerthError('REGISTRY_ERROR', `registry ${this.domain} asked for a token without naming a realm`);
     let url: URL;
@@ -232,9 +314,11 @@ export class RegistryClient {
     }
     const service = challenge.params['service'];
     if (service) url.searchParams.set('service', service);
-    url.searchParams.set('scope', scope);
+    // A login asks for no scope, only whether the account is good (and names it, as docker login does).
+    if (scope) url.searchParams.set('scope', scope);
+    else if (this.options.credentials) url.searchParams.set('account', this.options.credentials.username);
     const asked = challenge.params['scope'];
-    if (asked && asked !== scope) url.searchParams.append('scope', asked);
+    if (scope && asked && asked !== scope) url.searchParams.append('scope', asked);
     const headers: Record<string, string> = this.options.credentials ? { authorization: basicAuthorization(this.options.credentials) } : {};
     let response: HttpResponse;
     try {
@@ -261,7 +345,7 @@ export class RegistryClient {
     const value = `Bearer ${token}`;
     // Renewed a little early so a token does not expire between check and use.
     const seconds = Math.max(10, parsed.expires_in ?? DEFAULT_TOKEN_SECONDS);
-    this.tokens.set(scope, { header: value, expires: Date.now() + (seconds - 5) * 1000 });
+    if (scope) this.tokens.set(scope, { header: value, expires: Date.now() + (seconds - 5) * 1000 });
     return value;
   }
 

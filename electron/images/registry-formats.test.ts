@@ -160,11 +160,12 @@ describe('basic auth', () => {
       await locked.push(layout, 'v1', 'private/app');
       const denied = await newStore().pull(`${locked.host}/private/app:v1`).catch((e: unknown) => e);
       expect(denied).toMatchObject({ code: 'REGISTRY_UNAUTHORIZED' });
-      const wrong = await newStore({ credentials: { [locked.host]: { username: 'alice', password: 'nope' } } })
+      const wrong = await newStore({ credentials: async (domain) => (domain === locked.host ? { username: 'alice', password: 'nope' } : undefined) })
         .pull(`${locked.host}/private/app:v1`)
         .catch((e: unknown) => e);
       expect(wrong).toMatchObject({ code: 'REGISTRY_UNAUTHORIZED' });
-      const pulled = await newStore({ credentials: { [locked.host]: { username: 'alice', password: 'wonderland' } } }).pull(`${locked.host}/private/app:v1`);
+      // The account given with the pull goes before any saved one.
+      const pulled = await newStore({ credentials: async () => ({ username: 'alice', password: 'nope' }) }).pull(`${locked.host}/private/app:v1`, undefined, { username: 'alice', password: 'wonderland' });
       expect(pulled.id).toBe(image.manifest.config.digest);
     } finally {
       await locked.stop();

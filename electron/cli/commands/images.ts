@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { BerthError } from '../../../shared/berth-error.js';
-import type { PullProgress } from '../../../shared/images.js';
+import type { PullProgress, PushProgress } from '../../../shared/images.js';
 import { familiarReference } from '../../images/reference.js';
 import type { Command } from '../command.js';
 import { ago, bytes, shortId, table } from '../format.js';
 import { flagPairs, flagSet, flagValue, flagValues, parseFlags } from '../parse-flags.js';
 
-/** One line per layer as it changes, as `docker pull` prints in a non-terminal. */
-export function progressPrinter(err: (text: string) => void): (p: PullProgress) => void {
+/** One line per layer as it changes, as `docker pull` and `docker push` print in a non-terminal. */
+export function progressPrinter(err: (text: string) => void): (p: PullProgress | PushProgress) => void {
   const last = new Map<string, string>();
   return (p) => {
     if (last.get(p.layer) === p.status) return;
@@ -31,6 +31,22 @@ export const imageCommands: Record<string, Command> = {
       const image = await (await client()).call('images.pull', { reference }, progressPrinter(err));
       out(`Digest: ${image.manifestDigest}`);
       out(image.names[0] ?? image.id);
+      return 0;
+    },
+  },
+  push: {
+    usage: 'push NAME[:TAG]',
+    summary: 'Send an image to its registry',
+    async run(args, { client, out, err }) {
+      const { positionals } = parseFlags(args, [], false);
+      const reference = positionals[0];
+      if (!reference || positionals.length > 1) {
+        err('"push" needs exactly one image name: berth push NAME[:TAG]');
+        return 2;
+      }
+      out(`The push refers to repository [${familiarReference(reference).replace(/[:@][^/]*$/, '')}]`);
+      const pushed = await (await client()).call('images.push', { reference }, progressPrinter(err));
+      out(`${pushed.reference.slice(pushed.reference.lastIndexOf(':') + 1)}: digest: ${pushed.digest} size: ${pushed.size}`);
       return 0;
     },
   },

@@ -5,6 +5,7 @@ import { containerRoutes } from './container-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { execRoutes } from './exec-routes.js';
 import { imageRoutes } from './image-routes.js';
+import { registryRoutes } from './registry-routes.js';
 import { networkRoutes } from './network-routes.js';
 import { statsRoutes } from './stats-routes.js';
 import { systemRoutes } from './system-routes.js';
@@ -12,5 +13,5 @@ import { volumeRoutes } from './volume-routes.js';
 
 /** Every route Berth serves of Docker's API, first match wins. */
 export function dockerRoutes(): DockerRoute[] {
-  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
+  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...registryRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
 }

@@ -1,10 +1,11 @@
-import type { Image, PullProgress } from '../../../shared/images.js';
+import type { Image, PullProgress, PushProgress } from '../../../shared/images.js';
 import { BerthError } from '../../../shared/berth-error.js';
-import { familiarReference, parseReference, type Reference } from '../../images/reference.js';
+import { familiarReference, parseReference, repositoryName, type Reference } from '../../images/reference.js';
 import { unixSeconds } from './container-shapes.js';
 import { imageInspect, imageSummary, repoTags } from './image-shapes.js';
 import { DockerError, ok, type DockerCall, type DockerRoute } from './docker-call.js';
 import { startStream, withUploadedFile, writeJsonLine, writeStreamError } from './docker-reply.js';
+import { registryAuthOf } from './registry-routes.js';
 
 /** An image by id, id prefix or any of its names, as Docker looks one up. */
 async function findImage(call: DockerCall, ref: string): Promise<Image> {
@@ -33,6 +34,35 @@ const PULL_STATUS: Record<PullProgress['status'], string> = {
   cached: 'Already exists',
 };
 
+const PUSH_STATUS: Record<PushProgress['status'], string> = {
+  preparing: 'Preparing',
+  waiting: 'Waiting',
+  pushing: 'Pushing',
+  pushed: 'Pushed',
+  exists: 'Layer already exists',
+};
+
+/** A layer's progress as one of Docker's JSON lines: its short id, its words, and bytes while they move. */
+function layerLine(layer: string, status: string, moving: boolean, current: number, total: number): Record<string, unknown> {
+  return { status, progressDetail: moving ? { current, total } : {}, id: layer.replace(/^sha256:/, '').slice(0, 12) };
+}
+
+/** What a push names: the tag given, the name's own tag, or (neither) every local tag of the repository, as dockerd does. */
+async function pushReferences(call: DockerCall, name: string, tag: string | null): Promise<string[]> {
+  if (tag) return [`${name}:${tag}`];
+  let parsed: Reference;
+  try {
+    parsed = parseReference(name);
+  } catch (err) {
+    throw new DockerError(400, BerthError.from(err).message);
+  }
+  if (/:[^/]+$/.test(name)) return [name];
+  const repository = repositoryName(parsed);
+  const names = (await call.engine('images.list', {})).flatMap((image) => image.names.filter((n) => repositoryName(parseReference(n)) === repository));
+  if (names.length === 0) throw new DockerError(404, `An image does not exist locally with the tag: ${name}`);
+  return names.sort();
+}
+
 function pullReference(query: URLSearchParams): string {
   const from = query.get('fromImage');
   if (!from) throw new DockerError(400, 'Berth pulls images only (fromImage=); importing from a tarball (fromSrc=) is not supported');
@@ -60,13 +90,33 @@ export function imageRoutes(): DockerRoute[] {
         startStream(call.res, 'application/json');
         writeJsonLine(call.res, { status: `Pulling from ${parsed.path}`, id: parsed.tag ?? parsed.digest ?? 'latest' });
         try {
-          const image = await call.engine('images.pull', { reference }, (p) => {
-            const id = p.layer.replace(/^sha256:/, '').slice(0, 12);
-            const detail = p.status === 'downloading' || p.status === 'unpacking' ? { progressDetail: { current: p.current, total: p.total } } : { progressDetail: {} };
-            writeJsonLine(call.res, { status: PULL_STATUS[p.status], ...detail, id });
+          const image = await call.engine('images.pull', { reference, credentials: registryAuthOf(call.req) }, (p) => {
+            writeJsonLine(call.res, layerLine(p.layer, PULL_STATUS[p.status], p.status === 'downloading' || p.status === 'unpacking', p.current, p.total));
           });
           writeJsonLine(call.res, { status: `Digest: ${image.manifestDigest}` });
           writeJsonLine(call.res, { status: `Status: Downloaded newer image for ${familiar}` });
+        } catch (err) {
+          writeStreamError(call.res, err);
+        }
+        call.res.end();
+        return undefined;
+      },
+    },
+    {
+      method: 'POST',
+      path: '/images/*name/push',
+      handler: async (call) => {
+        const references = await pushReferences(call, call.params.name!, call.query.get('tag'));
+        const credentials = registryAuthOf(call.req);
+        startStream(call.res, 'application/json');
+        try {
+          for (const reference of references) {
+            writeJsonLine(call.res, { status: `The push refers to repository [${familiarReference(reference).replace(/:[^/:]+$/, '')}]` });
+            const pushed = await call.engine('images.push', { reference, credentials }, (p) => writeJsonLine(call.res, layerLine(p.layer, PUSH_STATUS[p.status], p.status === 'pushing', p.current, p.total)));
+            const tag = parseReference(pushed.reference).tag ?? 'latest';
+            writeJsonLine(call.res, { status: `${tag}: digest: ${pushed.digest} size: ${pushed.size}` });
+            writeJsonLine(call.res, { progressDetail: {}, aux: { Tag: tag, Digest: pushed.digest, Size: pushed.size } });
+          }
         } catch (err) {
           writeStreamError(call.res, err);
         }
