@@ -222,7 +222,8 @@ export class RegistryClient {
     const said = detail ? `: ${detail}` : '';
     if (response.status === 401 || response.status === 403) {
       return new BerthError('REGISTRY_UNAUTHORIZED', `registry ${this.domain} refused ${refusedWhat} (${response.status}${said})`, {
-        detail: { status: response.status },
+        // The registry as a login names it, so a client can offer to sign in to it.
+        detail: { status: response.status, registry: this.domain },
         fix: `log in to ${this.domain} first`,
       });
     }

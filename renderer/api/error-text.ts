@@ -15,7 +15,7 @@ const SENTENCES: Record<ErrorCode, { title: string; fix: string }> = {
   INVALID_ARGUMENT: { title: 'That request is not valid.', fix: 'Check the highlighted values and try again.' },
   INVALID_REFERENCE: { title: 'That image name is not valid.', fix: 'Use a reference like hello, busybox:1.36 or 127.0.0.1:5000/team/app:1.0.' },
   IMAGE_NOT_FOUND: { title: 'The image was not found.', fix: 'Check the name and tag, or pull the image first.' },
-  REGISTRY_UNAUTHORIZED: { title: 'The registry refused access to this image.', fix: 'Check the image name, or sign in to the registry.' },
+  REGISTRY_UNAUTHORIZED: { title: 'The registry refused access.', fix: 'Check the image name, or sign in to the registry.' },
   REGISTRY_ERROR: { title: 'The registry could not be reached, or it answered with an error.', fix: 'Check the registry address and the network, then try again.' },
   DIGEST_MISMATCH: { title: 'A download did not match its checksum.', fix: 'Pull again; if it repeats, the registry serves damaged data.' },
   UNSAFE_LAYER: { title: 'The image holds an unsafe layer, so it was not unpacked.', fix: 'Use an image from a source you trust.' },

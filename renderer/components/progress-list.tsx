@@ -1,8 +1,14 @@
-import type { PullProgress } from '../../shared/images.js';
+import type { PullProgress, PushProgress } from '../../shared/images.js';
 import { formatBytes } from '../format/bytes.js';
 
-const STATUS_TEXT: Record<PullProgress['status'], string> = {
+type LayerProgress = PullProgress | PushProgress;
+
+const STATUS_TEXT: Record<LayerProgress['status'], string> = {
+  preparing: 'Preparing',
   waiting: 'Waiting',
+  pushing: 'Pushing',
+  pushed: 'Pushed',
+  exists: 'Already there',
   downloading: 'Downloading',
   verifying: 'Verifying',
   unpacking: 'Unpacking',
@@ -11,7 +17,7 @@ const STATUS_TEXT: Record<PullProgress['status'], string> = {
 };
 
 /** Keeps the latest progress per layer, in the order layers first appeared. */
-export function mergeProgress(list: PullProgress[], next: PullProgress): PullProgress[] {
+export function mergeProgress<P extends LayerProgress>(list: P[], next: P): P[] {
   const at = list.findIndex((p) => p.layer === next.layer);
   if (at === -1) return [...list, next];
   const copy = [...list];
@@ -19,13 +25,15 @@ export function mergeProgress(list: PullProgress[], next: PullProgress): PullPro
   return copy;
 }
 
-function percent(p: PullProgress): number {
-  if (p.status === 'done' || p.status === 'cached') return 100;
+const FINISHED: ReadonlySet<LayerProgress['status']> = new Set(['done', 'cached', 'pushed', 'exists']);
+
+function percent(p: LayerProgress): number {
+  if (FINISHED.has(p.status)) return 100;
   return p.total > 0 ? Math.min(100, Math.round((p.current / p.total) * 100)) : 0;
 }
 
-/** One bar per layer: its short digest, what is happening to it, and how far along it is. */
-export function ProgressList({ progress, label }: { progress: PullProgress[]; label: string }) {
+/** One bar per layer of a pull or a push: its short digest, what is happening to it, and how far along it is. */
+export function ProgressList({ progress, label }: { progress: LayerProgress[]; label: string }) {
   if (progress.length === 0) return null;
   return (
     <ul className="progress-list" aria-label={label}>

@@ -16,5 +16,5 @@ export function useFormRequest(action: () => Promise<unknown>) {
     event.preventDefault();
     run();
   };
-  return { busy, error, submit, dismiss: () => setError(undefined) };
+  return { busy, error, submit, run, dismiss: () => setError(undefined) };
 }

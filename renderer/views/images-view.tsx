@@ -7,15 +7,17 @@ import { ErrorMessage } from '../components/error-message.js';
 import { ListTable, type Column } from '../components/list-table.js';
 import { useFormRequest } from '../components/use-form-request.js';
 import { IconButton } from '../components/icon-button.js';
-import { DownloadIcon, HammerIcon, LayersIcon, PlayIcon, TrashIcon } from '../components/icons.js';
+import { DownloadIcon, HammerIcon, LayersIcon, PlayIcon, TrashIcon, UploadIcon } from '../components/icons.js';
 import { mergeProgress, ProgressList } from '../components/progress-list.js';
 import { formatBytes } from '../format/bytes.js';
 import { formatAge } from '../format/duration.js';
+import { familiarName } from '../format/image-name.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
 import { useNotices } from '../store/notices-store.js';
 import { useUi } from '../store/ui-store.js';
 import { BuildPanel } from './build-panel.js';
+import { PushPanel } from './push-panel.js';
 import { Notices } from './notices.js';
 
 const COLUMNS: Column[] = [
@@ -60,9 +62,9 @@ function PullForm() {
   );
 }
 
-function ImageRow({ image, usedBy }: { image: Image; usedBy: number }) {
+function ImageRow({ image, usedBy, onPush }: { image: Image; usedBy: number; onPush: () => void }) {
   const name = image.names[0] ?? '<none>';
-  const short = name.replace(/^docker\.io\/library\//, '');
+  const short = familiarName(name);
   return (
     <tr>
       <td className="cell-name">
@@ -76,6 +78,7 @@ function ImageRow({ image, usedBy }: { image: Image; usedBy: number }) {
       <td className="cell-actions">
         <div className="row-actions" role="group" aria-label={`Actions for ${short}`}>
           <IconButton label="Run" icon={<PlayIcon />} onAction={async () => useUi.getState().openRun(short.replace(/:latest$/, ''))} />
+          <IconButton label="Push" icon={<UploadIcon />} onAction={async () => onPush()} unavailable={image.names.length === 0 ? 'give it a name first (berth tag)' : undefined} />
           <IconButton
             label="Remove"
             tone="danger"
@@ -92,7 +95,9 @@ function ImageRow({ image, usedBy }: { image: Image; usedBy: number }) {
 
 export function ImagesView() {
   const { loaded, images } = useImages();
-  const [building, setBuilding] = useState(false);
+  // One side pane at a time: the build form, or the push of one image.
+  const [pane, setPane] = useState<{ kind: 'build' } | { kind: 'push'; imageId: string }>();
+  const pushing = pane?.kind === 'push' ? images.find((image) => image.id === pane.imageId) : undefined;
   const byId = useContainers((s) => s.byId);
   const usage = useMemo(() => {
     const counts = new Map<string, number>();
@@ -111,14 +116,14 @@ export function ImagesView() {
           </span>
         </div>
         <div className="view-tools">
-          <Button kind="primary" icon={<HammerIcon />} onClick={() => setBuilding(true)}>
+          <Button kind="primary" icon={<HammerIcon />} onClick={() => setPane({ kind: 'build' })}>
             Build
           </Button>
         </div>
       </header>
       <PullForm />
       <Notices />
-      <div className={`view-body ${building ? 'with-panel' : ''}`}>
+      <div className={`view-body ${pane ? 'with-panel' : ''}`}>
         {loaded && images.length === 0 ? (
           <EmptyState icon={<LayersIcon />} title="No images yet">
             <p>Pull one above from any OCI registry, or run the bundled <code>hello</code> image: it needs no download.</p>
@@ -126,11 +131,12 @@ export function ImagesView() {
         ) : (
           <ListTable className="images-table" columns={COLUMNS}>
             {images.map((image) => (
-              <ImageRow key={image.id} image={image} usedBy={usage.get(image.id) ?? 0} />
+              <ImageRow key={image.id} image={image} usedBy={usage.get(image.id) ?? 0} onPush={() => setPane({ kind: 'push', imageId: image.id })} />
             ))}
           </ListTable>
         )}
-        {building && <BuildPanel onClose={() => setBuilding(false)} />}
+        {pane?.kind === 'build' && <BuildPanel onClose={() => setPane(undefined)} />}
+        {pushing && <PushPanel key={pushing.id} image={pushing} onClose={() => setPane(undefined)} />}
       </div>
     </section>
   );

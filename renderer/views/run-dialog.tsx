@@ -14,6 +14,7 @@ import { useEngine } from '../store/engine-store.js';
 import { useImages } from '../store/images-store.js';
 import { useTerminals } from '../store/terminals-store.js';
 import { useUi } from '../store/ui-store.js';
+import { familiarName } from '../format/image-name.js';
 
 interface Fields {
   image: string;
@@ -47,7 +48,7 @@ function toSpec(fields: Fields): RunSpecInput {
 
 /** The short names people type: docker.io/library/hello:latest → hello. */
 function shortName(reference: string): string {
-  return reference.replace(/^docker\.io\/library\//, '').replace(/:latest$/, '');
+  return familiarName(reference).replace(/:latest$/, '');
 }
 
 /** Run a container: a modal form whose errors stay in the form, and whose image pull shows per layer. */
