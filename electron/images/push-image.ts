@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Transform } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { BerthError } from '../../shared/berth-error.js';
 import type { Image, PushProgress, PushResult } from '../../shared/images.js';
 import type { ContentStore } from './content-store.js';
 import { hexOf } from './digest.js';
 import { layerProgress } from './layer-progress.js';
 import { MediaType, parseManifest, type Descriptor } from './manifest.js';
+import { parallelGzip } from './parallel-gzip.js';
 import { forEachLimit, LAYER_CONCURRENCY } from './pull-image.js';
 import { familiarReference, formatReference, type Reference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
@@ -25,8 +25,8 @@ const DOCKER_LAYER_TAR = 'application/vnd.docker.image.rootfs.diff.tar';
 
 /**
  * Sends the image to the registry `reference` names: each blob the repository lacks, then the
- * manifest under the tag. Layers stored uncompressed (built or loaded ones) go gzipped, as docker
- * push sends them; their gzip form is remembered, so a later push finds them already there.
+ * manifest under the tag. Layers stored uncompressed (built or loaded ones) go gzipped (on every
+ * core), as docker push sends them; their gzip form is remembered, so a later push finds them there.
  */
 export async function pushImage(ctx: PushContext, image: Image, reference: Reference, onProgress?: (p: PushProgress) => void): Promise<PushResult> {
   const what = familiarReference(reference);
@@ -85,7 +85,7 @@ async function pushCompressed(
   let size = 0;
   const measured = byteCounter((n) => (size = n), (chunk) => hash.update(chunk));
   let digest = '';
-  const body = piped(ctx.content.open(layer.digest), byteCounter(onBytes), createGzip(), measured);
+  const body = piped(parallelGzip(piped(ctx.content.open(layer.digest), byteCounter(onBytes))), measured);
   await ctx.client.uploadBlob(repository, body, () => (digest = `sha256:${hash.digest('hex')}`));
   const form = { digest, size };
   await remember(ctx.compressedDir, layer.digest, form);
