@@ -61,4 +61,29 @@ describe('building an image in the app (berth serve --web, Chromium)', { timeout
     expect((await panel.locator('pre').textContent())?.split('\n')).toContain('about to fail');
     await shots.take(page, 'failed');
   });
+
+  it("takes the folder from the desktop app's picker when there is one", async () => {
+    // The preload's bridge stands in for Electron's dialog here (no Electron binary on this machine); the engine is real.
+    const desktop = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    await desktop.addInitScript((folder) => {
+      (window as unknown as { berthApp: unknown }).berthApp = { pickFolder: async () => folder };
+    }, app.local);
+    try {
+      await desktop.goto(serve!.url);
+      await desktop.getByRole('button', { name: /^Images/ }).click();
+      await desktop.getByRole('button', { name: 'Build', exact: true }).click();
+      const panel = desktop.getByRole('region', { name: 'Build an image' });
+      await panel.getByRole('button', { name: 'Choose…' }).click();
+      expect(await panel.getByLabel('Context folder').inputValue()).toBe(app.local);
+      await panel.getByLabel('Tag').fill('picked:1');
+      await panel.getByRole('button', { name: 'Build', exact: true }).click();
+      await panel.getByText('Built picked:1').waitFor();
+      await shots.take(desktop, 'picked');
+    } finally {
+      await desktop.close();
+    }
+    // In a browser there is no picker: the path is typed.
+    expect(await page.getByRole('region', { name: 'Build an image' }).getByRole('button', { name: 'Choose…' }).count()).toBe(0);
+  });
 });
+

@@ -1,5 +1,6 @@
 import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell } from 'electron';
 import { fileURLToPath } from 'node:url';
+import { PICK_FOLDER_CHANNEL } from '../shared/app-bridge.js';
 import { BerthError } from '../shared/berth-error.js';
 import { configFromEnv } from './engine/engine-config.js';
 import { serveIpc } from './transport/ipc/ipc-server.js';
@@ -61,6 +62,13 @@ async function main(): Promise<void> {
     return app.quit();
   }
   const stopIpc = serveIpc(served.slot, ipcMain, isRenderer);
+  // The Build pane's folder picker: the system's own dialog, over the window that asked.
+  ipcMain.handle(PICK_FOLDER_CHANNEL, async (event) => {
+    const owner = BrowserWindow.fromWebContents(event.sender);
+    if (!owner || !isRenderer(event.senderFrame?.url ?? '')) return undefined;
+    const picked = await dialog.showOpenDialog(owner, { properties: ['openDirectory'] });
+    return picked.canceled ? undefined : picked.filePaths[0];
+  });
   served.opening.catch((err: unknown) => {
     dialog.showErrorBox('Berth could not start its engine', BerthError.from(err).message);
     app.quit();

@@ -1,9 +1,10 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { ServerMessage } from '../shared/wire.js';
 import { WIRE_CHANNEL, type WireBridge } from '../shared/wire.js';
+import { PICK_FOLDER_CHANNEL, type AppBridge } from '../shared/app-bridge.js';
 
-// The page gets the contract's message channel and nothing else: no ipcRenderer, no Node, no events
-// objects (they would leak the sender). Bundled to CommonJS (vite --mode preload): sandboxed
+// The page gets the contract's message channel and the folder picker, nothing else: no ipcRenderer,
+// no Node, no events objects (they would leak the sender). Bundled to CommonJS (vite --mode preload): sandboxed
 // preloads cannot load ES modules or other files.
 const bridge: WireBridge = {
   send(message) {
@@ -18,4 +19,9 @@ const bridge: WireBridge = {
   },
 };
 
+const app: AppBridge = {
+  pickFolder: () => ipcRenderer.invoke(PICK_FOLDER_CHANNEL) as Promise<string | undefined>,
+};
+
 contextBridge.exposeInMainWorld('berth', bridge);
+contextBridge.exposeInMainWorld('berthApp', app);

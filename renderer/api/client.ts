@@ -1,3 +1,4 @@
+import type { AppBridge } from '../../shared/app-bridge.js';
 import type { WireBridge } from '../../shared/wire.js';
 import { ElectronLink } from './electron-link.js';
 import { WebSocketLink } from './web-link.js';
@@ -7,6 +8,8 @@ declare global {
   interface Window {
     /** Set by the Electron preload; absent in browser mode. */
     berth?: WireBridge;
+    /** The desktop's folder picker, from the same preload. */
+    berthApp?: AppBridge;
   }
 }
 

@@ -19,6 +19,7 @@ export const PlusIcon = () => <Icon><path d="M12 5v14M5 12h14" /></Icon>;
 export const HammerIcon = () => <Icon><path d="M13.5 6.5 17 3l4 4-3.5 3.5zM15.5 8.5 5 19l-2-2L13.5 6.5" /></Icon>;
 export const DownloadIcon = () => <Icon><path d="M12 4v11M7.5 10.5 12 15l4.5-4.5M5 19.5h14" /></Icon>;
 export const UploadIcon = () => <Icon><path d="M12 15.5v-11M7.5 9 12 4.5 16.5 9M5 19.5h14" /></Icon>;
+export const FolderIcon = () => <Icon><path d="M3.5 7.5A1.5 1.5 0 0 1 5 6h4l2 2h8a1.5 1.5 0 0 1 1.5 1.5v8A1.5 1.5 0 0 1 19 19H5a1.5 1.5 0 0 1-1.5-1.5z" /></Icon>;
 export const CloseIcon = () => <Icon><path d="M6 6l12 12M18 6 6 18" /></Icon>;
 export const ExternalIcon = () => <Icon size={12}><path d="M14 5h5v5M19 5l-8 8M17 14v4.5a1.5 1.5 0 0 1-1.5 1.5h-10A1.5 1.5 0 0 1 4 18.5v-10A1.5 1.5 0 0 1 5.5 7H10" /></Icon>;
 export const BoxIcon = () => <Icon><path d="M12 3 20 7.5v9L12 21l-8-4.5v-9z" /><path d="M4 7.5 12 12l8-4.5M12 12v9" /></Icon>;

@@ -3,7 +3,7 @@ import { client } from '../api/client.js';
 import { Button } from '../components/button.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { FollowedOutput } from '../components/followed-output.js';
-import { CloseIcon, HammerIcon } from '../components/icons.js';
+import { CloseIcon, FolderIcon, HammerIcon } from '../components/icons.js';
 import { useFormRequest } from '../components/use-form-request.js';
 
 /** The most output kept on screen; older lines scroll away for good. */
@@ -34,7 +34,7 @@ function useBuildOutput(): { text: string; clear(): void; add(chunk: string): vo
 }
 
 /**
- * Builds an image from a folder on this machine (its path typed in; the engine reads it, less what
+ * Builds an image from a folder on this machine (picked, or its path typed in; the engine reads it, less what
  * its .dockerignore leaves out) and shows the build's steps and output as they come.
  */
 export function BuildPanel({ onClose }: { onClose: () => void }) {
@@ -43,6 +43,8 @@ export function BuildPanel({ onClose }: { onClose: () => void }) {
   const [tag, setTag] = useState('');
   const [built, setBuilt] = useState('');
   const output = useBuildOutput();
+  // In the desktop app the system's folder picker fills the path; in a browser it is typed.
+  const picker = window.berthApp;
   const { busy, error, submit, dismiss } = useFormRequest(async () => {
     output.clear();
     setBuilt('');
@@ -65,6 +67,11 @@ export function BuildPanel({ onClose }: { onClose: () => void }) {
       </header>
       <form className="build-form" onSubmit={submit}>
         <input aria-label="Context folder" placeholder="Folder with a Dockerfile, e.g. /home/me/app" value={context} onChange={(e) => setContext(e.target.value)} spellCheck={false} autoComplete="off" required />
+        {picker && (
+          <Button type="button" icon={<FolderIcon />} onClick={() => void picker.pickFolder().then((folder) => folder !== undefined && setContext(folder))}>
+            Choose…
+          </Button>
+        )}
         <input className="build-file" aria-label="Dockerfile" value={dockerfile} onChange={(e) => setDockerfile(e.target.value)} spellCheck={false} autoComplete="off" />
         <input className="build-tag" aria-label="Tag" placeholder="Tag, e.g. app:1" value={tag} onChange={(e) => setTag(e.target.value)} spellCheck={false} autoComplete="off" />
         <Button kind="primary" type="submit" busy={busy} icon={<HammerIcon />}>
