@@ -18,6 +18,14 @@ const MAX_ENTRIES = 500_000;
  * folder is walked first, so a context over `maxBytes` is refused before a byte is sent.
  */
 export async function packContext(dir: string, dockerfile: string, maxBytes: number): Promise<Readable> {
+  return packTar(await walkContext(dir, dockerfile, maxBytes));
+}
+
+/**
+ * The files of a context folder that a build may read, less what its .dockerignore leaves out: a
+ * folder that is not one, or over `maxBytes`, is refused here, whether it is then sent or read in place.
+ */
+export async function walkContext(dir: string, dockerfile: string, maxBytes: number): Promise<TarItem[]> {
   const top = await lstat(dir).catch(() => undefined);
   if (!top?.isDirectory()) throw new BerthError('INVALID_ARGUMENT', `the build context ${dir} is not a folder`);
   const patterns = await readFile(join(dir, '.dockerignore'), 'utf8').then((text) => text.split(/\r?\n/), () => []);
@@ -53,5 +61,5 @@ export async function packContext(dir: string, dockerfile: string, maxBytes: num
     }
   };
   await walk('');
-  return packTar(items);
+  return items;
 }

@@ -9,7 +9,7 @@ import { ContentStore } from './content-store.js';
 import { hexOf } from './digest.js';
 import { ImageRecords } from './image-records.js';
 import { LayerStore } from './layer-store.js';
-import { loadArchive, REF_NAME, type LoadOptions } from './load-archive.js';
+import { loadArchive, REF_NAME, type ArchiveSource, type LoadOptions } from './load-archive.js';
 import { defaultPlatform, MediaType, parseManifest, toImageConfig, type Platform } from './manifest.js';
 import { download, pullImage, type FetchedImage, type PullContext } from './pull-image.js';
 import { pushImage } from './push-image.js';
@@ -144,11 +144,11 @@ export class ImageStore {
     });
   }
 
-  /** Loads an OCI or `docker save` archive, offline. */
-  async load(archivePath: string, options: LoadOptions = {}): Promise<Image[]> {
+  /** Loads an OCI or `docker save` archive, offline: a file, or a stream (a build's result) as it comes. */
+  async load(archive: ArchiveSource, options: LoadOptions = {}): Promise<Image[]> {
     await this.tidy();
     return this.pinned(async (context) => {
-      const loaded = await loadArchive(context, archivePath, options);
+      const loaded = await loadArchive(context, archive, options);
       const images: Image[] = [];
       for (const image of loaded) images.push(await this.record(image, image.names));
       return images;

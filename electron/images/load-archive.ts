@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
 import type { ContentStore } from './content-store.js';
@@ -54,17 +55,20 @@ const ARCHIVE_LIMITS: ExpansionLimits = {
   ratioFloorBytes: EXPANSION_RATIO_FLOOR_BYTES,
 };
 
+/** An archive to load: a file, or a stream (a builder's output) and what to call it in errors. */
+export type ArchiveSource = string | { stream: Readable; what: string };
+
 /**
  * Loads an OCI archive (oci-layout + index.json) or a `docker save` archive (manifest.json):
  * every file goes into the content store as it streams by, then the images are put together
  * and their layers unpacked. No network.
  */
-export async function loadArchive(ctx: Omit<PullContext, 'client'>, archivePath: string, options: LoadOptions = {}): Promise<LoadedImage[]> {
-  const what = `archive ${posix.basename(archivePath.replace(/\\/g, '/'))}`;
+export async function loadArchive(ctx: Omit<PullContext, 'client'>, archive: ArchiveSource, options: LoadOptions = {}): Promise<LoadedImage[]> {
+  const what = typeof archive === 'string' ? `archive ${posix.basename(archive.replace(/\\/g, '/'))}` : archive.what;
   const added = new Set<string>();
   const files: ArchiveFiles = new Map();
   try {
-    await readArchive(ctx.content, archivePath, what, files, added, ctx.pin);
+    await readArchive(ctx.content, archive, what, files, added, ctx.pin);
     const images = files.has('manifest.json')
       ? await dockerImages(ctx.content, files, what)
       : files.has('index.json')
@@ -97,7 +101,7 @@ export async function loadArchive(ctx: Omit<PullContext, 'client'>, archivePath:
 
 async function readArchive(
   content: ContentStore,
-  archivePath: string,
+  archive: ArchiveSource,
   what: string,
   files: ArchiveFiles,
   added: Set<string>,
@@ -105,9 +109,9 @@ async function readArchive(
 ): Promise<void> {
   let source;
   try {
-    source = await decompress(createReadStream(archivePath), what, ARCHIVE_LIMITS);
+    source = await decompress(typeof archive === 'string' ? createReadStream(archive) : archive.stream, what, ARCHIVE_LIMITS);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BerthError('INVALID_ARGUMENT', `${what} does not exist: ${archivePath}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BerthError('INVALID_ARGUMENT', `${what} does not exist: ${typeof archive === 'string' ? archive : what}`);
     throw err;
   }
   try {
