@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TestRegistry } from '../e2e/fixtures/registry.js';
 import { buildBusyboxImage, exportOciArchive, type ImageSpec } from '../build/oci-image.js';
 import type { BerthEngine } from './berth-engine.js';
 import { runChecked, type CommandResult } from './timed-command.js';
@@ -32,4 +35,19 @@ export async function loadIntoBerth(berth: BerthEngine, workDir: string, archive
   const ociName = second.code === 0 ? loadedName(second) : undefined;
   if (!ociName) throw new Error(`berth load -i failed: exit ${second.code}: ${second.stderr.trim() || second.stdout.trim()}`);
   return ociName;
+}
+
+/**
+ * A busybox base image pushed to `registry`, and a build context beside it: `megabytes` of random
+ * bytes in data.bin and a Dockerfile FROM that base whose further `steps` follow. Answers both.
+ */
+export async function baseAndContext(workDir: string, registry: TestRegistry, megabytes: number, steps: string): Promise<{ base: string; context: string }> {
+  const layout = join(workDir, 'base-layout');
+  await buildBusyboxImage(layout, 'base', { cmd: ['sh'] });
+  const base = await registry.push(layout, 'base', 'bench/base');
+  const context = join(workDir, 'context');
+  await mkdir(context);
+  await writeFile(join(context, 'data.bin'), randomBytes(megabytes * 2 ** 20));
+  await writeFile(join(context, 'Dockerfile'), `FROM ${base}\n${steps}`);
+  return { base, context };
 }

@@ -9,13 +9,12 @@
  * Options: --rounds N (default 3), --megabytes N (default 100). Needs root.
  * Leaves the machine as it found it: its dockerd, engine, registries, bridges and temp dirs go when it ends.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBusyboxImage } from '../build/oci-image.js';
 import { startRegistry, type TestRegistry } from '../e2e/fixtures/registry.js';
 import { startBerthEngine, type BerthEngine } from './berth-engine.js';
+import { baseAndContext } from './bench-image.js';
 import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
@@ -50,13 +49,7 @@ async function main(): Promise<number> {
   try {
     log('starting a registry, a dockerd and a Berth engine of their own');
     registry = await startRegistry();
-    const layout = join(workDir, 'base-layout');
-    await buildBusyboxImage(layout, 'base', { cmd: ['sh'] });
-    const base = await registry.push(layout, 'base', 'bench/base');
-    const context = join(workDir, 'context');
-    await mkdir(context);
-    await writeFile(join(context, 'data.bin'), randomBytes(options.megabytes * 2 ** 20));
-    await writeFile(join(context, 'Dockerfile'), `FROM ${base}\nCOPY data.bin /data.bin\n`);
+    const { context } = await baseAndContext(workDir, registry, options.megabytes, 'COPY data.bin /data.bin\n');
     docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
     berth = await startBerthEngine(workDir, log);
 
