@@ -17,7 +17,7 @@ import { startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { baseAndContext } from './bench-image.js';
 import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
-import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
+import { formatTable, type LatencySummary, p50, ratio, summarise } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked, succeeded, timeCommand, type CommandResult } from './timed-command.js';
@@ -101,8 +101,6 @@ async function main(): Promise<number> {
     }
 
     const rows: LatencySummary[] = builders.flatMap((b) => [summarise(`${b.label}: cold`, cold.get(b.label)!)!, summarise(`${b.label}: rebuild`, cached.get(b.label)!)!]);
-    const p50 = (values: readonly number[]) => [...values].sort((x, y) => x - y)[Math.ceil(values.length / 2) - 1]!;
-    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const best = (map: Map<string, number[]>) => Math.min(p50(map.get('dockerd, classic builder')!), p50(map.get('dockerd, BuildKit')!));
     const ratios = {
       cold_berth_over_docker_best: ratio(p50(cold.get('berth build')!), best(cold)),

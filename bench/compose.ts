@@ -17,7 +17,7 @@ import { startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { buildImageArchives } from './bench-image.js';
 import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
-import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
+import { formatTable, type LatencySummary, ratio, summarise } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { succeeded, timeCommand } from './timed-command.js';
@@ -139,7 +139,6 @@ async function main(): Promise<number> {
       rows.push(summarise(`${target.label}: compose up -d`, up.get(target.label)!)!, summarise(`${target.label}: compose down`, down.get(target.label)!)!);
     }
     const p = (values: readonly number[], at: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.ceil((at / 100) * values.length) - 1)]!;
-    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const b = { up: up.get('berth')!, down: down.get('berth')!, lookups: lookups.get('berth')! };
     const d = { up: up.get('docker')!, down: down.get('docker')!, lookups: lookups.get('docker')! };
     const ratios = {

@@ -39,3 +39,13 @@ export function formatTable(rows: readonly LatencySummary[]): string {
   );
   return [header, ...lines].join('\n');
 }
+
+/** The median as the ratio lines take it: the lower middle of an even count. */
+export function p50(values: readonly number[]): number {
+  return [...values].sort((x, y) => x - y)[Math.ceil(values.length / 2) - 1]!;
+}
+
+/** x / y to two decimals, as docs/benchmarks.md gives its ratios. */
+export function ratio(x: number, y: number): number {
+  return Math.round((x / y) * 100) / 100;
+}

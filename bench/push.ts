@@ -17,7 +17,7 @@ import { startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { baseAndContext } from './bench-image.js';
 import { cleanUpBenchmark, log, parseCounts, runBenchmark } from './bench-run.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
-import { formatTable, summarise, type LatencySummary } from './latency-summary.js';
+import { formatTable, type LatencySummary, p50, ratio, summarise } from './latency-summary.js';
 import { captureMachineState } from './machine-state.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked, succeeded, timeCommand, type CommandResult } from './timed-command.js';
@@ -88,8 +88,6 @@ async function main(): Promise<number> {
     }
 
     const rows: LatencySummary[] = pushers.flatMap((p) => [summarise(`${p.label}: every layer`, first.get(p.label)!)!, summarise(`${p.label}: nothing new`, again.get(p.label)!)!]);
-    const p50 = (values: readonly number[]) => [...values].sort((x, y) => x - y)[Math.ceil(values.length / 2) - 1]!;
-    const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const ratios = {
       push_berth_over_docker: ratio(p50(first.get('berth push')!), p50(first.get('dockerd')!)),
       again_berth_over_docker: ratio(p50(again.get('berth push')!), p50(again.get('dockerd')!)),
