@@ -155,13 +155,15 @@ describe.each(TEST_HOSTS)('berth push, Linux on the %s host', { timeout: 240_000
       const py = await run('/usr/bin/python3', ['-c', `import docker, json, sys
 client = docker.DockerClient(base_url='unix://${dockerSocketPath(env.config.home)}')
 client.images.get(sys.argv[1]).tag(sys.argv[2], tag='py')
-lines = list(client.images.push(sys.argv[2], tag='py', stream=True, decode=True))
-print(json.dumps([line for line in lines if 'aux' in line or 'error' in line]))`, `${open.host}/app:1`, `${open.host}/viapy`]);
+# As docker-py sends an account read from a config: the fields it lacks are null.
+account = {'username': sys.argv[3], 'password': sys.argv[4], 'email': None, 'serveraddress': sys.argv[5]}
+lines = list(client.images.push(sys.argv[2], tag='py', stream=True, decode=True, auth_config=account))
+print(json.dumps([line for line in lines if 'aux' in line or 'error' in line]))`, `${open.host}/app:1`, `${locked.host}/viapy`, ALICE.user, ALICE.password, locked.host]);
       const answer = JSON.parse(py.stdout) as { aux?: { Tag: string; Digest: string } }[];
       expect(answer).toHaveLength(1);
       expect(answer[0]?.aux?.Tag).toBe('py');
-      expect((await inspect(`${open.host}/viapy:py`)).digest).toBe(answer[0]?.aux?.Digest);
-      expect((await berth(env.env, ['rmi', target, `${open.host}/viapy:py`])).code).toBe(0);
+      expect((await inspect(`${locked.host}/viapy:py`, ALICE)).digest).toBe(answer[0]?.aux?.Digest);
+      expect((await berth(env.env, ['rmi', target, `${locked.host}/viapy:py`])).code).toBe(0);
     } finally {
       await rm(cliConfig, { recursive: true, force: true });
     }

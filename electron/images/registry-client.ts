@@ -172,7 +172,9 @@ export class RegistryClient {
       second.body.resume();
       return;
     }
-    throw await this.refusal(second, 'the account', 'answered %s to a login');
+    const refused = await this.refusal(second, 'the account', 'answered %s to a login');
+    // Logging in is the fix the refusal would suggest: for a login, the account is what to check.
+    throw refused.code === 'REGISTRY_UNAUTHORIZED' ? new BerthError(refused.code, refused.message, { detail: refused.detail, fix: 'check the username and password' }) : refused;
   }
 
   /** The next address of an upload, from an answer that must have `status`. */

@@ -4,13 +4,14 @@ import type { RegistryCredentials } from '../../../shared/images.js';
 import { DockerError, ok, type DockerRoute } from './docker-call.js';
 
 /** What Docker's clients send for a registry: /auth's body, and X-Registry-Auth (base64 JSON). */
+// docker-py (and compose v1 through it) sends fields it has no value for as null.
 const AuthConfig = z.object({
-  username: z.string().max(1024).optional(),
-  password: z.string().max(64 * 1024).optional(),
-  serveraddress: z.string().max(1024).optional(),
-  email: z.string().optional(),
-  identitytoken: z.string().optional(),
-  registrytoken: z.string().optional(),
+  username: z.string().max(1024).nullish(),
+  password: z.string().max(64 * 1024).nullish(),
+  serveraddress: z.string().max(1024).nullish(),
+  email: z.string().nullish(),
+  identitytoken: z.string().nullish(),
+  registrytoken: z.string().nullish(),
 });
 
 /** The account a client sent with a pull or a push (docker CLI, docker-py): none when it sent none. */
