@@ -87,7 +87,7 @@ describe('Berth desktop app (Electron, real engine)', { timeout: 180_000 }, () =
     await runHello('app-2');
     await row('app-2').getByText('auto_remap', { exact: true }).waitFor();
     await shots.take(page, 'running-auto-remap');
-    await row('app-2').getByRole('link').click();
+    await row('app-2').getByRole('link', { name: / → / }).click();
     await expect.poll(lastOpened).toMatch(new RegExp(`^http://${testEnv.publishIp.replaceAll('.', '\\.')}:\\d+/$`));
     const port = Number(new URL(await lastOpened()).port);
     expect(await httpGet(testEnv.publishIp, port)).toContain('Hello from Berth');

@@ -1,3 +1,4 @@
+import type { LogStream } from '../../shared/containers.js';
 import { client } from './client.js';
 import { describeError } from './error-text.js';
 
@@ -6,10 +7,12 @@ export interface LogFollow {
   tail: number;
   /** Each line starts with its RFC 3339 time and a space. */
   timestamps?: boolean;
+  /** Only what was written from then on (Unix seconds). */
+  since?: number;
 }
 
 export interface LogFollowHandlers {
-  onText(text: string): void;
+  onText(text: string, stream: LogStream): void;
   /** The container stopped: everything it wrote has been passed on. */
   onEnd(): void;
   onError(detail: string): void;
@@ -23,19 +26,25 @@ function decodeBase64(base64: string): Uint8Array {
 }
 
 /**
- * Follows a container's output (containers.logs with follow) as text. Chunks are bytes: decoded as a
- * stream so a character split across chunks survives. Answers a function that stops following;
- * after it, no handler is called.
+ * Follows a container's output (containers.logs with follow) as text, stdout and stderr apart.
+ * Chunks are bytes: each stream is decoded as one so a character split across chunks survives.
+ * Answers a function that stops following; after it, no handler is called.
  */
-export function followLog({ id, tail, timestamps = false }: LogFollow, handlers: LogFollowHandlers): () => void {
+export function followLog({ id, tail, timestamps = false, since }: LogFollow, handlers: LogFollowHandlers): () => void {
   const abort = new AbortController();
-  const decoder = new TextDecoder();
+  const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   client
-    .call('containers.logs', { id, follow: true, tail, timestamps }, { signal: abort.signal, onItem: ({ base64 }) => handlers.onText(decoder.decode(decodeBase64(base64), { stream: true })) })
+    .call(
+      'containers.logs',
+      { id, follow: true, tail, timestamps, since },
+      { signal: abort.signal, onItem: ({ stream, base64 }) => handlers.onText(decoders[stream].decode(decodeBase64(base64), { stream: true }), stream) },
+    )
     .then(() => {
       if (abort.signal.aborted) return;
-      const rest = decoder.decode();
-      if (rest) handlers.onText(rest);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        const rest = decoders[stream].decode();
+        if (rest) handlers.onText(rest, stream);
+      }
       handlers.onEnd();
     })
     .catch((error: unknown) => {

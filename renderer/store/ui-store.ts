@@ -1,18 +1,18 @@
 import { create } from 'zustand';
-
-export type View = 'containers' | 'images' | 'volumes' | 'networks' | 'settings';
+import { parseRoute, routeHash, type Route } from './route.js';
 
 /** A container, or every container of a compose stack. */
 export type LogsSubject = { id: string } | { project: string };
 
 interface UiState {
-  view: View;
+  /** What is on screen; the URL's hash says the same, so back, forward and deep links work. */
+  route: Route;
   /** The Run dialog, when open, and the image it was opened for. */
   run: { image: string } | undefined;
   /** Whose logs are shown. */
   logsOf: LogsSubject | undefined;
   filter: string;
-  show(view: View): void;
+  navigate(route: Route): void;
   openRun(image?: string): void;
   closeRun(): void;
   showLogs(subject: LogsSubject | undefined): void;
@@ -20,13 +20,28 @@ interface UiState {
 }
 
 export const useUi = create<UiState>()((set) => ({
-  view: 'containers',
+  route: { page: 'containers' },
   run: undefined,
   logsOf: undefined,
   filter: '',
-  show: (view) => set({ view }),
+  navigate(route) {
+    const hash = routeHash(route);
+    // The history entry is the browser's (hashchange brings it back here); the state follows at once.
+    if (globalThis.location && globalThis.location.hash !== hash) globalThis.location.hash = hash;
+    set({ route });
+  },
   openRun: (image = 'hello') => set({ run: { image } }),
   closeRun: () => set({ run: undefined }),
   showLogs: (logsOf) => set({ logsOf }),
   setFilter: (filter) => set({ filter }),
 }));
+
+/** Follows the URL's hash: the first route comes from it, and back and forward move through it. */
+export function startRouting(): void {
+  const follow = () => {
+    const route = parseRoute(location.hash);
+    if (routeHash(route) !== routeHash(useUi.getState().route)) useUi.setState({ route });
+  };
+  follow();
+  addEventListener('hashchange', follow);
+}

@@ -3,6 +3,7 @@ import { useEngine } from '../store/engine-store.js';
 import { useUi } from '../store/ui-store.js';
 import { ContainersView } from './containers-view.js';
 import { HostSetup } from './host-setup.js';
+import { ContainerPage } from './container/container-page.js';
 import { ImagesView } from './images-view.js';
 import { RunDialog } from './run-dialog.js';
 import { Sidebar } from './sidebar.js';
@@ -13,8 +14,14 @@ import { VolumesView } from './volumes-view.js';
 
 const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView, networks: NetworksView, settings: SettingsView };
 
+function Page() {
+  const route = useUi((s) => s.route);
+  if (route.page === 'container') return <ContainerPage key={route.id} idOrName={route.id} tab={route.tab} />;
+  const View = VIEWS[route.page];
+  return <View />;
+}
+
 export function App() {
-  const View = VIEWS[useUi((s) => s.view)];
   const run = useUi((s) => s.run);
   // Once the engine is gone, what is on screen is the last known state: say so, and hold it still.
   const closed = useEngine((s) => s.link === 'closed');
@@ -30,7 +37,7 @@ export function App() {
             Lost the connection to the engine. Showing the last known state until it is back.
           </p>
         )}
-        {host ? <HostSetup host={host} /> : <View />}
+        {host ? <HostSetup host={host} /> : <Page />}
       </main>
       <StatusLine />
       {run && <RunDialog image={run.image} />}

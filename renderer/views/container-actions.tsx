@@ -6,8 +6,11 @@ import { useNotices } from '../store/notices-store.js';
 import { useTerminals } from '../store/terminals-store.js';
 import { useUi } from '../store/ui-store.js';
 
-/** A row's actions. Start and Stop share one place, so the row keeps its shape as the state flips. */
-export function ContainerActions({ container }: { container: Container }) {
+/**
+ * A row's actions. Start and Stop share one place, so the row keeps its shape as the state flips.
+ * On the container's own page, Logs and Terminal go to its tabs instead of the list's panels.
+ */
+export function ContainerActions({ container, onPage = false }: { container: Container; onPage?: boolean }) {
   const { id, name } = container;
   const running = container.state.status === 'running';
   const main = container.spec.tty;
@@ -20,13 +23,20 @@ export function ContainerActions({ container }: { container: Container }) {
         <IconButton key="start" label="Start" icon={<PlayIcon />} onAction={() => startContainer(id)} onError={report('Start')} />
       )}
       <IconButton label="Restart" icon={<RestartIcon />} onAction={() => restartContainer(id)} onError={report('Restart')} />
-      <IconButton label="Logs" icon={<LogsIcon />} onAction={async () => useUi.getState().showLogs({ id })} />
+      <IconButton
+        label="Logs"
+        icon={<LogsIcon />}
+        onAction={async () => (onPage ? useUi.getState().navigate({ page: 'container', id, tab: 'logs' }) : useUi.getState().showLogs({ id }))}
+      />
       {/* A container started with a terminal shows its own process there, as docker attach does. */}
       <IconButton
         key={main ? 'attach' : 'terminal'}
         label={main ? 'Attach to main process' : 'Terminal'}
         icon={<TerminalIcon />}
-        onAction={() => (main ? useTerminals.getState().attachMain(id) : useTerminals.getState().openFor(id))}
+        onAction={async () => {
+          if (onPage) useUi.getState().navigate({ page: 'container', id, tab: 'terminal' });
+          else await (main ? useTerminals.getState().attachMain(id) : useTerminals.getState().openFor(id));
+        }}
         onError={report(main ? 'Attach to' : 'Open a terminal in')}
         unavailable={running ? undefined : 'start the container first'}
       />

@@ -3,6 +3,7 @@ import { PortList } from '../components/port-list.js';
 import { StatePill } from '../components/state-pill.js';
 import { formatBytes } from '../format/bytes.js';
 import { useContainers } from '../store/containers-store.js';
+import { routeHash } from '../store/route.js';
 import { useStats } from '../store/stats-store.js';
 import { ContainerActions } from './container-actions.js';
 
@@ -34,7 +35,9 @@ export const ContainerRow = memo(function ContainerRow({ id, inStack = false }: 
   return (
     <tr className={`container-row status-${container.state.status}${inStack ? ' in-stack' : ''}`} data-id={id}>
       <td className="cell-name">
-        <span className="container-name">{container.name}</span>
+        <a className="container-name" href={routeHash({ page: 'container', id, tab: 'overview' })}>
+          {container.name}
+        </a>
         <span className="container-id mono">{id.slice(0, 12)}</span>
       </td>
       <td className="cell-image mono" title={container.image}>

@@ -5,6 +5,7 @@ import { client } from '../api/client.js';
 import { Button } from '../components/button.js';
 import { SwitchField } from '../components/switch-field.js';
 import { useRequest } from '../components/use-request.js';
+import { useEngine } from '../store/engine-store.js';
 import { useNotices } from '../store/notices-store.js';
 import { useSettings } from '../store/settings-store.js';
 
@@ -44,7 +45,11 @@ export function DockerAccessPanel({ change, busy }: { change: (value: SettingsCh
   const [access, setAccess] = useState<DockerAccess>();
   const report = useCallback((error: unknown) => useNotices.getState().report('Change how Docker reaches Berth', error), []);
   const refresh = useCallback(() => client.call('docker.status', {}).then(setAccess, report), [report]);
-  useEffect(() => void refresh(), [refresh]);
+  // Asked once the engine is reached: a deep link or a reload lands here before the connection is open.
+  const open = useEngine((s) => s.link === 'open');
+  useEffect(() => {
+    if (open) void refresh();
+  }, [open, refresh]);
   const toggleLink = useCallback(() => client.call('docker.link', { linked: access?.link.state !== 'linked' }).then(setAccess), [access]);
   const [linking, link] = useRequest(toggleLink, report);
   if (!access || !settings) return null;

@@ -2,14 +2,15 @@ import type { ReactNode } from 'react';
 import { BerthMark, BoxIcon, DiskIcon, GearIcon, LayersIcon, NetworkIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
-import { useUi, type View } from '../store/ui-store.js';
+import { sectionOf, type Section } from '../store/route.js';
+import { useUi } from '../store/ui-store.js';
 import { useNetworks } from '../store/networks-store.js';
 import { useVolumes } from '../store/volumes-store.js';
 
-function NavItem({ view, icon, label, count }: { view: View; icon: ReactNode; label: string; count?: number }) {
-  const current = useUi((s) => s.view === view);
+function NavItem({ view, icon, label, count }: { view: Section; icon: ReactNode; label: string; count?: number }) {
+  const current = useUi((s) => sectionOf(s.route) === view);
   return (
-    <button type="button" className="nav-item" aria-current={current ? 'page' : undefined} onClick={() => useUi.getState().show(view)}>
+    <button type="button" className="nav-item" aria-current={current ? 'page' : undefined} onClick={() => useUi.getState().navigate({ page: view })}>
       {icon}
       <span className="nav-label">{label}</span>
       {count !== undefined && <span className="nav-count">{count}</span>}

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { CloseIcon, PlusIcon, SearchIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useNotices } from '../store/notices-store.js';
@@ -17,10 +17,15 @@ function useTabLabels(tabs: TerminalTab[]): string[] {
   });
 }
 
-/** Interactive sessions, one tab each. Closing a tab leaves its session running; "Close session" ends it. */
-export function TerminalPanel() {
-  const tabs = useTerminals((s) => s.tabs);
-  const active = useTerminals((s) => s.active);
+/**
+ * Interactive sessions, one tab each. Closing a tab leaves its session running; "Close session" ends it.
+ * Docked in a container's page, only that container's sessions.
+ */
+export function TerminalPanel({ containerId }: { containerId?: string }) {
+  const allTabs = useTerminals((s) => s.tabs);
+  const tabs = useMemo(() => (containerId ? allTabs.filter((t) => t.containerId === containerId) : allTabs), [allTabs, containerId]);
+  const chosen = useTerminals((s) => s.active);
+  const active = tabs.some((t) => t.sessionId === chosen) ? chosen : tabs.at(-1)?.sessionId;
   const labels = useTabLabels(tabs);
   const [query, setQuery] = useState('');
   const current = tabs.find((t) => t.sessionId === active);

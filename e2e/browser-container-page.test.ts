@@ -1,0 +1,131 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { berth, stopServe } from './fixtures/berth-cli.js';
+import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
+import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+
+// A container's page, reached from the list: what it runs with, its output, its record, a terminal.
+
+const NAME = 'page-web';
+const SCRIPT = 'echo "listening on 80"; echo "warning: no config, using defaults" >&2; i=0; while [ $i -lt 5 ]; do i=$((i+1)); echo "request $i served"; done; trap "exit 0" TERM; while :; do sleep 1; done';
+
+describe('a container’s page in the browser (berth serve --web, Chromium)', { timeout: 180_000 }, () => {
+  let env: TestEngineEnv;
+  let serve: WebServe | undefined;
+  let browser: Browser;
+  let page: Page;
+  let shots: Screenshots;
+
+  beforeAll(async () => {
+    env = await makeTestEngineEnv();
+    serve = await startWebServe(env.env);
+    const run = await berth(env.env, [
+      'run', '-d', '--name', NAME,
+      '-e', 'MODE=production', '-e', 'DB_PASSWORD=hunter2',
+      '-v', 'page-data:/data:ro',
+      '--label', 'team=web',
+      '--restart', 'on-failure:3',
+      'hello', 'sh', '-c', SCRIPT,
+    ]);
+    expect(run).toMatchObject({ code: 0 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    shots = await Screenshots.create('container-page');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serve) await stopServe(serve.child);
+    await env?.cleanup();
+  });
+
+  it('opens from the list and shows what the container runs with, a secret masked until clicked', async () => {
+    await page.goto(serve!.url);
+    await page.getByRole('link', { name: NAME }).click();
+    await page.getByRole('heading', { name: NAME, level: 1 }).waitFor();
+    expect(page.url()).toMatch(/#\/containers\/[0-9a-f]{64}\/overview$/);
+
+    const container = page.getByRole('region', { name: 'Container' });
+    await container.getByText('on-failure (at most 3), restarted 0 times').waitFor();
+    expect(await container.getByText('sh -c').textContent()).toContain('listening on 80');
+
+    const environment = page.getByRole('table', { name: 'Environment' });
+    await environment.getByRole('row', { name: /MODE production/ }).waitFor();
+    const secret = environment.getByRole('button', { name: 'Show DB_PASSWORD' });
+    expect(await secret.textContent()).not.toContain('hunter2');
+    // The image's own PATH is there too: the environment the process starts with.
+    await environment.getByRole('rowheader', { name: 'PATH' }).waitFor();
+
+    const mounts = page.getByRole('table', { name: 'Mounts' });
+    await mounts.getByRole('row', { name: /\/data volume page-data read-only/ }).waitFor();
+    await page.getByRole('table', { name: 'Labels' }).getByRole('row', { name: 'team web' }).waitFor();
+    const networks = page.getByRole('table', { name: 'Networks' });
+    await networks.getByRole('row', { name: /bridge \d+\.\d+\.\d+\.\d+\/\d+/ }).waitFor();
+    await shots.take(page, 'overview');
+
+    await secret.click();
+    await environment.getByRole('button', { name: 'Hide DB_PASSWORD' }).getByText('hunter2').waitFor();
+  });
+
+  it('shows stdout and stderr apart, finds a line, and keeps the page across a reload', async () => {
+    await page.getByRole('link', { name: 'Logs' }).click();
+    const log = page.getByRole('log', { name: 'Output' });
+    await log.getByText('request 5 served').waitFor();
+    // The two streams are read apart, so their lines may interleave either way.
+    const stderr = log.locator('.stream-stderr');
+    await stderr.getByText('warning: no config').waitFor();
+    expect(await stderr.count()).toBe(1);
+
+    await page.getByRole('searchbox', { name: 'Search the logs' }).fill('REQUEST 3');
+    await page.getByRole('toolbar', { name: 'Log tools' }).getByRole('status').getByText('1 line match').waitFor();
+    expect(await log.locator('mark').allTextContents()).toEqual(['request 3']);
+
+    await page.getByRole('checkbox', { name: 'stdout' }).uncheck();
+    await page.getByRole('searchbox', { name: 'Search the logs' }).fill('');
+    expect(await log.locator('.log-line').count()).toBe(1);
+    await page.getByRole('checkbox', { name: 'stdout' }).check();
+    await page.getByRole('checkbox', { name: 'Timestamps' }).check();
+    expect(await log.locator('.log-time').first().textContent()).toMatch(/^\d{4}-\d\d-\d\dT/);
+    await page.getByRole('searchbox', { name: 'Search the logs' }).fill('request 3');
+    await shots.take(page, 'logs');
+
+    const downloaded = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download' }).click();
+    const file = await downloaded;
+    expect(file.suggestedFilename()).toBe(`${NAME}.log`);
+
+    await page.reload();
+    await page.getByRole('log', { name: 'Output' }).getByText('request 5 served').waitFor();
+    expect(await page.getByRole('link', { name: 'Logs' }).getAttribute('aria-current')).toBe('page');
+  });
+
+  it('shows the whole record as a tree, and a terminal docked in the page', async () => {
+    await page.getByRole('link', { name: 'Inspect' }).click();
+    const tree = page.getByRole('list', { name: `Record of ${NAME}` });
+    await tree.getByText('DB_PASSWORD=hunter2', { exact: false }).first().waitFor({ state: 'attached' });
+    await tree.getByText('spec:').click();
+    await tree.getByText('restart:').waitFor();
+    await shots.take(page, 'inspect');
+
+    await page.getByRole('link', { name: 'Terminal' }).click();
+    const screen = page.locator('.terminal-screen:visible');
+    await screen.waitFor();
+    await screen.click();
+    await page.keyboard.type('echo from-the-page-$((6*7))');
+    await page.keyboard.press('Enter');
+    await screen.getByText('from-the-page-42').waitFor();
+    await shots.take(page, 'terminal');
+  });
+
+  it('goes back to the list with the browser’s back button, and says so when a linked container is gone', async () => {
+    for (let i = 0; i < 4 && !(await page.getByRole('heading', { name: 'Containers', level: 1 }).isVisible()); i++) await page.goBack();
+    await page.getByRole('heading', { name: 'Containers', level: 1 }).waitFor();
+    expect(page.url()).not.toContain(NAME);
+
+    await page.goto(`${serve!.url}#/containers/no-such-container/overview`);
+    await page.getByRole('status').getByText('There is no container “no-such-container”').waitFor();
+    // By name, as a deep link may be written.
+    await page.goto(`${serve!.url}#/containers/${NAME}/overview`);
+    await page.getByRole('heading', { name: NAME, level: 1 }).waitFor();
+  });
+});

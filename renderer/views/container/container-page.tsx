@@ -1,0 +1,93 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import type { Container } from '../../../shared/containers.js';
+import { ChevronIcon } from '../../components/icons.js';
+import { StatePill } from '../../components/state-pill.js';
+import { useContainers } from '../../store/containers-store.js';
+import { CONTAINER_TABS, routeHash, type ContainerTab } from '../../store/route.js';
+import { ContainerActions } from '../container-actions.js';
+import { InspectTab } from './inspect-tab.js';
+import { LogsTab } from './logs-tab.js';
+import { OverviewTab } from './overview-tab.js';
+
+// xterm.js is most of the app's code: it loads the first time a terminal opens.
+const TerminalTab = lazy(() => import('./terminal-tab.js').then((module) => ({ default: module.TerminalTab })));
+
+const TAB_LABELS: Record<ContainerTab, string> = {
+  overview: 'Overview',
+  logs: 'Logs',
+  inspect: 'Inspect',
+  terminal: 'Terminal',
+};
+
+/** A deep link may name the container by id, id prefix or name, as the CLI takes it. */
+function useContainerId(idOrName: string): string | undefined {
+  return useContainers((s) => {
+    if (s.byId[idOrName]) return idOrName;
+    const name = idOrName.replace(/^\//, '');
+    return s.order.find((id) => s.byId[id]?.name === name) ?? s.order.find((id) => id.startsWith(idOrName));
+  });
+}
+
+function TabBody({ container, tab }: { container: Container; tab: ContainerTab }): ReactNode {
+  switch (tab) {
+    case 'overview':
+      return <OverviewTab container={container} />;
+    case 'logs':
+      return <LogsTab container={container} />;
+    case 'inspect':
+      return <InspectTab container={container} />;
+    case 'terminal':
+      return (
+        <Suspense fallback={null}>
+          <TerminalTab container={container} />
+        </Suspense>
+      );
+  }
+}
+
+/** One container's page: its header and actions, and a tab for each way of looking at it. */
+export function ContainerPage({ idOrName, tab }: { idOrName: string; tab: ContainerTab }) {
+  const loaded = useContainers((s) => s.loaded);
+  const id = useContainerId(idOrName);
+  const container = useContainers((s) => (id ? s.byId[id] : undefined));
+  return (
+    <section className="view container-page" aria-labelledby="container-title">
+      <header className="view-header page-header">
+        <div className="view-title">
+          <nav aria-label="Breadcrumb" className="breadcrumb">
+            <a href={routeHash({ page: 'containers' })}>Containers</a>
+            <ChevronIcon />
+          </nav>
+          <h1 id="container-title">{container?.name ?? idOrName}</h1>
+          {container && <span className="container-id mono">{container.id.slice(0, 12)}</span>}
+          {container && <StatePill state={container.state} />}
+        </div>
+        {container && (
+          <div className="view-tools">
+            <ContainerActions container={container} onPage />
+          </div>
+        )}
+      </header>
+      {container ? (
+        <>
+          <nav className="page-tabs" aria-label="Container views">
+            {CONTAINER_TABS.map((name) => (
+              <a key={name} href={routeHash({ page: 'container', id: container.id, tab: name })} aria-current={name === tab ? 'page' : undefined}>
+                {TAB_LABELS[name]}
+              </a>
+            ))}
+          </nav>
+          <div className={`page-body page-${tab}`}>
+            <TabBody container={container} tab={tab} />
+          </div>
+        </>
+      ) : (
+        loaded && (
+          <p className="page-missing" role="status">
+            There is no container “{idOrName}”: it may have been removed. <a href={routeHash({ page: 'containers' })}>Back to the containers</a>
+          </p>
+        )
+      )}
+    </section>
+  );
+}
