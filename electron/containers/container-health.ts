@@ -68,6 +68,10 @@ export class ContainerHealthChecks {
       const sink = { write: (item: { base64: string }) => ((output = (output + Buffer.from(item.base64, 'base64').toString()).slice(-OUTPUT_CHARS)), true), drained: async () => {} };
       let exitCode = await execInContainer(this.deps.host, this.deps.runtime, container.id, { command: probeArgv(check.test), env: [] }, sink, AbortSignal.any([timeout, stop.signal])).catch(() => -1);
       if (stop.signal.aborted) return;
+      // A probe that failed because the container was ending (a stop, a crash) says nothing of its health;
+      // its exit ends the checks once the engine sees it.
+      if (exitCode !== 0 && (await this.deps.runtime.state(container.id))?.status !== 'running') return;
+      if (stop.signal.aborted) return;
       if (timeout.aborted) {
         exitCode = -1;
         output = `health check exceeded its timeout (${check.timeoutMs / 1000} s)`;
