@@ -99,6 +99,29 @@ describe('a container’s page in the browser (berth serve --web, Chromium)', { 
     expect(await page.getByRole('link', { name: 'Logs' }).getAttribute('aria-current')).toBe('page');
   });
 
+  it('charts CPU, memory, network and block I/O live, and the list row draws the last minute of CPU', async () => {
+    expect(await berth(env.env, ['exec', NAME, 'sh', '-c', 'yes > /dev/null 2>&1 < /dev/null & echo $! > /tmp/yes.pid'])).toMatchObject({ code: 0 });
+    try {
+      await page.getByRole('link', { name: 'Stats' }).click();
+      const cpu = page.getByRole('region', { name: 'CPU' });
+      await expect.poll(async () => parseFloat((await cpu.locator('.chart-now').textContent()) ?? ''), { timeout: 15_000 }).toBeGreaterThan(50);
+      for (const name of ['Memory', 'Network', 'Block I/O']) await page.getByRole('region', { name }).getByRole('img', { name: `${name} over time` }).waitFor();
+      // The chart moves: a new sample draws a different picture.
+      const picture = () => cpu.locator('canvas').evaluate((canvas) => (canvas as unknown as { toDataURL(): string }).toDataURL());
+      const before = await picture();
+      await expect.poll(picture, { timeout: 10_000 }).not.toBe(before);
+      await shots.take(page, 'stats');
+    } finally {
+      await berth(env.env, ['exec', NAME, 'sh', '-c', 'kill $(cat /tmp/yes.pid)']);
+    }
+    await page.getByRole('link', { name: 'Containers' }).first().click();
+    const row = page.locator('tr.container-row', { hasText: NAME });
+    await row.getByRole('img', { name: 'CPU over the last minute' }).locator('canvas').waitFor();
+    await shots.take(page, 'list-with-sparkline');
+    await page.goBack();
+    await page.getByRole('region', { name: 'CPU' }).waitFor();
+  });
+
   it('shows the whole record as a tree, and a terminal docked in the page', async () => {
     await page.getByRole('link', { name: 'Inspect' }).click();
     const tree = page.getByRole('list', { name: `Record of ${NAME}` });
@@ -118,7 +141,7 @@ describe('a container’s page in the browser (berth serve --web, Chromium)', { 
   });
 
   it('goes back to the list with the browser’s back button, and says so when a linked container is gone', async () => {
-    for (let i = 0; i < 4 && !(await page.getByRole('heading', { name: 'Containers', level: 1 }).isVisible()); i++) await page.goBack();
+    for (let i = 0; i < 8 && !(await page.getByRole('heading', { name: 'Containers', level: 1 }).isVisible()); i++) await page.goBack();
     await page.getByRole('heading', { name: 'Containers', level: 1 }).waitFor();
     expect(page.url()).not.toContain(NAME);
 

@@ -143,7 +143,7 @@ describe('renderer with 300 containers (Chromium, built renderer, fake engine ov
     const running = containers.filter((c) => c.state.status === 'running');
     const last = running[running.length - 1]!;
     await page.evaluate(watchFor(`tr[data-id="${last.id}"] .cell-num`, '%'));
-    emitStats!(running.map((c, i) => ({ id: c.id, name: c.name, cpuPercent: (i % 40) + 0.5, memoryBytes: 3_000_000 + i * 10_000, memoryLimitBytes: 0, pids: 2 })));
+    emitStats!(running.map((c, i) => ({ id: c.id, name: c.name, cpuPercent: (i % 40) + 0.5, memoryBytes: 3_000_000 + i * 10_000, memoryLimitBytes: 0, pids: 2, netRxBytes: i * 1000, netTxBytes: i * 500, blockReadBytes: 0, blockWriteBytes: 0 })));
     const t = await page.evaluate<Timing>('window.__timing');
     console.log(`stats for ${running.length} running containers: message→DOM ${(t.committed - t.received).toFixed(1)} ms`);
     expect(t.committed - t.received).toBeLessThan(RENDER_BUDGET_MS);

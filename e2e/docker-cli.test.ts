@@ -208,9 +208,9 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect((await docker(['rm', 'evt'])).code).toBe(0);
 
     expect((await docker(['run', '-d', '--name', 'sleeper', '--memory', '64m', 'hello', 'sleep', '300'])).code).toBe(0);
-    const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}}', 'sleeper']);
+    const stats = await docker(['stats', '--no-stream', '--format', '{{.Name}} {{.MemUsage}} {{.PIDs}} {{.NetIO}} {{.BlockIO}}', 'sleeper']);
     expect(stats.code).toBe(0);
-    expect(stats.stdout).toMatch(/^sleeper \d+(\.\d+)?[KM]iB \/ 64MiB 1\n$/);
+    expect(stats.stdout).toMatch(/^sleeper \d+(\.\d+)?[KM]iB \/ 64MiB 1 \d+(\.\d+)?[kM]?B \/ \d+(\.\d+)?[kM]?B \d+(\.\d+)?[kM]?B \/ \d+(\.\d+)?[kM]?B\n$/);
     expect((await docker(['rm', '-f', 'sleeper'])).code).toBe(0);
 
     const loaded = await docker(['load', '-i', join(packageRoot(), 'build', 'out', 'hello.oci.tar')]);

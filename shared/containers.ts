@@ -168,6 +168,11 @@ export const ContainerStats = z.object({
   memoryBytes: z.number().nonnegative(),
   memoryLimitBytes: z.number().nonnegative(),
   pids: z.number().int().nonnegative(),
+  /** Totals since the container started, as Docker's stats give them: rates are the difference of two samples. */
+  netRxBytes: z.number().nonnegative(),
+  netTxBytes: z.number().nonnegative(),
+  blockReadBytes: z.number().nonnegative(),
+  blockWriteBytes: z.number().nonnegative(),
 });
 export type ContainerStats = z.infer<typeof ContainerStats>;
 

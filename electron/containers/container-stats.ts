@@ -9,7 +9,7 @@ interface Sample {
   stats: CgroupStats;
 }
 
-/** CPU and memory of running containers from their cgroups, once or as a stream. */
+/** CPU, memory, block I/O and network of running containers, from their cgroups and namespaces, once or as a stream. */
 export class ContainerStatsSampler {
   private readonly last = new Map<string, Sample>();
 
@@ -57,7 +57,8 @@ export class ContainerStatsSampler {
 
   /** One sample of every container, in one read. */
   private async read(containers: Container[]): Promise<Map<string, Sample>> {
-    const stats = await readCgroupStats(this.host, containers.map((c) => c.id));
+    // A container on the host's network has no counters of its own (Docker shows none either).
+    const stats = await readCgroupStats(this.host, containers.map((c) => ({ id: c.id, netPid: c.network.mode === 'host' ? 0 : c.state.pid })));
     const at = performance.now();
     return new Map([...stats].map(([id, found]) => [id, { at, stats: found }]));
   }
@@ -74,6 +75,10 @@ export class ContainerStatsSampler {
       memoryBytes: current.stats.memoryBytes,
       memoryLimitBytes: current.stats.memoryLimitBytes,
       pids: current.stats.pids,
+      netRxBytes: current.stats.netRxBytes,
+      netTxBytes: current.stats.netTxBytes,
+      blockReadBytes: current.stats.blockReadBytes,
+      blockWriteBytes: current.stats.blockWriteBytes,
     };
   }
 }

@@ -162,11 +162,16 @@ describe.each(TEST_HOSTS)('engine on Linux with runc, Linux on the %s host', (ho
     await call('containers.remove', { id: killed.id });
   });
 
-  it('reports CPU and memory of a running container', async () => {
+  it('reports CPU, memory and network of a running container (block I/O: cgroup-stats.test.ts)', async () => {
     const container = await call('containers.run', { image: busybox, cmd: ['sh', '-c', 'while :; do :; done'] });
+    const [before] = await call('containers.stats', { ids: [container.id] });
+    const pinged = await call('containers.exec', { id: container.id, command: ['ping', '-c', '2', '-W', '2', container.network.gateway] });
+    expect(pinged.exitCode).toBe(0);
     const [stats] = await call('containers.stats', { ids: [container.id] });
     expect(stats?.memoryBytes).toBeGreaterThan(0);
     expect(stats?.cpuPercent).toBeGreaterThan(10);
+    expect(stats!.netRxBytes).toBeGreaterThan(before!.netRxBytes);
+    expect(stats!.netTxBytes).toBeGreaterThan(before!.netTxBytes);
     await call('containers.remove', { id: container.id, force: true });
   });
 

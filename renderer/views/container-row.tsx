@@ -1,22 +1,33 @@
-import { memo } from 'react';
+import { memo, useDeferredValue } from 'react';
 import { PortList } from '../components/port-list.js';
 import { StatePill } from '../components/state-pill.js';
+import { TimeChart } from '../components/time-chart.js';
 import { formatBytes } from '../format/bytes.js';
+import { formatPercent } from '../format/percent.js';
 import { useContainers } from '../store/containers-store.js';
 import { routeHash } from '../store/route.js';
-import { useStats } from '../store/stats-store.js';
+import { statsHistory, useStats } from '../store/stats-store.js';
 import { ContainerActions } from './container-actions.js';
 
-/** CPU as text and a thin bar; each cell selects one number, so a stats sample touches only it. */
+/** The last minute of CPU, drawn small beside the number: it moves with every sample, so it follows the sample itself. */
+const SPARK_SAMPLES = 60;
+
+function CpuSparkline({ id }: { id: string }) {
+  // Drawn after the figures, in a render React may put off: a tick's numbers never wait on the lines.
+  const sample = useDeferredValue(useStats((s) => s.byId[id]), undefined);
+  const recent = sample && statsHistory.series(id, SPARK_SAMPLES);
+  if (!recent) return null;
+  return <TimeChart bare label="CPU over the last minute" time={recent.time} lines={[{ label: 'CPU', tone: 0, values: recent.cpuPercent }]} format={formatPercent} floor={100} width={52} height={18} />;
+}
+
+/** CPU as text and a sparkline; the number selects only itself, so an unchanged figure is not drawn again. */
 function CpuCell({ id, running }: { id: string; running: boolean }) {
   const cpu = useStats((s) => (running ? s.byId[id]?.cpuPercent : undefined));
   if (cpu === undefined) return <span className="muted">—</span>;
   return (
-    <span className="meter" title="CPU, percent of one core">
-      <span>{cpu < 10 ? cpu.toFixed(1) : cpu.toFixed(0)}%</span>
-      <span className="meter-track" aria-hidden="true">
-        <span className="meter-fill" style={{ width: `${Math.min(100, cpu)}%` }} />
-      </span>
+    <span className="meter" title="CPU, percent of one core; the line is the last minute">
+      <span>{formatPercent(cpu)}</span>
+      <CpuSparkline id={id} />
     </span>
   );
 }

@@ -25,8 +25,14 @@ function dockerStats(stats: ContainerStats, read: Date, previous: { cpu: number;
     precpu_stats: { cpu_usage: { total_usage: previous.cpu, usage_in_kernelmode: 0, usage_in_usermode: previous.cpu }, system_cpu_usage: previous.system, online_cpus: online, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
     // No limit reads as the machine's memory, as Docker shows it.
     memory_stats: { usage: stats.memoryBytes, limit: stats.memoryLimitBytes || totalmem(), stats: {} },
-    blkio_stats: {},
-    networks: {},
+    blkio_stats: {
+      io_service_bytes_recursive: [
+        { major: 0, minor: 0, op: 'read', value: stats.blockReadBytes },
+        { major: 0, minor: 0, op: 'write', value: stats.blockWriteBytes },
+      ],
+    },
+    // Berth counts the container's interfaces together; clients sum them anyway.
+    networks: { eth0: { rx_bytes: stats.netRxBytes, rx_packets: 0, rx_errors: 0, rx_dropped: 0, tx_bytes: stats.netTxBytes, tx_packets: 0, tx_errors: 0, tx_dropped: 0 } },
   };
   previous.cpu = cpu;
   previous.system = system;
@@ -53,7 +59,7 @@ export function statsRoutes(): DockerRoute[] {
         const container = await call.engine('containers.inspect', { id: call.params.id! });
         const counters = { cpu: 0, system: 0 };
         const stream = queryBool(call.query, 'stream', true) && !queryBool(call.query, 'one-shot');
-        const zero: ContainerStats = { id: container.id, name: container.name, cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0, pids: 0 };
+        const zero: ContainerStats = { id: container.id, name: container.name, cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0, pids: 0, netRxBytes: 0, netTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 0 };
         // A stopped container has no cgroup: Docker answers zeros.
         const pick = (all: ContainerStats[]) => all.find((s) => s.id === container.id) ?? zero;
         if (!stream) return ok(dockerStats(pick(await call.engine('containers.stats', { ids: [container.id], stream: false })), new Date(), counters));

@@ -8,6 +8,7 @@ import { ContainerActions } from '../container-actions.js';
 import { InspectTab } from './inspect-tab.js';
 import { LogsTab } from './logs-tab.js';
 import { OverviewTab } from './overview-tab.js';
+import { StatsTab } from './stats-tab.js';
 
 // xterm.js is most of the app's code: it loads the first time a terminal opens.
 const TerminalTab = lazy(() => import('./terminal-tab.js').then((module) => ({ default: module.TerminalTab })));
@@ -15,6 +16,7 @@ const TerminalTab = lazy(() => import('./terminal-tab.js').then((module) => ({ d
 const TAB_LABELS: Record<ContainerTab, string> = {
   overview: 'Overview',
   logs: 'Logs',
+  stats: 'Stats',
   inspect: 'Inspect',
   terminal: 'Terminal',
 };
@@ -34,6 +36,8 @@ function TabBody({ container, tab }: { container: Container; tab: ContainerTab }
       return <OverviewTab container={container} />;
     case 'logs':
       return <LogsTab container={container} />;
+    case 'stats':
+      return <StatsTab container={container} />;
     case 'inspect':
       return <InspectTab container={container} />;
     case 'terminal':
