@@ -3,6 +3,7 @@ import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
 import { BuildOutput, BuildRequest, Image, LoginRequest, PullProgress, PushProgress, PushResult, RegistryCredentials, RegistryServer } from './images.js';
 import { DockerAccess } from './docker-access.js';
+import { ContainerFilePath, FileChunk, FileListing, FileSource, MAX_PREVIEW_BYTES, PathStat } from './files.js';
 import { EndpointRequest, Network, NetworkSpec } from './networks.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
@@ -141,6 +142,20 @@ export const contract = {
     ContainerRef.extend({ command: z.array(z.string().max(64 * 1024)).min(1).max(1024), env: z.array(z.string().max(64 * 1024)).max(4096).default([]), stdin: z.string().max(2 * 1024 * 1024).optional() }),
     z.object({ exitCode: z.number().int() }),
     ExecOutput,
+  ),
+  /** A container's files, running or not: one path, a folder's entries, a file's bytes for a preview. */
+  'containers.files.stat': method(ContainerRef.extend({ path: ContainerFilePath }), PathStat),
+  'containers.files.list': method(ContainerRef.extend({ path: ContainerFilePath, limit: z.number().int().min(1).max(100_000).default(5000) }), FileListing),
+  'containers.files.read': method(
+    ContainerRef.extend({ path: ContainerFilePath, maxBytes: z.number().int().min(1).max(MAX_PREVIEW_BYTES).default(1024 * 1024) }),
+    z.object({ base64: z.string(), size: z.number().int().nonnegative() }),
+  ),
+  /** Streams a path out: as a tar (Docker's archive, named by the path's last part), or a file's bytes alone. */
+  'containers.files.get': method(ContainerRef.extend({ path: ContainerFilePath, archive: z.boolean().default(true) }), PathStat, FileChunk),
+  /** Writes into a folder that exists; owners become root's unless `copyOwner` (Docker's -a). */
+  'containers.files.put': method(
+    ContainerRef.extend({ path: ContainerFilePath, source: FileSource, copyOwner: z.boolean().default(false) }),
+    z.object({ entries: z.number().int().nonnegative() }),
   ),
   /** Starts an interactive session (a pty) in a running container; it belongs to the engine, not to a window. */
   /** With `main`, the session of the container's main process (started with -t) instead: attaching to it is Docker's attach. */

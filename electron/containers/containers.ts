@@ -18,6 +18,7 @@ import type { SocketForwards } from '../sockets/socket-forwards.js';
 import type { TerminalSessions } from '../terminal/terminal-sessions.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { ContainerActions } from './container-actions.js';
+import { ContainerFiles } from './container-files.js';
 import { ContainerHealthChecks } from './container-health.js';
 import { toContainer, type ContainerRecord } from './container-record.js';
 import { ContainerLifecycle } from './container-lifecycle.js';
@@ -58,6 +59,7 @@ export interface ContainersDeps {
  */
 export class Containers {
   readonly lifecycle: ContainerLifecycle;
+  readonly files: ContainerFiles;
   private readonly endpoints: ContainerNetworks;
   private readonly health: ContainerHealthChecks;
   private readonly names = new Set<string>();
@@ -91,6 +93,7 @@ export class Containers {
         return this.syncNames();
       },
     });
+    this.files = new ContainerFiles({ host, images, lock: this.lifecycle.lock, paths: (id) => this.lifecycle.paths(id), current: (id) => store.get(id) });
     // Every change of a record, whoever made it, reaches the app and what follows a container's state.
     store.on('changed', (id, container) => {
       deps.emit('containers.changed', container ? { container: toContainer(container) } : { removedId: id });

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Api, CallContext, ContractEvents, EventName, EventPayload, LogChunk, SystemInfo } from '../../shared/contract.js';
@@ -7,6 +8,7 @@ import { BerthError } from '../../shared/berth-error.js';
 import type { Host } from '../host/host.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageBuilder } from '../build/image-builder.js';
+import { decompress } from '../images/decompress.js';
 import { ImageStore } from '../images/image-store.js';
 import { RuntimeCli } from '../runtime/runtime-cli.js';
 import type { PortRelay } from '../ports/port-relay.js';
@@ -266,6 +268,21 @@ export class Engine extends EventEmitter<ContractEvents> {
         const table = await listContainerProcesses(this.host, container.id);
         if (!table) throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
         return table;
+      },
+      'containers.files.stat': ({ id, path }) => containers.files.stat(containers.find(id), path),
+      'containers.files.list': ({ id, path, limit }) => containers.files.list(containers.find(id), path, limit),
+      'containers.files.read': async ({ id, path, maxBytes }) => {
+        const bytes = await containers.files.read(containers.find(id), path, maxBytes);
+        return { base64: bytes.toString('base64'), size: bytes.length };
+      },
+      'containers.files.get': ({ id, path, archive }, { emit, drained, signal }) =>
+        containers.files.get(containers.find(id), path, archive, { write: (chunk) => emit({ base64: chunk.toString('base64') }), drained }, signal),
+      'containers.files.put': async ({ id, path, source, copyOwner }) => {
+        const container = containers.find(id);
+        if (source.kind === 'file') return { entries: await containers.files.putFile(container, path, source.name, Buffer.from(source.base64, 'base64')) };
+        // As Docker's API takes it: a tar, plain or compressed.
+        const archive = await decompress(createReadStream(source.file), `the archive ${source.file}`);
+        return { entries: await containers.files.putArchive(container, path, archive, copyOwner) };
       },
       'containers.exec': async ({ id, command, env, stdin }, { emit, drained, signal }) => {
         const container = containers.findRunning(id);

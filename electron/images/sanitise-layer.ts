@@ -9,6 +9,11 @@ import { readTar, skipEntry } from './tar-reader.js';
 // keeps a real mode 0 (e.g. /etc/shadow) from turning into 0644.
 const KEEP_ZERO_MODE = 0o100000;
 
+/** A mode for a tar-stream header that stays what it is, 0 included. */
+export function keepZeroMode(mode: number): number {
+  return mode | KEEP_ZERO_MODE;
+}
+
 /**
  * Rewrites an uncompressed layer tar into a clean one that GNU tar can extract into an empty
  * directory without touching anything outside it. Refusals surface as an error on the output.
@@ -49,7 +54,7 @@ function writeEntry(pack: tar.Pack, header: CleanHeader, body: AsyncIterable<unk
       {
         name: header.name === '.' ? './' : header.name,
         type: header.type,
-        mode: header.mode | KEEP_ZERO_MODE,
+        mode: keepZeroMode(header.mode),
         uid: header.uid,
         gid: header.gid,
         mtime: header.mtime,
