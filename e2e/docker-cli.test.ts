@@ -283,6 +283,26 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     }
   });
 
+  it('copies files out of and into a container with docker cp, and names a missing path', async () => {
+    const dir = await makeTempDir('berth-dockercp-');
+    try {
+      expect((await docker(['run', '-d', '--name', 'copier', '--hostname', 'copier-host', 'hello', 'sleep', '300'])).code).toBe(0);
+      expect((await docker(['cp', 'copier:/etc/hostname', join(dir.path, 'hostname')])).code).toBe(0);
+      expect(await readFile(join(dir.path, 'hostname'), 'utf8')).toBe('copier-host\n');
+      await writeFile(join(dir.path, 'note.txt'), 'from the host\n');
+      expect((await docker(['cp', join(dir.path, 'note.txt'), 'copier:/tmp/renamed.txt'])).code).toBe(0);
+      expect((await docker(['exec', 'copier', 'cat', '/tmp/renamed.txt'])).stdout).toBe('from the host\n');
+      expect((await docker(['cp', 'copier:/etc', join(dir.path, 'etc-copy')])).code).toBe(0);
+      expect(await readFile(join(dir.path, 'etc-copy', 'hostname'), 'utf8')).toBe('copier-host\n');
+      const missing = await docker(['cp', 'copier:/no/such/file', dir.path]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('/no/such/file');
+    } finally {
+      await docker(['rm', '-f', 'copier']);
+      await dir.remove();
+    }
+  });
+
   it('makes, lists and removes volumes', async () => {
     expect(await docker(['volume', 'create', 'docker-vol'])).toMatchObject({ code: 0, stdout: 'docker-vol\n' });
     expect((await docker(['volume', 'ls', '--format', '{{.Driver}} {{.Name}}'])).stdout).toContain('local docker-vol\n');

@@ -28,8 +28,8 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 }
 
 /** Starts a reply the handler streams itself; the headers go at once (clients wait for them). */
-export function startStream(res: ServerResponse, contentType: string): void {
-  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': contentType });
+export function startStream(res: ServerResponse, contentType: string, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { ...COMMON_HEADERS, ...headers, 'Content-Type': contentType });
   res.flushHeaders();
 }
 

@@ -1,4 +1,5 @@
 import type { DockerRoute } from './docker-call.js';
+import { archiveRoutes } from './archive-routes.js';
 import { attachRoutes } from './attach-routes.js';
 import { buildRoutes } from './build-routes.js';
 import { containerRoutes } from './container-routes.js';
@@ -13,5 +14,5 @@ import { volumeRoutes } from './volume-routes.js';
 
 /** Every route Berth serves of Docker's API, first match wins. */
 export function dockerRoutes(): DockerRoute[] {
-  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...registryRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
+  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...archiveRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...registryRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
 }
