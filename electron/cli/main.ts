@@ -5,6 +5,7 @@ import { SocketClient } from '../transport/socket/socket-client.js';
 import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
 import { dockerCommands } from './commands/docker.js';
+import { cpCommands } from './commands/cp.js';
 import { execCommands } from './commands/exec.js';
 import { imageCommands } from './commands/images.js';
 import { networkCommands } from './commands/networks.js';
@@ -18,7 +19,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...imageCommands, ...registryCommands, ...networkCommands, ...volumeCommands, ...dockerCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...cpCommands, ...imageCommands, ...registryCommands, ...networkCommands, ...volumeCommands, ...dockerCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);
