@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berth, stopServe } from './fixtures/berth-cli.js';
 import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
+
+const run = promisify(execFile);
 
 // A container's page, reached from the list: what it runs with, its output, its record, a terminal.
 
@@ -120,6 +125,65 @@ describe('a container’s page in the browser (berth serve --web, Chromium)', { 
     await shots.take(page, 'list-with-sparkline');
     await page.goBack();
     await page.getByRole('region', { name: 'CPU' }).waitFor();
+  });
+
+  it('walks the container’s files, opens one, downloads a file and a folder, and uploads into a folder', async () => {
+    await berth(env.env, ['exec', NAME, 'sh', '-c', 'head -c 2000000 /dev/zero | tr "\\0" a > /tmp/big.txt; printf "a\\0b" > /tmp/blob.bin; ln -s /etc /tmp/etc-link']);
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    const files = (folder: string) => page.getByRole('table', { name: `Files in ${folder}` });
+    await files('/').getByRole('button', { name: 'etc', exact: true }).click();
+    await files('/etc').getByRole('button', { name: 'hostname', exact: true }).click();
+    const preview = page.getByRole('complementary', { name: 'Preview of hostname' });
+    const hostname = (await berth(env.env, ['exec', NAME, 'cat', '/etc/hostname'])).stdout;
+    expect(hostname.trim()).not.toBe('');
+    expect(await preview.locator('pre').textContent()).toBe(hostname);
+
+    let downloaded = page.waitForEvent('download');
+    await preview.getByRole('button', { name: 'Download hostname' }).click();
+    let file = await downloaded;
+    expect(file.suggestedFilename()).toBe('hostname');
+    expect(await readFile((await file.path())!, 'utf8')).toBe(hostname);
+    downloaded = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download folder' }).click();
+    file = await downloaded;
+    expect(file.suggestedFilename()).toBe('etc.tar');
+    const names = (await run('tar', ['-tf', (await file.path())!])).stdout.split('\n');
+    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^etc\/?$/), 'etc/hostname']));
+
+    // Up by the crumbs; a symlink to a folder opens as the folder.
+    await page.getByRole('navigation', { name: 'Folder' }).getByRole('button', { name: '/' }).click();
+    await files('/').getByRole('button', { name: 'tmp', exact: true }).click();
+    await files('/tmp').getByRole('button', { name: /^etc-link/ }).click();
+    await files('/tmp/etc-link').getByRole('button', { name: 'hostname', exact: true }).waitFor();
+    await page.getByRole('navigation', { name: 'Folder' }).getByRole('button', { name: 'tmp' }).click();
+    await files('/tmp').getByRole('button', { name: 'blob.bin', exact: true }).click();
+    await page.getByRole('complementary', { name: 'Preview of blob.bin' }).getByText('A binary file of 3 B').waitFor();
+    await files('/tmp').getByRole('button', { name: 'big.txt', exact: true }).click();
+    await page.getByRole('complementary', { name: 'Preview of big.txt' }).getByRole('alert').getByText('The file is too large to show here.').waitFor();
+    // The preview's limit is a setting: raised, the same file opens.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('combobox', { name: 'Largest file to open in the Files tab' }).selectOption({ label: '4 MiB' });
+    await expect.poll(() => page.getByRole('combobox', { name: 'Largest file to open in the Files tab' }).getAttribute('aria-busy')).toBe('false');
+    await shots.take(page, 'settings-preview-size');
+    await page.goBack();
+    await files('/').getByRole('button', { name: 'tmp', exact: true }).click();
+    await files('/tmp').getByRole('button', { name: 'big.txt', exact: true }).click();
+    expect(await page.getByRole('complementary', { name: 'Preview of big.txt' }).locator('pre').textContent()).toBe('a'.repeat(2_000_000));
+
+    await page.getByLabel('File to upload').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('uploaded from the page\n') });
+    await files('/tmp').getByRole('button', { name: 'notes.txt', exact: true }).waitFor();
+    expect((await berth(env.env, ['exec', NAME, 'cat', '/tmp/notes.txt'])).stdout).toBe('uploaded from the page\n');
+    await files('/tmp').getByRole('button', { name: 'hostname', exact: true }).waitFor({ state: 'detached' });
+    await files('/tmp').getByRole('button', { name: 'notes.txt', exact: true }).click();
+    await page.getByRole('complementary', { name: 'Preview of notes.txt' }).getByText('uploaded from the page').waitFor();
+    await shots.take(page, 'files');
+
+    // Into a read-only volume: one line, nothing written.
+    await page.getByRole('navigation', { name: 'Folder' }).getByRole('button', { name: '/' }).click();
+    await files('/').getByRole('button', { name: 'data', exact: true }).click();
+    await page.getByLabel('File to upload').setInputFiles({ name: 'nope.txt', mimeType: 'text/plain', buffer: Buffer.from('x') });
+    await page.getByRole('region', { name: `Files of ${NAME}` }).getByRole('alert').getByText('That folder is read-only in the container.').waitFor();
+    expect(await files('/data').getByRole('button', { name: 'nope.txt', exact: true }).count()).toBe(0);
   });
 
   it('shows the whole record as a tree, and a terminal docked in the page', async () => {

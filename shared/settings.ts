@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PREVIEW_BYTES } from './files.js';
 
 /** What the user can change in the app's Settings; kept in the engine's home. */
 export const Settings = z.object({
@@ -6,6 +7,8 @@ export const Settings = z.object({
   keepRunningOnQuit: z.boolean(),
   /** Berth's docker context is the docker CLI's current one, so a bare `docker` talks to Berth. */
   dockerContextCurrent: z.boolean(),
+  /** The largest file the Files tab opens in place; larger ones are offered as a download. */
+  filePreviewBytes: z.number().int().min(64 * 1024).max(MAX_PREVIEW_BYTES),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -13,4 +16,4 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsChange = Settings.partial();
 export type SettingsChange = z.infer<typeof SettingsChange>;
 
-export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false, dockerContextCurrent: false };
+export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false, dockerContextCurrent: false, filePreviewBytes: 1024 * 1024 };

@@ -87,6 +87,12 @@ describe.each(TEST_HOSTS)("a container's files: browse, read, copy out and in; L
     const bytes: string[] = [];
     await call('containers.files.get', { id: 'filed', path: '/etc/hostname', archive: false }, (c) => bytes.push(c.base64));
     expect(Buffer.concat(bytes.map((b) => Buffer.from(b, 'base64'))).toString()).toBe('filed-host\n');
+    // Through a symlink, a file's bytes are those of the file it leads to; a folder's are refused.
+    const linked: string[] = [];
+    await call('containers.files.get', { id: 'filed', path: '/tmp/out/link', archive: false }, (c) => linked.push(c.base64));
+    expect(Buffer.concat(linked.map((b) => Buffer.from(b, 'base64'))).toString()).toBe('one\n');
+    await exec('ln -s sub /tmp/out/sublink');
+    await expect(call('containers.files.get', { id: 'filed', path: '/tmp/out/sublink', archive: false }, () => {})).rejects.toMatchObject({ code: 'PATH_NOT_FILE' });
   });
 
   it('copies an archive and a single file in, owned by root unless asked, that the container then reads', async () => {

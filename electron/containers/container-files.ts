@@ -79,13 +79,14 @@ export class ContainerFiles {
 
   /**
    * Streams `path` out to `sink`: a tar whose one top entry is named by the path's last part (as
-   * Docker's GET archive), or with `archive` false a file's bytes alone. Answers what the path is.
+   * Docker's GET archive), or with `archive` false a file's bytes alone (through a symlink too). Answers what the path is.
    */
   async get(container: ContainerRecord, path: string, archive: boolean, sink: ByteSink, signal: AbortSignal): Promise<PathStat> {
     return this.withRoot(container, async (root) => {
       const target = absolute(path);
       const stat = toPathStat(await agentStat(this.deps.host, root, target));
-      if (!archive && stat.type !== 'file') throw new BerthError('PATH_NOT_FILE', `${target} is not a file: download it as an archive`);
+      // A symlink's bytes are those of the file it leads to (the agent checks that it is one).
+      if (!archive && stat.type !== 'file' && stat.type !== 'symlink') throw new BerthError('PATH_NOT_FILE', `${target} is not a file: download it as an archive`);
       const agent = archive ? agentSpawn(this.deps.host, root, 'pack', target, archiveName(target)) : agentSpawn(this.deps.host, root, 'read', target, String(Number.MAX_SAFE_INTEGER));
       const stop = () => agent.kill();
       signal.addEventListener('abort', stop, { once: true });

@@ -9,6 +9,7 @@ import { bundlePaths } from '../runtime/bundle.js';
 import { Engine } from '../engine/engine.js';
 import type { ContainerRecord } from './container-record.js';
 import { SERVICE } from '../../e2e/fixtures/service-command.js';
+import { DEFAULT_SETTINGS } from '../../shared/settings.js';
 
 describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (host) => {
   let env: TestEngineEnv;
@@ -117,14 +118,14 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
 
   it('leaves containers running on quit with the keep-running setting, and takes their ports back', async () => {
     await open();
-    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false, dockerContextCurrent: false });
-    expect(await call('settings.set', { keepRunningOnQuit: true })).toEqual({ keepRunningOnQuit: true, dockerContextCurrent: false });
+    expect(await call('settings.get', {})).toEqual(DEFAULT_SETTINGS);
+    expect(await call('settings.set', { keepRunningOnQuit: true })).toEqual({ ...DEFAULT_SETTINGS, keepRunningOnQuit: true });
     const web = await call('containers.run', { image: 'hello', name: 'kept' });
     await engine.quit();
     expect(await engine.runtime.state(web.id)).toMatchObject({ status: 'running' });
 
     await open();
-    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: true, dockerContextCurrent: false });
+    expect(await call('settings.get', {})).toEqual({ ...DEFAULT_SETTINGS, keepRunningOnQuit: true });
     const adopted = await call('containers.inspect', { id: 'kept' });
     expect(adopted.state).toMatchObject({ status: 'running', pid: web.state.pid, error: '' });
     expect(adopted.ports).toEqual(web.ports);
@@ -135,13 +136,13 @@ describe.each(TEST_HOSTS)('quitting and starting again, Linux on the %s host', (
     const told: unknown[] = [];
     engine.on('event', (name, payload) => name === 'settings.changed' && told.push(payload));
     const changes = await Promise.all([call('settings.set', {}), call('settings.set', { keepRunningOnQuit: false })]);
-    expect(changes).toEqual([{ keepRunningOnQuit: true, dockerContextCurrent: false }, { keepRunningOnQuit: false, dockerContextCurrent: false }]);
+    expect(changes).toEqual([{ ...DEFAULT_SETTINGS, keepRunningOnQuit: true }, DEFAULT_SETTINGS]);
     expect(told).toEqual(changes);
     // A settings file that no longer reads is the defaults, not a failed start.
     await engine.close();
     await writeFile(join(env.config.home, 'settings.json'), '{"keepRunningOnQuit": tr');
     await open();
-    expect(await call('settings.get', {})).toEqual({ keepRunningOnQuit: false, dockerContextCurrent: false });
+    expect(await call('settings.get', {})).toEqual(DEFAULT_SETTINGS);
   });
 
   it('adopts a container an earlier Berth left running under its shell supervisor, and starts it under conmon next time', async () => {

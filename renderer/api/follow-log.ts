@@ -1,5 +1,6 @@
 import type { LogStream } from '../../shared/containers.js';
 import { client } from './client.js';
+import { decodeBase64 } from '../format/base64.js';
 import { describeError } from './error-text.js';
 
 export interface LogFollow {
@@ -16,13 +17,6 @@ export interface LogFollowHandlers {
   /** The container stopped: everything it wrote has been passed on. */
   onEnd(): void;
   onError(detail: string): void;
-}
-
-function decodeBase64(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /**

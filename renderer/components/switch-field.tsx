@@ -7,7 +7,7 @@ export function SwitchField({ label, help, checked, onChange, busy = false }: { 
     <label className="switch-field">
       <input type="checkbox" role="switch" checked={checked} aria-busy={busy} onChange={(e) => onChange(e.target.checked)} aria-describedby={helpId} />
       <span className="switch" aria-hidden="true" />
-      <span className="switch-text">
+      <span className="setting-text">
         <span>{label}</span>
         <span id={helpId} className="field-help">
           {help}

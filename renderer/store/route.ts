@@ -2,7 +2,7 @@
 export const SECTIONS = ['containers', 'images', 'volumes', 'networks', 'settings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const CONTAINER_TABS = ['overview', 'logs', 'stats', 'inspect', 'terminal'] as const;
+export const CONTAINER_TABS = ['overview', 'logs', 'stats', 'files', 'inspect', 'terminal'] as const;
 export type ContainerTab = (typeof CONTAINER_TABS)[number];
 
 export type Route = { page: Section } | { page: 'container'; id: string; tab: ContainerTab };

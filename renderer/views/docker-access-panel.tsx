@@ -68,7 +68,7 @@ export function DockerAccessPanel({ change, busy }: { change: (value: SettingsCh
       />
       {access.link.state !== 'unsupported' && (
         <div className="link-row">
-          <div className="switch-text">
+          <div className="setting-text">
             <span>
               Link <code>{access.link.path}</code>
             </span>

@@ -1,11 +1,18 @@
 import { useState } from 'react';
+import { binarySize } from '../../shared/binary-size.js';
 import type { SettingsChange } from '../../shared/settings.js';
 import { client } from '../api/client.js';
+import { ChoiceField } from '../components/choice-field.js';
 import { SwitchField } from '../components/switch-field.js';
 import { useNotices } from '../store/notices-store.js';
 import { useSettings } from '../store/settings-store.js';
 import { DockerAccessPanel } from './docker-access-panel.js';
 import { Notices } from './notices.js';
+
+const PREVIEW_SIZES = [256 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024].map((bytes) => {
+  const { value, unit } = binarySize(bytes);
+  return { value: bytes, label: `${value} ${unit}` };
+});
 
 /** The app's settings: each change goes to the engine at once, which keeps it in its home. */
 export function SettingsView() {
@@ -35,6 +42,16 @@ export function SettingsView() {
             checked={settings.keepRunningOnQuit}
             busy={busy}
             onChange={(on) => void change({ keepRunningOnQuit: on })}
+          />
+        )}
+        {settings && (
+          <ChoiceField
+            label="Largest file to open in the Files tab"
+            help="A container's file up to this size opens in place; a larger one is offered as a download."
+            value={settings.filePreviewBytes}
+            choices={PREVIEW_SIZES}
+            busy={busy}
+            onChange={(bytes) => void change({ filePreviewBytes: bytes })}
           />
         )}
         <DockerAccessPanel change={change} busy={busy} />

@@ -6,6 +6,7 @@ import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { client } from '../api/client.js';
 import { describeError } from '../api/error-text.js';
+import { decodeBase64, encodeBase64 } from '../format/base64.js';
 import { useTerminals } from '../store/terminals-store.js';
 
 /** The search addon of each shown session, for the panel's search box. */
@@ -60,20 +61,6 @@ const DARK: ITheme = {
 };
 
 const darkScheme = () => window.matchMedia('(prefers-color-scheme: dark)');
-
-function decodeBase64(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
-function encodeBase64(bytes: Uint8Array): string {
-  let binary = '';
-  // In slices: a large paste must not overflow the argument list.
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
 
 const utf8 = new TextEncoder();
 

@@ -5,6 +5,7 @@ import { StatePill } from '../../components/state-pill.js';
 import { useContainers } from '../../store/containers-store.js';
 import { CONTAINER_TABS, routeHash, type ContainerTab } from '../../store/route.js';
 import { ContainerActions } from '../container-actions.js';
+import { FilesTab } from './files-tab.js';
 import { InspectTab } from './inspect-tab.js';
 import { LogsTab } from './logs-tab.js';
 import { OverviewTab } from './overview-tab.js';
@@ -17,6 +18,7 @@ const TAB_LABELS: Record<ContainerTab, string> = {
   overview: 'Overview',
   logs: 'Logs',
   stats: 'Stats',
+  files: 'Files',
   inspect: 'Inspect',
   terminal: 'Terminal',
 };
@@ -38,6 +40,8 @@ function TabBody({ container, tab }: { container: Container; tab: ContainerTab }
       return <LogsTab container={container} />;
     case 'stats':
       return <StatsTab container={container} />;
+    case 'files':
+      return <FilesTab key={container.id} container={container} />;
     case 'inspect':
       return <InspectTab container={container} />;
     case 'terminal':

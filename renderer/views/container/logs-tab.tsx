@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Container, LogStream } from '../../../shared/containers.js';
 import { followLog } from '../../api/follow-log.js';
+import { saveDownload } from '../../api/save-download.js';
 import { SearchIcon } from '../../components/icons.js';
 import { LogLineSplitter, logText, type LogLine } from '../../format/log-lines.js';
 
@@ -79,13 +80,6 @@ function highlight(text: string, query: string): ReactNode {
   }
   parts.push(text.slice(from));
   return parts;
-}
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-  const link = Object.assign(document.createElement('a'), { href: url, download: name });
-  link.click();
-  URL.revokeObjectURL(url);
 }
 
 const PHASE_TEXT: Record<Phase, string> = {
@@ -172,7 +166,7 @@ export function LogsTab({ container }: { container: Container }) {
             </option>
           ))}
         </select>
-        <button type="button" className="button button-ghost" disabled={shown.length === 0} onClick={() => download(`${container.name}.log`, logText(shown, timestamps))}>
+        <button type="button" className="button button-ghost" disabled={shown.length === 0} onClick={() => saveDownload(`${container.name}.log`, new Blob([logText(shown, timestamps)], { type: 'text/plain' }))}>
           Download
         </button>
         <span className={`panel-phase phase-${phase}`}>{PHASE_TEXT[phase]}</span>
