@@ -25,6 +25,15 @@ function last(values: Float32Array): number {
   return values[values.length - 1] ?? 0;
 }
 
+/** Two byte rates over time (in and out), the latest of each in the header. */
+function RateCard({ title, time, lines }: { title: string; time: SeriesData['time']; lines: (ChartLine & { short: string })[] }) {
+  return (
+    <ChartCard title={title} now={lines.map((line) => `${line.short} ${rate(last(line.values))}`).join('  ')}>
+      <TimeChart label={`${title} over time`} time={time} lines={lines} format={rate} floor={1024} height={CHART_HEIGHT} />
+    </ChartCard>
+  );
+}
+
 /** The charts of one container's last ten minutes; each new sample re-renders this tab alone. */
 export function StatsTab({ container }: { container: Container }) {
   const latest = useStats((s) => s.byId[container.id]);
@@ -45,32 +54,22 @@ export function StatsTab({ container }: { container: Container }) {
       <ChartCard title="Memory" now={limit > 0 ? `${formatBytes(last(data.memoryBytes))} of ${formatBytes(limit)}` : formatBytes(last(data.memoryBytes))}>
         <TimeChart label="Memory over time" time={data.time} lines={memory} format={formatBytes} floor={1024 * 1024} height={CHART_HEIGHT} />
       </ChartCard>
-      <ChartCard title="Network" now={`↓ ${rate(last(data.netRx))}  ↑ ${rate(last(data.netTx))}`}>
-        <TimeChart
-          label="Network over time"
-          time={data.time}
-          lines={[
-            { label: 'Received', tone: 4, values: data.netRx },
-            { label: 'Sent', tone: 2, values: data.netTx },
-          ]}
-          format={rate}
-          floor={1024}
-          height={CHART_HEIGHT}
-        />
-      </ChartCard>
-      <ChartCard title="Block I/O" now={`read ${rate(last(data.blockRead))}  write ${rate(last(data.blockWrite))}`}>
-        <TimeChart
-          label="Block I/O over time"
-          time={data.time}
-          lines={[
-            { label: 'Read', tone: 0, values: data.blockRead },
-            { label: 'Written', tone: 5, values: data.blockWrite },
-          ]}
-          format={rate}
-          floor={1024}
-          height={CHART_HEIGHT}
-        />
-      </ChartCard>
+      <RateCard
+        title="Network"
+        time={data.time}
+        lines={[
+          { label: 'Received', short: '↓', tone: 4, values: data.netRx },
+          { label: 'Sent', short: '↑', tone: 2, values: data.netTx },
+        ]}
+      />
+      <RateCard
+        title="Block I/O"
+        time={data.time}
+        lines={[
+          { label: 'Read', short: 'read', tone: 0, values: data.blockRead },
+          { label: 'Written', short: 'write', tone: 5, values: data.blockWrite },
+        ]}
+      />
     </div>
   );
 }
