@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerSocketPath } from '../electron/engine/engine-config.js';
-import type { Image } from '../shared/images.js';
+import type { Image, ImageStep } from '../shared/images.js';
 import { berth, startServe, stopServe } from './fixtures/berth-cli.js';
 import { runDocker } from './fixtures/docker-cli.js';
 import { freePort, httpGet } from './fixtures/ports.js';
@@ -76,6 +76,16 @@ describe.each(TEST_HOSTS)('berth build, Linux on the %s host', { timeout: 240_00
     expect((await berth(env.env, ['exec', 'built', 'sh', '-c', 'echo $GREETING; id -u'])).stdout).toBe('from-arg\n65534\n');
     // .dockerignore kept the draft out of the context.
     expect((await berth(env.env, ['exec', 'built', 'ls', '/var/www'])).stdout.split('\n')).not.toContain('draft.html');
+
+    // How it was made, newest step first: config-only steps take nothing, the COPY its files.
+    const steps = (JSON.parse((await berth(env.env, ['history', '--json', 'app:1'])).stdout) as ImageStep[]).map((step) => [step.createdBy, step.size] as const);
+    expect(steps[0]![0]).toContain('CMD ["-p", "8080"]');
+    expect(steps.find(([by]) => by.includes('EXPOSE'))?.[1]).toBe(0);
+    expect(steps.find(([by]) => by.includes('COPY'))?.[1]).toBeGreaterThan(0);
+    const table = (await berth(env.env, ['history', 'app:1'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT/);
+    expect(table[1]).toMatch(new RegExp(`^${app!.id.slice(7, 19)}\\s`));
+    expect(table[2]).toMatch(/^<missing>\s/);
   });
 
   it('reuses every step when nothing changed, and reruns from a changed COPY on', async () => {
@@ -130,6 +140,13 @@ print(image.id)`, context.local]);
     const idOf = (name: string) => ids.stdout.split('\n').find((line) => line.startsWith(`${name} `))?.split(' ')[1];
     expect(idOf('127.0.0.1:5000/team/app:2')).toBe(idOf('viadocker:1'));
     expect(idOf('other:3')).toBe(idOf('viadocker:1'));
+    // docker history reads the same steps, newest first.
+    const history = await runDocker(['history', '--format', '{{.ID}}|{{.CreatedBy}}|{{.Size}}', 'viadocker:1'], dockerEnv);
+    const rows = history.stdout.trim().split('\n').map((line) => line.split('|'));
+    expect(rows[0]![0]).toBe(idOf('viadocker:1'));
+    expect(rows[1]![0]).toBe('<missing>');
+    expect(rows.find(([, by]) => by!.includes('ENV GREETING'))?.[2]).toBe('0B');
+    expect(rows.at(-1)![2]).toMatch(/^\d+(\.\d+)?[kM]B$/);
     const digest = await berth(env.env, ['tag', 'viadocker:1', `other@sha256:${'0'.repeat(64)}`]);
     expect(digest.stderr).toContain('names a digest: a tag cannot');
   });

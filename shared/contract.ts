@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
-import { BuildOutput, BuildRequest, Image, LoginRequest, PullProgress, PushProgress, PushResult, RegistryCredentials, RegistryServer } from './images.js';
+import { BuildOutput, BuildRequest, Image, ImageStep, LoginRequest, PullProgress, PushProgress, PushResult, RegistryCredentials, RegistryServer } from './images.js';
 import { DockerAccess } from './docker-access.js';
 import { ContainerFilePath, FileChunk, FileListing, FileSource, MAX_PREVIEW_BYTES, PathStat } from './files.js';
 import { EndpointRequest, Network, NetworkSpec } from './networks.js';
@@ -68,6 +68,8 @@ export const contract = {
   'images.load': method(z.object({ path: z.string().min(1).max(4096) }), z.array(Image)),
   /** Builds a Dockerfile (with buildah, where Linux runs); streams the build's output, answers the image. */
   'images.build': method(BuildRequest, Image, BuildOutput),
+  /** How the image was made, oldest step first: each step's instruction and the layer it made, with its unpacked size. */
+  'images.history': method(z.object({ reference: z.string().min(1).max(1024) }), z.object({ id: z.string(), steps: z.array(ImageStep) })),
   'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
   /** Gives an image one more name (Docker's tag), moving the name off any image that had it. */
   'images.tag': method(z.object({ source: z.string().min(1).max(1024), target: z.string().min(1).max(1024) }), Image),

@@ -37,6 +37,19 @@ export const Image = z.object({
 });
 export type Image = z.infer<typeof Image>;
 
+/** One step of how an image was made, oldest first (Docker's image history). */
+export const ImageStep = z.object({
+  created: z.string(),
+  /** The instruction as the builder recorded it ('' when the image does not say). */
+  createdBy: z.string(),
+  comment: z.string(),
+  /** The layer the step made; '' for a step that changed only the config (ENV, CMD, EXPOSE...). */
+  diffId: z.string(),
+  /** Bytes the layer takes unpacked; 0 for a config-only step. */
+  size: z.number().int().nonnegative(),
+});
+export type ImageStep = z.infer<typeof ImageStep>;
+
 export const PullProgress = z.object({
   reference: z.string(),
   layer: z.string(),

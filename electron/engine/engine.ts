@@ -212,6 +212,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'images.load': ({ path }) => this.images.load(path),
       'images.tag': ({ source, target }) => this.images.tag(source, [target]),
       'images.build': (request, { emit }) => this.builder.buildFrom(request, (text) => emit({ text })),
+      'images.history': ({ reference }) => this.images.history(reference),
       'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),
       'volumes.create': ({ name, labels }) => containers.createVolume(name, labels),

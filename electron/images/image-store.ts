@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
-import type { Image, PullPolicy, PullProgress, PushProgress, PushResult, RegistryCredentials } from '../../shared/images.js';
+import type { Image, ImageStep, PullPolicy, PullProgress, PushProgress, PushResult, RegistryCredentials } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { packTar, type TarItem } from '../streams/pack-tar.js';
 import { ContentStore } from './content-store.js';
@@ -10,7 +10,8 @@ import { hexOf } from './digest.js';
 import { ImageRecords } from './image-records.js';
 import { LayerStore } from './layer-store.js';
 import { loadArchive, REF_NAME, type ArchiveSource, type LoadOptions } from './load-archive.js';
-import { defaultPlatform, MediaType, parseManifest, toImageConfig, type Platform } from './manifest.js';
+import { imageSteps } from './image-history.js';
+import { defaultPlatform, MediaType, parseConfig, parseManifest, toImageConfig, type OciConfig, type Platform } from './manifest.js';
 import { download, pullImage, type FetchedImage, type PullContext } from './pull-image.js';
 import { pushImage } from './push-image.js';
 import { familiarReference, formatReference, parseReference, repositoryName, tryNormaliseReference, type Reference } from './reference.js';
@@ -142,6 +143,16 @@ export class ImageStore {
       await this.collect(image, all.filter((other) => other.id !== image.id));
       return { ...image, names: [] };
     });
+  }
+
+  /** How the image was made, oldest step first, with each layer's unpacked size. */
+  async history(referenceOrId: string): Promise<{ id: string; steps: ImageStep[] }> {
+    const image = await this.resolve(referenceOrId);
+    if (!image) throw new BerthError('IMAGE_NOT_FOUND', `image "${referenceOrId}" not found`);
+    const sizes = await this.layers.sizes(image.layers);
+    // A config blob gone missing still leaves the layers to show.
+    const config: OciConfig = (await this.content.has(image.id)) ? parseConfig(await this.content.read(image.id), image.id) : { rootfs: { type: 'layers', diff_ids: image.layers } };
+    return { id: image.id, steps: imageSteps(config, sizes, image.created) };
   }
 
   /** Loads an OCI or `docker save` archive, offline: a file, or a stream (a build's result) as it comes. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Host } from '../host/host.js';
+import { diskUsage } from '../host/disk-usage.js';
 import { execChecked } from '../host/exec-checked.js';
 import { hexOf } from './digest.js';
 import { unpackLayer } from './unpack-layer.js';
@@ -26,6 +27,8 @@ export class LayerStore {
   readonly root: string;
   private readonly tmpRoot: string;
   private readonly inFlight = new Map<string, Promise<'unpacked' | 'cached'>>();
+  /** A layer never changes once unpacked: its size is measured once. */
+  private readonly measured = new Map<string, number>();
 
   constructor(
     private readonly host: Host,
@@ -54,12 +57,26 @@ export class LayerStore {
     return work;
   }
 
+  /** Bytes each layer takes unpacked (0 for one not there), in the order asked. */
+  async sizes(diffIds: readonly string[]): Promise<number[]> {
+    const unknown = [...new Set(diffIds.filter((diffId) => !this.measured.has(diffId)))];
+    if (unknown.length > 0) {
+      const sizes = await diskUsage(this.host, unknown.map((diffId) => this.path(diffId)));
+      for (const diffId of unknown) {
+        const size = sizes.get(this.path(diffId)) ?? 0;
+        if (size > 0) this.measured.set(diffId, size);
+      }
+    }
+    return diffIds.map((diffId) => this.measured.get(diffId) ?? 0);
+  }
+
   /** Drops what unpacks cut short by a crash left behind; call before any unpack starts. */
   async clearTemp(): Promise<void> {
     await this.host.remove(this.tmpRoot);
   }
 
   async remove(diffId: string): Promise<void> {
+    this.measured.delete(diffId);
     await this.host.remove(this.path(diffId));
   }
 

@@ -99,6 +99,17 @@ export const OciConfig = z.object({
     type: z.string(),
     diff_ids: z.array(Digest),
   }),
+  /** One entry per build step, oldest first; steps that changed only the config say `empty_layer`. */
+  history: z
+    .array(
+      z.object({
+        created: z.string().nullish(),
+        created_by: z.string().nullish(),
+        comment: z.string().nullish(),
+        empty_layer: z.boolean().nullish(),
+      }),
+    )
+    .nullish(),
 });
 export type OciConfig = z.infer<typeof OciConfig>;
 

@@ -116,6 +116,31 @@ export const imageCommands: Record<string, Command> = {
       return 0;
     },
   },
+  history: {
+    usage: 'history [--no-trunc] [--json] IMAGE',
+    summary: 'Show how an image was made, newest step first',
+    async run(args, { client, out, err }) {
+      const parsed = parseFlags(args, [{ name: 'no-trunc' }, { name: 'json' }], false);
+      const [reference, ...extra] = parsed.positionals;
+      if (!reference || extra.length > 0) {
+        err('"history" needs exactly one image: berth history IMAGE');
+        return 2;
+      }
+      const { id, steps } = await (await client()).call('images.history', { reference });
+      steps.reverse();
+      if (flagSet(parsed, 'json')) {
+        out(JSON.stringify(steps, null, 2));
+        return 0;
+      }
+      const full = flagSet(parsed, 'no-trunc');
+      const rows = steps.map((step, index) => {
+        const by = step.createdBy.replace(/\s+/g, ' ');
+        return [index > 0 ? '<missing>' : full ? id : shortId(id), ago(step.created), full || by.length <= 45 ? by : `${by.slice(0, 44)}…`, bytes(step.size), step.comment];
+      });
+      out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
+      return 0;
+    },
+  },
   load: {
     usage: 'load -i FILE',
     summary: 'Load images from an OCI or docker-save archive',

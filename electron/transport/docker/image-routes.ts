@@ -144,7 +144,18 @@ export function imageRoutes(): DockerRoute[] {
       path: '/images/*name/history',
       handler: async (call) => {
         const image = await findImage(call, call.params.name!);
-        return ok([{ Id: image.id, Created: unixSeconds(image.created), CreatedBy: '', Tags: repoTags(image), Size: image.size, Comment: '' }]);
+        const { steps } = await call.engine('images.history', { reference: image.id });
+        // Newest first; only the top step is an image of its own here, as with a pulled image in Docker.
+        return ok(
+          steps.reverse().map((step, index) => ({
+            Id: index === 0 ? image.id : '<missing>',
+            Created: unixSeconds(step.created),
+            CreatedBy: step.createdBy,
+            Tags: index === 0 ? repoTags(image) : null,
+            Size: step.size,
+            Comment: step.comment,
+          })),
+        );
       },
     },
     {
