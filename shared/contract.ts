@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HostStatus } from './host-status.js';
 import { ActionFilter, Container, ContainerAction, ContainerStats, LogStream, RunSpec, WaitCondition } from './containers.js';
 import { BuildOutput, BuildRequest, Image, ImageStep, LoginRequest, PullProgress, PushProgress, PushResult, RegistryCredentials, RegistryServer } from './images.js';
+import { DiskUsage, PruneReport, PruneRequest, SystemPruneReport, SystemPruneRequest } from './disk-usage.js';
 import { DockerAccess } from './docker-access.js';
 import { ContainerFilePath, FileChunk, FileListing, FileSource, MAX_PREVIEW_BYTES, PathStat } from './files.js';
 import { EndpointRequest, Network, NetworkSpec } from './networks.js';
@@ -50,6 +51,12 @@ export const contract = {
   /** Whether Linux is ready (answered even while the WSL distro is being set up). */
   'system.status': method(Empty, HostStatus),
   'system.info': method(Empty, SystemInfo),
+  /** What images, containers, volumes, logs and the build cache take on disk. */
+  'system.df': method(Empty, DiskUsage),
+  /** Docker's system prune; `dryRun` says what each kind would free without removing anything. */
+  'system.prune': method(SystemPruneRequest, SystemPruneReport),
+  /** Empties the build cache (Docker's builder prune). */
+  'builder.prune': method(PruneRequest.pick({ dryRun: true }), PruneReport),
   'settings.get': method(Empty, Settings),
   /** Changes the settings given, keeps the rest; answers them all. */
   'settings.set': method(SettingsChange, Settings),
@@ -71,12 +78,16 @@ export const contract = {
   /** How the image was made, oldest step first: each step's instruction and the layer it made, with its unpacked size. */
   'images.history': method(z.object({ reference: z.string().min(1).max(1024) }), z.object({ id: z.string(), steps: z.array(ImageStep) })),
   'images.remove': method(z.object({ reference: z.string().min(1).max(1024) }), Image),
+  /** Removes the dangling images (with `all`, every image) no container uses, with the layers only they had. */
+  'images.prune': method(PruneRequest, PruneReport),
   /** Gives an image one more name (Docker's tag), moving the name off any image that had it. */
   'images.tag': method(z.object({ source: z.string().min(1).max(1024), target: z.string().min(1).max(1024) }), Image),
   'volumes.list': method(Empty, z.array(Volume)),
   /** Without a name, one is generated (as `docker volume create` does). */
   'volumes.create': method(z.object({ name: z.string().max(255).optional(), labels: z.record(z.string().max(1024), z.string().max(64 * 1024)).default({}) }), Volume),
   'volumes.remove': method(z.object({ name: z.string().min(1).max(255) }), z.object({ name: z.string() })),
+  /** Removes the unused volumes made without a name (with `all`, named ones too). */
+  'volumes.prune': method(PruneRequest, PruneReport),
   'networks.list': method(Empty, z.array(Network)),
   'networks.inspect': method(NetworkRef, Network),
   'networks.create': method(NetworkSpec, Network),
@@ -105,6 +116,8 @@ export const contract = {
   /** Bytes for the main process's stdin (a container started with -i and no terminal); `end` closes it once they are written. */
   'containers.input': method(ContainerRef.extend({ base64: z.string().max(1024 * 1024), end: z.boolean().default(false) }), z.object({})),
   'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
+  /** Removes every container that is not running. */
+  'containers.prune': method(PruneRequest.pick({ dryRun: true }), PruneReport),
   /**
    * Docker's attach to a running container's main process: its output (with `logs`, what it wrote
    * before too), stdout and stderr apart, until it exits; one empty chunk once everything after it is

@@ -20,6 +20,11 @@ export class Buildah {
     this.dir = `${host.dataRoot}/build`;
   }
 
+  /** Its images and layers: the build cache. */
+  get storage(): string {
+    return `${this.dir}/storage`;
+  }
+
   /** Runs buildah to completion. */
   async exec(args: string[], input?: string): Promise<ExecResult> {
     await this.prepare();
@@ -42,7 +47,7 @@ export class Buildah {
     return [
       // Never a registry's credentials: buildah talks to none (and fails on a DOCKER_CONFIG without a config.json).
       'env', '-u', 'DOCKER_CONFIG', '-u', 'REGISTRY_AUTH_FILE', `TMPDIR=${this.dir}/tmp`, `CONTAINERS_REGISTRIES_CONF=${this.dir}/registries.conf`, 'BUILDAH_ISOLATION=chroot',
-      'buildah', '--root', `${this.dir}/storage`, '--runroot', `${this.dir}/run`, '--storage-driver', 'overlay', ...args,
+      'buildah', '--root', this.storage, '--runroot', `${this.dir}/run`, '--storage-driver', 'overlay', ...args,
     ];
   }
 

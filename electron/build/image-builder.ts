@@ -4,7 +4,9 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
+import type { PruneReport } from '../../shared/disk-usage.js';
 import type { BuildOptions, BuildRequest, Image } from '../../shared/images.js';
+import { diskUsage } from '../host/disk-usage.js';
 import type { Host } from '../host/host.js';
 import { decompress } from '../images/decompress.js';
 import type { ImageStore } from '../images/image-store.js';
@@ -28,9 +30,34 @@ export interface ImageBuilderDeps {
  */
 export class ImageBuilder {
   private readonly buildah: Buildah;
+  /** Builds under way: the cache is not pruned under them. */
+  private building = 0;
 
   constructor(private readonly deps: ImageBuilderDeps) {
     this.buildah = new Buildah(deps.host);
+  }
+
+  /** Bytes buildah's storage takes: base images and step layers it keeps between builds. */
+  async cacheSize(): Promise<number> {
+    const storage = this.buildah.storage;
+    return (await diskUsage(this.deps.host, [storage])).get(storage) ?? 0;
+  }
+
+  /**
+   * Docker's builder prune: empties buildah's storage (the next build gives it its bases again).
+   * While a build runs nothing goes. A dry run only says the bytes it would free.
+   */
+  async pruneCache(dryRun: boolean): Promise<PruneReport> {
+    const before = await this.cacheSize();
+    if (this.building > 0 || before === 0) return { removed: [], spaceReclaimed: 0 };
+    const listed = await this.buildah.exec(['images', '--all', '--quiet', '--no-trunc']);
+    const images = listed.stdout.toString().split('\n').filter((line) => line !== '');
+    if (dryRun) return { removed: images, spaceReclaimed: before };
+    for (const args of [['rm', '--all'], ['rmi', '--all', '--force']]) {
+      const result = await this.buildah.exec(args);
+      if (result.code !== 0) throw new BerthError('INTERNAL', `emptying the build cache failed: ${Buildah.said(result)}`);
+    }
+    return { removed: images, spaceReclaimed: Math.max(0, before - (await this.cacheSize())) };
   }
 
   /** Builds a context on the engine's machine: a folder (`berth build`), or a tar of one (Docker's POST /build sends one). */
@@ -59,6 +86,7 @@ export class ImageBuilder {
     const dockerfile = contextPath(options.dockerfile);
     const tags = options.tags.map((tag) => normaliseReference(tag));
     const work = `${this.buildah.dir}/work/${randomBytes(8).toString('hex')}`;
+    this.building++;
     try {
       const context = 'folder' in source ? source.folder : `${work}/context`;
       await host.mkdir('tar' in source ? context : work);
@@ -82,6 +110,7 @@ export class ImageBuilder {
       for (const tag of tags) onOutput(`Successfully tagged ${familiarReference(parseReference(tag))}\n`);
       return image;
     } finally {
+      this.building--;
       await host.remove(work).catch(() => {});
     }
   }

@@ -4,6 +4,7 @@ import { berthHome, socketPath } from '../engine/engine-config.js';
 import { SocketClient } from '../transport/socket/socket-client.js';
 import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
+import { diskCommands } from './commands/disk.js';
 import { dockerCommands } from './commands/docker.js';
 import { cpCommands } from './commands/cp.js';
 import { execCommands } from './commands/exec.js';
@@ -19,7 +20,7 @@ const serveCommand: Command = {
   run: async (args, context) => (await import('./commands/serve.js')).serveCommand.run(args, context),
 };
 
-const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...cpCommands, ...imageCommands, ...registryCommands, ...networkCommands, ...volumeCommands, ...dockerCommands };
+const commands: Record<string, Command> = { serve: serveCommand, ...containerCommands, ...execCommands, ...cpCommands, ...imageCommands, ...registryCommands, ...networkCommands, ...volumeCommands, ...diskCommands, ...dockerCommands };
 
 function usage(): string {
   const lines = Object.values(commands).map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`);

@@ -3,6 +3,7 @@ import type { EventName, EventPayload } from '../../shared/contract.js';
 import type { Container, RunSpec, WaitCondition } from '../../shared/containers.js';
 import { networkModeOf, type EndpointRequest, type Network } from '../../shared/networks.js';
 import { BerthError } from '../../shared/berth-error.js';
+import type { ContainerUsage, PruneReport, PruneRequest, VolumeUsage } from '../../shared/disk-usage.js';
 import type { PullProgress } from '../../shared/images.js';
 import type { Volume } from '../../shared/mounts.js';
 import type { TerminalSession } from '../../shared/terminals.js';
@@ -11,6 +12,7 @@ import type { ImageStore } from '../images/image-store.js';
 import type { NameService } from '../network/name-service.js';
 import type { NetworkInfo, Networks } from '../network/networks.js';
 import type { PortPublisher } from '../ports/port-publisher.js';
+import { containerDiskUsage } from '../runtime/container-disk-usage.js';
 import type { LogLimits } from '../runtime/container-log.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
@@ -30,6 +32,9 @@ import { waitForContainer, waitForStart } from './container-wait.js';
 import { KeyedLock } from '../records/keyed-lock.js';
 import { shouldStartWithEngine } from './restart-policy.js';
 import { planRun } from './run-plan.js';
+
+/** The random name a volume made without one gets. */
+const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
 
 export interface ContainersDeps {
   host: Host;
@@ -177,6 +182,59 @@ export class Containers {
     });
   }
 
+  /** Each container's writable layer and logs on disk. */
+  async diskUsage(): Promise<ContainerUsage[]> {
+    const all = this.deps.store.list();
+    const bytes = await containerDiskUsage(this.deps.host, all.map((c) => c.id));
+    return all.map((c) => ({ id: c.id, name: c.name, image: c.image, status: c.state.status, ...(bytes.get(c.id) ?? { sizeRw: 0, logSize: 0 }) }));
+  }
+
+  /**
+   * Docker's container prune: every container that is not running goes, with its files. One that
+   * started or went meanwhile is passed over. A dry run only says what would go.
+   */
+  async prune(dryRun: boolean): Promise<PruneReport> {
+    const stopped = this.deps.store.list().filter((c) => c.state.status !== 'running');
+    const bytes = await containerDiskUsage(this.deps.host, stopped.map((c) => c.id));
+    const freed = (c: ContainerRecord) => (bytes.get(c.id)?.sizeRw ?? 0) + (bytes.get(c.id)?.logSize ?? 0);
+    if (dryRun) return { removed: stopped.map((c) => c.id), spaceReclaimed: stopped.reduce((sum, c) => sum + freed(c), 0) };
+    const report: PruneReport = { removed: [], spaceReclaimed: 0 };
+    for (const container of stopped) {
+      try {
+        await this.remove(container.id, false);
+      } catch (err) {
+        if (err instanceof BerthError && (err.code === 'CONTAINER_RUNNING' || err.code === 'CONTAINER_NOT_FOUND')) continue;
+        throw err;
+      }
+      report.removed.push(container.id);
+      report.spaceReclaimed += freed(container);
+    }
+    return report;
+  }
+
+  /**
+   * Docker's volume prune: unused volumes made without a name (with `all`, named ones too) go with
+   * their data; a dry run only says which and their bytes.
+   */
+  pruneVolumes({ all, dryRun }: PruneRequest, runningOnly = false): Promise<PruneReport> {
+    return this.volumeLock.run('volumes', async () => {
+      const unused = (await this.listVolumes())
+        .filter((v) => (all || ANONYMOUS_VOLUME.test(v.name)) && this.volumeUsers(v.name, runningOnly).length === 0)
+        .map((v) => v.name);
+      const sizes = await this.deps.volumes.sizes(unused);
+      if (!dryRun) for (const name of unused) await this.deps.volumes.remove(name);
+      if (!dryRun && unused.length > 0) this.deps.emit('volumes.changed', {});
+      return { removed: unused, spaceReclaimed: unused.reduce((sum, name) => sum + (sizes.get(name) ?? 0), 0) };
+    });
+  }
+
+  /** Each volume's bytes and how many containers mount it. */
+  async volumeUsage(): Promise<VolumeUsage[]> {
+    const volumes = await this.listVolumes();
+    const sizes = await this.deps.volumes.sizes(volumes.map((v) => v.name));
+    return volumes.map((v) => ({ name: v.name, size: sizes.get(v.name) ?? 0, containers: v.usedBy.length }));
+  }
+
   rename(idOrName: string, to: string): Promise<Container> {
     return this.change(idOrName, async (container) => {
       const name = validateName(to);
@@ -246,8 +304,9 @@ export class Containers {
     return this.withMembers(await this.deps.networks.remove(ref, (network) => this.networkUsers(network, true)));
   }
 
-  pruneNetworks(labels: readonly string[]): Promise<string[]> {
-    return this.deps.networks.prune(labels, (network) => this.networkUsers(network, false).length > 0);
+  /** `runningOnly`: as if the stopped containers were gone (a system prune's dry run). */
+  pruneNetworks(labels: readonly string[], { dryRun = false, runningOnly = false } = {}): Promise<string[]> {
+    return this.deps.networks.prune(labels, (network) => this.networkUsers(network, runningOnly).length > 0, dryRun);
   }
 
   connect(idOrName: string, request: EndpointRequest): Promise<Container> {
@@ -294,9 +353,9 @@ export class Containers {
       .map((c) => c.name);
   }
 
-  /** Whether any container (running or not) was made from the image: it cannot be removed under them. */
-  usesImage(imageId: string): boolean {
-    return this.deps.store.list().some((c) => c.imageId === imageId);
+  /** Whether any container (running or not, unless `runningOnly`) was made from the image: it cannot be removed under them. */
+  usesImage(imageId: string, runningOnly = false): boolean {
+    return this.deps.store.list().some((c) => c.imageId === imageId && (!runningOnly || c.state.status === 'running'));
   }
 
   /** Brings records and reality together after a start: adopts survivors, records exits, applies restart policies. */
@@ -456,11 +515,11 @@ export class Containers {
     });
   }
 
-  /** Names of the containers (running or not) that mount the volume. */
-  private volumeUsers(name: string): string[] {
+  /** Names of the containers (running or not, unless `runningOnly`) that mount the volume. */
+  private volumeUsers(name: string, runningOnly = false): string[] {
     return this.deps.store
       .list()
-      .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.source === name))
+      .filter((c) => (!runningOnly || c.state.status === 'running') && c.mounts.some((m) => m.type === 'volume' && m.source === name))
       .map((c) => c.name);
   }
 }

@@ -30,6 +30,7 @@ import { PortPublisher } from '../ports/port-publisher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
 import { SocketForwards } from '../sockets/socket-forwards.js';
 import { VolumeStore } from '../volumes/volume-store.js';
+import { diskUsage, systemPrune } from './disk-space.js';
 import { SettingsStore } from './settings-store.js';
 
 export const ENGINE_VERSION = '0.1.0';
@@ -184,10 +185,14 @@ export class Engine extends EventEmitter<ContractEvents> {
 
   private buildApi(): Api {
     const containers = this.containers;
+    const space = { containers, images: this.images, builder: this.builder };
     return {
       // An engine exists only on a host that was made ready.
       'system.status': async () => ({ kind: this.host.kind, state: 'ready', message: this.host.readyMessage }),
       'system.info': async () => ({ ...this.info(), images: (await this.images.list()).length }),
+      'system.df': () => diskUsage(space),
+      'system.prune': (request) => systemPrune(space, request),
+      'builder.prune': ({ dryRun }) => this.builder.pruneCache(dryRun),
       'system.events': async (window, { emit, signal }) => (await this.actions.follow(window, emit, signal), {}),
       'settings.get': async () => this.settings.get(),
       'settings.set': async (change) => {
@@ -214,9 +219,11 @@ export class Engine extends EventEmitter<ContractEvents> {
       'images.build': (request, { emit }) => this.builder.buildFrom(request, (text) => emit({ text })),
       'images.history': ({ reference }) => this.images.history(reference),
       'images.remove': ({ reference }) => this.images.remove(reference, (id) => containers.usesImage(id)),
+      'images.prune': (request) => this.images.prune(request, (id) => containers.usesImage(id)),
       'volumes.list': () => containers.listVolumes(),
       'volumes.create': ({ name, labels }) => containers.createVolume(name, labels),
       'volumes.remove': ({ name }) => containers.removeVolume(name),
+      'volumes.prune': (request) => containers.pruneVolumes(request),
       'networks.list': async () => containers.listNetworks(),
       'networks.inspect': async ({ network }) => containers.inspectNetwork(network),
       'networks.create': async (spec) => containers.inspectNetwork((await this.networks.create(spec)).id),
@@ -242,6 +249,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'containers.restart': ({ id, timeout }) => containers.restart(id, timeout),
       'containers.kill': ({ id, signal }) => containers.kill(id, signal),
       'containers.remove': ({ id, force }) => containers.remove(id, force),
+      'containers.prune': ({ dryRun }) => containers.prune(dryRun),
       'containers.logs': async ({ id, ...options }, context) => {
         await this.logs.stream(containers.find(id), options, logSink(context), context.signal);
         return {};

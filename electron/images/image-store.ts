@@ -2,6 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
+import type { PruneReport, PruneRequest } from '../../shared/disk-usage.js';
 import type { Image, ImageStep, PullPolicy, PullProgress, PushProgress, PushResult, RegistryCredentials } from '../../shared/images.js';
 import type { Host } from '../host/host.js';
 import { packTar, type TarItem } from '../streams/pack-tar.js';
@@ -10,6 +11,7 @@ import { hexOf } from './digest.js';
 import { ImageRecords } from './image-records.js';
 import { LayerStore } from './layer-store.js';
 import { loadArchive, REF_NAME, type ArchiveSource, type LoadOptions } from './load-archive.js';
+import { freedBytes, imageSize, totalSize, type Footprints } from './image-footprint.js';
 import { imageSteps } from './image-history.js';
 import { defaultPlatform, MediaType, parseConfig, parseManifest, toImageConfig, type OciConfig, type Platform } from './manifest.js';
 import { download, pullImage, type FetchedImage, type PullContext } from './pull-image.js';
@@ -143,6 +145,54 @@ export class ImageStore {
       await this.collect(image, all.filter((other) => other.id !== image.id));
       return { ...image, names: [] };
     });
+  }
+
+  /** Each image's bytes on disk and the part it shares; every image's bytes counted once, and those the unused ones alone hold. */
+  async usage(isInUse: (imageId: string) => boolean): Promise<{ images: { image: Image; size: number; sharedSize: number }[]; total: number; reclaimable: number }> {
+    const images = await this.records.all();
+    const footprints = await this.footprints(images);
+    return {
+      images: images.map((image) => ({ image, ...imageSize(footprints, image.id) })),
+      total: totalSize(footprints),
+      reclaimable: freedBytes(footprints, images.filter((image) => !isInUse(image.id)).map((image) => image.id)),
+    };
+  }
+
+  /**
+   * Removes the dangling images (with `all`, every image), except those `isInUse` keeps, and the
+   * blobs and layers only they had; a dry run only says what would go and the bytes it would free.
+   */
+  prune(request: PruneRequest, isInUse: (imageId: string) => boolean): Promise<PruneReport> {
+    return this.exclusive(async () => {
+      const all = await this.records.all();
+      const doomed = all.filter((image) => (request.all || image.names.length === 0) && !isInUse(image.id));
+      const held = new Set([...this.pins.keys()].flatMap((digest) => [`blob:${digest}`, `gz:${digest}`, `layer:${digest}`]));
+      const spaceReclaimed = freedBytes(await this.footprints(all), doomed.map((image) => image.id), held);
+      if (!request.dryRun) {
+        const kept = all.filter((image) => !doomed.includes(image));
+        for (const image of doomed) await this.records.delete(image.id);
+        for (const image of doomed) await this.collect(image, kept);
+      }
+      return { removed: doomed.map((image) => image.id), spaceReclaimed };
+    });
+  }
+
+  /** What each image is made of on disk: its blobs (and their gzip forms) engine-side, its unpacked layers host-side. */
+  private async footprints(images: readonly Image[]): Promise<Footprints> {
+    const partsOf = new Map<string, string[]>();
+    const bytes = new Map<string, number>();
+    for (const image of images) {
+      const blobs = await this.blobsOf(image);
+      for (const digest of blobs) {
+        bytes.set(`blob:${digest}`, await fileSize(this.content.path(digest)));
+        bytes.set(`gz:${digest}`, await fileSize(join(this.compressedDir, hexOf(digest))));
+      }
+      partsOf.set(image.id, [...blobs.flatMap((digest) => [`blob:${digest}`, `gz:${digest}`]), ...image.layers.map((diffId) => `layer:${diffId}`)]);
+    }
+    const diffIds = [...new Set(images.flatMap((image) => image.layers))];
+    const sizes = await this.layers.sizes(diffIds);
+    diffIds.forEach((diffId, index) => bytes.set(`layer:${diffId}`, sizes[index] ?? 0));
+    return { partsOf, bytes };
   }
 
   /** How the image was made, oldest step first, with each layer's unpacked size. */
@@ -461,4 +511,13 @@ function resolveIn(images: Image[], input: string): Image | undefined {
   const matches = images.filter((image) => image.id.startsWith(prefix));
   if (matches.length > 1) throw new BerthError('INVALID_REFERENCE', `image id prefix "${input}" is ambiguous: it matches ${matches.length} images`);
   return matches[0];
+}
+
+/** A file's bytes; 0 for one not there. */
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
 }

@@ -133,11 +133,11 @@ export class Networks {
     });
   }
 
-  /** User-defined networks with every label given that `inUse` says no container is on, removed. */
-  async prune(labels: readonly string[], inUse: (network: NetworkInfo) => boolean): Promise<string[]> {
+  /** User-defined networks with every label given that `inUse` says no container is on, removed (a dry run only names them). */
+  async prune(labels: readonly string[], inUse: (network: NetworkInfo) => boolean, dryRun = false): Promise<string[]> {
     const removed: string[] = [];
     for (const network of this.list().filter((n) => !n.builtin && labelsMatch(n.labels, labels) && !inUse(n))) {
-      await this.remove(network.id, () => []);
+      if (!dryRun) await this.remove(network.id, () => []);
       removed.push(network.name);
     }
     return removed;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { BerthError } from '../../shared/berth-error.js';
 import { VOLUME_NAME, type Volume } from '../../shared/mounts.js';
+import { diskUsage } from '../host/disk-usage.js';
 import { execChecked } from '../host/exec-checked.js';
 import type { Host } from '../host/host.js';
 
@@ -55,6 +56,12 @@ export class VolumeStore {
 
   async exists(name: string): Promise<boolean> {
     return (await this.host.stat(`${this.root}/${name}/created`)) !== undefined;
+  }
+
+  /** Bytes of each volume's data. */
+  async sizes(names: readonly string[]): Promise<Map<string, number>> {
+    const measured = await diskUsage(this.host, names.map((name) => this.dataPath(name)));
+    return new Map(names.map((name) => [name, measured.get(this.dataPath(name)) ?? 0]));
   }
 
   /** Deletes the volume and its data. The caller has checked that no container uses it; call under the name's lock. */

@@ -1,13 +1,14 @@
 import { eachName, type Command } from '../command.js';
 import { table } from '../format.js';
+import { runPrune } from './disk.js';
 import { flagSet, parseFlags } from '../parse-flags.js';
 
-const USAGE = 'volume create [NAME] | volume ls [-q] [--json] | volume rm NAME... | volume inspect NAME...';
+const USAGE = 'volume create [NAME] | volume ls [-q] [--json] | volume rm NAME... | volume inspect NAME... | volume prune [-a] [-f]';
 
 /** `berth volume ...`: named volumes, kept under the engine's data and mounted with -v NAME:/path. */
 export const volumeCommands: Record<string, Command> = {
   volume: {
-    usage: 'volume create|ls|rm|inspect',
+    usage: 'volume create|ls|rm|inspect|prune',
     summary: 'Manage named volumes',
     async run(args, context) {
       const [sub, ...rest] = args;
@@ -42,6 +43,13 @@ export const volumeCommands: Record<string, Command> = {
         for (const name of positionals.filter((n) => !found.some((v) => v.name === n))) err(`Error: no such volume: ${name}`);
         out(JSON.stringify(found, null, 2));
         return found.length === positionals.length ? 0 : 1;
+      }
+      if (sub === 'prune') {
+        return runPrune(rest, context, {
+          what: (all) => (all ? 'unused volumes' : 'unused volumes made without a name (-a: named ones too)'),
+          heading: 'Deleted Volumes:',
+          call: async (ctx, all, dryRun) => (await ctx.client()).call('volumes.prune', { all, dryRun }),
+        });
       }
       err(`berth: ${sub === undefined ? '"volume" needs a subcommand' : `unknown volume command "${sub}"`}: berth ${USAGE}`);
       return 2;

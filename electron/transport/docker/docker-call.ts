@@ -22,6 +22,8 @@ export interface DockerCall {
   /** The path's named parts (`:id` in `/containers/:id/json`), decoded. */
   params: Record<string, string>;
   query: URLSearchParams;
+  /** Whether the client speaks `version` or later (a path without a version speaks Berth's). */
+  apiAtLeast(version: string): boolean;
   req: IncomingMessage;
   res: ServerResponse;
   /** Aborted when the client goes away. */

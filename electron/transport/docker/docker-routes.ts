@@ -3,6 +3,7 @@ import { archiveRoutes } from './archive-routes.js';
 import { attachRoutes } from './attach-routes.js';
 import { buildRoutes } from './build-routes.js';
 import { containerRoutes } from './container-routes.js';
+import { diskRoutes } from './disk-routes.js';
 import { eventRoutes } from './event-routes.js';
 import { execRoutes } from './exec-routes.js';
 import { imageRoutes } from './image-routes.js';
@@ -14,5 +15,5 @@ import { volumeRoutes } from './volume-routes.js';
 
 /** Every route Berth serves of Docker's API, first match wins. */
 export function dockerRoutes(): DockerRoute[] {
-  return [...systemRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...archiveRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...registryRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
+  return [...systemRoutes(), ...diskRoutes(), ...eventRoutes(), ...containerRoutes(), ...statsRoutes(), ...archiveRoutes(), ...attachRoutes(), ...execRoutes(), ...imageRoutes(), ...registryRoutes(), ...buildRoutes(), ...volumeRoutes(), ...networkRoutes()];
 }

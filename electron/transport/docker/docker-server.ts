@@ -117,8 +117,9 @@ async function handle(host: ContractHost, routes: readonly CompiledRoute[], req:
   }
   let path = url.pathname;
   const versioned = /^\/v(\d+\.\d+)(\/.*)$/.exec(path);
+  let asked = versionNumber(DOCKER_API_VERSION);
   if (versioned) {
-    const asked = versionNumber(versioned[1]!);
+    asked = versionNumber(versioned[1]!);
     if (asked > versionNumber(DOCKER_API_VERSION)) throw new DockerError(400, `client version ${versioned[1]} is too new. Maximum supported API version is ${DOCKER_API_VERSION}`);
     if (asked < versionNumber(DOCKER_MIN_API_VERSION)) throw new DockerError(400, `client version ${versioned[1]} is too old. Minimum supported API version is ${DOCKER_MIN_API_VERSION}, please upgrade your client to a newer version`);
     path = versioned[2]!;
@@ -136,6 +137,7 @@ async function handle(host: ContractHost, routes: readonly CompiledRoute[], req:
   const call: DockerCall = {
     params: found.params,
     query: url.searchParams,
+    apiAtLeast: (version) => asked >= versionNumber(version),
     req,
     res,
     signal: controller.signal,

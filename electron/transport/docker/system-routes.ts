@@ -1,10 +1,7 @@
 import { arch, cpus, release, totalmem } from 'node:os';
 import { ENGINE_VERSION } from '../../engine/engine.js';
 import { DOCKER_API_VERSION, DOCKER_MIN_API_VERSION, ok, type DockerRoute } from './docker-call.js';
-import { containerSummary } from './container-shapes.js';
 import { COMMON_HEADERS } from './docker-reply.js';
-import { imageSummary } from './image-shapes.js';
-import { volumeShape } from './volume-routes.js';
 
 /** Go's names for the machine, as Docker reports them. */
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
@@ -101,20 +98,6 @@ export function systemRoutes(): DockerRoute[] {
           InitCommit: { ID: '' },
           SecurityOptions: [],
           Warnings: info.warnings,
-        });
-      },
-    },
-    {
-      method: 'GET',
-      path: '/system/df',
-      handler: async ({ engine }) => {
-        const [images, containers, volumes] = await Promise.all([engine('images.list', {}), engine('containers.list', { all: true }), engine('volumes.list', {})]);
-        return ok({
-          LayersSize: images.reduce((sum, image) => sum + image.size, 0),
-          Images: images.map((image) => imageSummary(image, containers.filter((c) => c.imageId === image.id).length)),
-          Containers: containers.map(containerSummary),
-          Volumes: volumes.map(volumeShape),
-          BuildCache: [],
         });
       },
     },
