@@ -29,6 +29,7 @@ export const GearIcon = () => <Icon><circle cx="12" cy="12" r="3" /><path d="M12
 export const WarningIcon = () => <Icon size={14}><path d="M12 4 2.5 20h19z" /><path d="M12 10v4.5M12 17.5v.01" /></Icon>;
 export const ChevronIcon = () => <Icon size={14}><path d="m9 6 6 6-6 6" /></Icon>;
 export const NetworkIcon = () => <Icon><rect x="9.5" y="3" width="5" height="5" rx="1" /><rect x="3" y="16" width="5" height="5" rx="1" /><rect x="16" y="16" width="5" height="5" rx="1" /><path d="M12 8v4M5.5 16v-4h13v4" /></Icon>;
+export const GaugeIcon = () => <Icon><path d="M4.5 17a8 8 0 1 1 15 0" /><path d="m12 14 4-5" /><circle cx="12" cy="14.5" r="1" /></Icon>;
 export const SearchIcon = () => <Icon size={14}><circle cx="11" cy="11" r="6.5" /><path d="m16 16 4 4" /></Icon>;
 
 /** The Berth mark (as build/icons/icon.svg, simplified for small sizes): a container at its quay. */

@@ -1,5 +1,6 @@
 import type { PullProgress, PushProgress } from '../../shared/images.js';
 import { formatBytes } from '../format/bytes.js';
+import { shortDigest } from '../format/image-name.js';
 
 type LayerProgress = PullProgress | PushProgress;
 
@@ -38,7 +39,7 @@ export function ProgressList({ progress, label }: { progress: LayerProgress[]; l
   return (
     <ul className="progress-list" aria-label={label}>
       {progress.map((p) => {
-        const short = p.layer.replace(/^sha256:/, '').slice(0, 12);
+        const short = shortDigest(p.layer);
         const value = percent(p);
         return (
           <li key={p.layer} className={`progress-row progress-${p.status}`}>

@@ -3,7 +3,7 @@ import { parseRoute, routeHash, type Route } from './route.js';
 
 describe('routes in the hash', () => {
   it('round-trips every kind of page', () => {
-    const routes: Route[] = [{ page: 'containers' }, { page: 'settings' }, { page: 'container', id: 'web/1 ü', tab: 'logs' }];
+    const routes: Route[] = [{ page: 'containers' }, { page: 'settings' }, { page: 'container', id: 'web/1 ü', tab: 'logs' }, { page: 'image', id: 'sha256:0a1b' }, { page: 'image', id: '127.0.0.1:5000/team/app:1.0' }];
     for (const route of routes) expect(parseRoute(routeHash(route))).toEqual(route);
   });
 

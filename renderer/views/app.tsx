@@ -2,8 +2,10 @@ import { useContainers } from '../store/containers-store.js';
 import { useEngine } from '../store/engine-store.js';
 import { useUi } from '../store/ui-store.js';
 import { ContainersView } from './containers-view.js';
+import { DiskView } from './disk-view.js';
 import { HostSetup } from './host-setup.js';
 import { ContainerPage } from './container/container-page.js';
+import { ImagePage } from './image/image-page.js';
 import { ImagesView } from './images-view.js';
 import { RunDialog } from './run-dialog.js';
 import { Sidebar } from './sidebar.js';
@@ -12,11 +14,12 @@ import { SettingsView } from './settings-view.js';
 import { NetworksView } from './networks-view.js';
 import { VolumesView } from './volumes-view.js';
 
-const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView, networks: NetworksView, settings: SettingsView };
+const VIEWS = { containers: ContainersView, images: ImagesView, volumes: VolumesView, networks: NetworksView, disk: DiskView, settings: SettingsView };
 
 function Page() {
   const route = useUi((s) => s.route);
   if (route.page === 'container') return <ContainerPage key={route.id} idOrName={route.id} tab={route.tab} />;
+  if (route.page === 'image') return <ImagePage key={route.id} idOrName={route.id} />;
   const View = VIEWS[route.page];
   return <View />;
 }

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/error-message.js';
 import { FollowedOutput } from '../components/followed-output.js';
 import { CloseIcon, FolderIcon, HammerIcon } from '../components/icons.js';
 import { useFormRequest } from '../components/use-form-request.js';
+import { shortDigest } from '../format/image-name.js';
 
 /** The most output kept on screen; older lines scroll away for good. */
 const MAX_CHARS = 512 * 1024;
@@ -53,7 +54,7 @@ export function BuildPanel({ onClose }: { onClose: () => void }) {
       { context: context.trim(), dockerfile: dockerfile.trim() || 'Dockerfile', tags: tag.trim() ? [tag.trim()] : [] },
       { onItem: ({ text }) => output.add(text) },
     );
-    setBuilt(tag.trim() || image.id.replace(/^sha256:/, '').slice(0, 12));
+    setBuilt(tag.trim() || shortDigest(image.id));
   });
 
   return (

@@ -6,17 +6,18 @@ import { EmptyState } from '../components/empty-state.js';
 import { ErrorMessage } from '../components/error-message.js';
 import { ListTable, type Column } from '../components/list-table.js';
 import { useFormRequest } from '../components/use-form-request.js';
-import { IconButton } from '../components/icon-button.js';
-import { DownloadIcon, HammerIcon, LayersIcon, PlayIcon, TrashIcon, UploadIcon } from '../components/icons.js';
+import { DownloadIcon, HammerIcon, LayersIcon } from '../components/icons.js';
+import { PruneButton } from '../components/prune-button.js';
 import { mergeProgress, ProgressList } from '../components/progress-list.js';
 import { formatBytes } from '../format/bytes.js';
 import { formatAge } from '../format/duration.js';
-import { familiarName } from '../format/image-name.js';
+import { shortDigest } from '../format/image-name.js';
+import { counted } from '../format/plural.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
-import { useNotices } from '../store/notices-store.js';
-import { useUi } from '../store/ui-store.js';
+import { routeHash } from '../store/route.js';
 import { BuildPanel } from './build-panel.js';
+import { ImageActions, imageTitle } from './image-actions.js';
 import { PushPanel } from './push-panel.js';
 import { Notices } from './notices.js';
 
@@ -63,33 +64,40 @@ function PullForm() {
 }
 
 function ImageRow({ image, usedBy, onPush }: { image: Image; usedBy: number; onPush: () => void }) {
-  const name = image.names[0] ?? '<none>';
-  const short = familiarName(name);
   return (
     <tr>
       <td className="cell-name">
-        <span className="container-name mono">{short}</span>
+        <a className="container-name mono" href={routeHash({ page: 'image', id: image.id.replace(/^sha256:/, '') })}>
+          {imageTitle(image)}
+        </a>
         {image.names.length > 1 && <span className="container-id">+{image.names.length - 1} more names</span>}
       </td>
-      <td className="mono muted">{image.id.replace(/^sha256:/, '').slice(0, 12)}</td>
+      <td className="mono muted">{shortDigest(image.id)}</td>
       <td className="cell-num">{formatBytes(image.size)}</td>
       <td>{formatAge(image.created, Date.now())}</td>
       <td>{usedBy === 0 ? <span className="muted">Unused</span> : `${usedBy} container${usedBy === 1 ? '' : 's'}`}</td>
       <td className="cell-actions">
-        <div className="row-actions" role="group" aria-label={`Actions for ${short}`}>
-          <IconButton label="Run" icon={<PlayIcon />} onAction={async () => useUi.getState().openRun(short.replace(/:latest$/, ''))} />
-          <IconButton label="Push" icon={<UploadIcon />} onAction={async () => onPush()} unavailable={image.names.length === 0 ? 'give it a name first (berth tag)' : undefined} />
-          <IconButton
-            label="Remove"
-            tone="danger"
-            icon={<TrashIcon />}
-            onAction={() => client.call('images.remove', { reference: image.id })}
-            onError={(error) => useNotices.getState().report(`Remove ${short}`, error)}
-            unavailable={usedBy > 0 ? 'remove the containers that use it first' : undefined}
-          />
-        </div>
+        <ImageActions image={image} usedBy={usedBy} onPush={onPush} />
       </td>
     </tr>
+  );
+}
+
+/** Images a name moved away from (a rebuild, a newer pull): listed as <none>, and offered for removal. */
+function Dangling({ count }: { count: number }) {
+  // Once shown it stays, so what was freed is still said after the last one goes.
+  const [shown, setShown] = useState(count > 0);
+  if (count > 0 && !shown) setShown(true);
+  if (!shown) return null;
+  return (
+    <div className="dangling-bar">
+      {count > 0 && (
+        <span>
+          {counted(count, 'dangling image')} <span className="muted">(no name: a newer build or pull took it)</span>
+        </span>
+      )}
+      <PruneButton label="Remove dangling images" what={{ one: 'dangling image', many: 'dangling images' }} prune={(dryRun) => client.call('images.prune', { all: false, dryRun })} />
+    </div>
   );
 }
 
@@ -123,6 +131,7 @@ export function ImagesView() {
       </header>
       <PullForm />
       <Notices />
+      <Dangling count={images.filter((image) => image.names.length === 0).length} />
       <div className={`view-body ${pane ? 'with-panel' : ''}`}>
         {loaded && images.length === 0 ? (
           <EmptyState icon={<LayersIcon />} title="No images yet">

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { BerthMark, BoxIcon, DiskIcon, GearIcon, LayersIcon, NetworkIcon } from '../components/icons.js';
+import { BerthMark, BoxIcon, DiskIcon, GaugeIcon, GearIcon, LayersIcon, NetworkIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
 import { sectionOf, type Section } from '../store/route.js';
@@ -33,6 +33,7 @@ export function Sidebar() {
       <NavItem view="images" icon={<LayersIcon />} label="Images" count={images} />
       <NavItem view="volumes" icon={<DiskIcon />} label="Volumes" count={volumes} />
       <NavItem view="networks" icon={<NetworkIcon />} label="Networks" count={networks} />
+      <NavItem view="disk" icon={<GaugeIcon />} label="Disk usage" />
       <div className="nav-end">
         <NavItem view="settings" icon={<GearIcon />} label="Settings" />
       </div>

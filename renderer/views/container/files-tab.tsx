@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { Container } from '../../../shared/containers.js';
 import type { FileListing, PathStat } from '../../../shared/files.js';
@@ -10,33 +10,13 @@ import { saveDownload } from '../../api/save-download.js';
 import { Button } from '../../components/button.js';
 import { ErrorMessage } from '../../components/error-message.js';
 import { IconButton } from '../../components/icon-button.js';
+import { useLoaded } from '../../components/use-loaded.js';
 import { useRequest } from '../../components/use-request.js';
 import { CloseIcon, DownloadIcon, FolderIcon, LogsIcon, RestartIcon, UploadIcon } from '../../components/icons.js';
 import { decodeBase64 } from '../../format/base64.js';
 import { formatBytes } from '../../format/bytes.js';
 import { childPath, modeText, pathCrumbs } from '../../format/file-mode.js';
 import { useSettings } from '../../store/settings-store.js';
-
-type Loaded<T> = { phase: 'loading' } | { phase: 'ready'; value: T } | { phase: 'failed'; error: ErrorText };
-
-/** Loads again whenever `key` changes; an answer to an older key is dropped. */
-function useLoaded<T>(key: string, load: () => Promise<T>): Loaded<T> {
-  const [state, setState] = useState<Loaded<T>>({ phase: 'loading' });
-  const latest = useRef(load);
-  latest.current = load;
-  useEffect(() => {
-    let current = true;
-    setState({ phase: 'loading' });
-    latest.current().then(
-      (value) => current && setState({ phase: 'ready', value }),
-      (error: unknown) => current && setState({ phase: 'failed', error: describeError(error) }),
-    );
-    return () => {
-      current = false;
-    };
-  }, [key]);
-  return state;
-}
 
 /** Bytes with a NUL, or that are not UTF-8, are not shown as text. */
 function asText(bytes: Uint8Array): string | undefined {

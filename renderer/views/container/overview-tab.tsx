@@ -1,80 +1,10 @@
-import { useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import type { Container } from '../../../shared/containers.js';
+import { Argv, EnvTable, Fields, KeyValues, None, Section, When } from '../../components/details.js';
 import { PortList } from '../../components/port-list.js';
-import { formatAge } from '../../format/duration.js';
-import { effectiveEnv, looksSecret, splitEnv } from '../../format/secret-key.js';
-import { useClock } from '../../store/clock-store.js';
+import { shortDigest } from '../../format/image-name.js';
+import { effectiveEnv } from '../../format/secret-key.js';
 import { useImages } from '../../store/images-store.js';
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <section className="detail-section" aria-label={title}>
-      <h2>{title}</h2>
-      {children}
-    </section>
-  );
-}
-
-function Fields({ rows }: { rows: [string, ReactNode][] }) {
-  return (
-    <dl className="detail-fields">
-      {rows.map(([term, value]) => (
-        <div key={term} className="detail-field">
-          <dt>{term}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-function None({ text = 'None' }: { text?: string }) {
-  return <span className="muted">{text}</span>;
-}
-
-function When({ iso }: { iso: string }) {
-  const age = useClock(({ now }) => formatAge(iso, now));
-  if (!iso) return <None text="—" />;
-  return (
-    <time dateTime={iso} title={iso}>
-      {new Date(iso).toLocaleString()} <span className="muted">({age})</span>
-    </time>
-  );
-}
-
-function Argv({ argv }: { argv: readonly string[] }) {
-  if (argv.length === 0) return <None />;
-  return <code className="argv mono">{argv.map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : JSON.stringify(word))).join(' ')}</code>;
-}
-
-/** A value that looks secret stays masked until clicked; a second click hides it again. */
-function EnvValue({ name, value }: { name: string; value: string }) {
-  const [shown, setShown] = useState(false);
-  if (!looksSecret(name)) return <span className="mono">{value}</span>;
-  return (
-    <button type="button" className="secret-value mono" aria-pressed={shown} aria-label={shown ? `Hide ${name}` : `Show ${name}`} onClick={() => setShown(!shown)}>
-      {shown ? value : '••••••••'}
-    </button>
-  );
-}
-
-function KeyValues({ label, entries }: { label: string; entries: [string, ReactNode][] }) {
-  if (entries.length === 0) return <None />;
-  return (
-    <table className="kv-table" aria-label={label}>
-      <tbody>
-        {entries.map(([key, value]) => (
-          <tr key={key}>
-            <th scope="row" className="mono">
-              {key}
-            </th>
-            <td>{value}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 function Networks({ container }: { container: Container }) {
   if (container.network.mode !== 'bridge') return <span className="mono">{container.network.mode}</span>;
@@ -139,7 +69,7 @@ export function OverviewTab({ container }: { container: Container }) {
       <Section title="Container">
         <Fields
           rows={[
-            ['Image', <span className="mono">{container.image} <span className="muted">{container.imageId.replace(/^sha256:/, '').slice(0, 12)}</span></span>],
+            ['Image', <span className="mono">{container.image} <span className="muted">{shortDigest(container.imageId)}</span></span>],
             ['Command', <Argv argv={container.command} />],
             ['Entrypoint', <Argv argv={entrypoint} />],
             ['Created', <When iso={container.created} />],
@@ -166,13 +96,7 @@ export function OverviewTab({ container }: { container: Container }) {
         <Networks container={container} />
       </Section>
       <Section title="Environment">
-        <KeyValues
-          label="Environment"
-          entries={env.map((entry) => {
-            const [key, value] = splitEnv(entry);
-            return [key, value === undefined ? <None text="(unset)" /> : <EnvValue name={key} value={value} />];
-          })}
-        />
+        <EnvTable env={env} />
       </Section>
       <Section title="Labels">
         <KeyValues label="Labels" entries={Object.entries({ ...image?.config.labels, ...spec.labels }).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => [key, <span className="mono">{value}</span>])} />
