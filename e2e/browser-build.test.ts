@@ -66,7 +66,7 @@ describe('building an image in the app (berth serve --web, Chromium)', { timeout
     // The preload's bridge stands in for Electron's dialog here (no Electron binary on this machine); the engine is real.
     const desktop = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await desktop.addInitScript((folder) => {
-      (globalThis as unknown as { berthApp: unknown }).berthApp = { pickFolder: async () => folder };
+      (globalThis as unknown as { berthApp: unknown }).berthApp = { pickFolder: async () => folder, onOpenPage: () => () => {} };
     }, app.local);
     try {
       await desktop.goto(serve!.url);

@@ -10,7 +10,7 @@ import { berth, stopServe } from './fixtures/berth-cli.js';
 import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
 import { makeTestEngineEnv, type TestEngineEnv } from './fixtures/test-engine.js';
 
-// An image's page, dangling images and the disk view in the app, against a real engine: what the
+// The containers list by keyboard, an image's page, dangling images and the disk view in the app, against a real engine: what the
 // page shows is what berth history and berth system df say, and a clean-up says what it frees first.
 
 const DOCKERFILE = (megabytes: number) => `FROM hello
@@ -21,7 +21,7 @@ EXPOSE 8080
 CMD ["sh", "-c", "echo $GREETING"]
 `;
 
-describe('image page, dangling images and disk usage in the app (berth serve --web, Chromium)', { timeout: 180_000 }, () => {
+describe('the list by keyboard, an image page, dangling images and disk usage in the app (berth serve --web, Chromium)', { timeout: 180_000 }, () => {
   let env: TestEngineEnv;
   let serve: WebServe | undefined;
   let browser: Browser;
@@ -59,9 +59,37 @@ describe('image page, dangling images and disk usage in the app (berth serve --w
     await env?.cleanup();
   });
 
+  it('moves through the containers list by keyboard: / to the filter, arrows between rows, Enter to the page', async () => {
+    await page.goto(serve!.url);
+    await page.getByRole('link', { name: 'done' }).waitFor();
+    const focused = async () => {
+      const element = page.locator(':focus');
+      return (await element.getAttribute('aria-label')) ?? (await element.textContent()) ?? '';
+    };
+    await page.keyboard.press('/');
+    expect(await focused()).toBe('Filter containers');
+    // Newest first: up, then done.
+    for (const [key, name] of [['ArrowDown', 'up'], ['ArrowDown', 'done'], ['ArrowDown', 'done'], ['ArrowUp', 'up'], ['ArrowDown', 'done']] as const) {
+      await page.keyboard.press(key);
+      expect(await focused(), `after ${key}`).toBe(name);
+    }
+    await shots.take(page, 'keyboard');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'done', level: 1 }).waitFor();
+
+    await page.goBack();
+    await page.keyboard.press('/');
+    await page.keyboard.type('up');
+    await page.getByRole('link', { name: 'done' }).waitFor({ state: 'detached' });
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'up', level: 1 }).waitFor();
+    await page.goBack();
+    await page.getByRole('searchbox', { name: 'Filter containers' }).fill('');
+  });
+
   it("opens an image's page from the list: its config, the steps that made it with their sizes, and who uses it", async () => {
     const image = (await json<Image[]>(['images', '--json'])).find((i) => i.names.includes('docker.io/library/layers:1'))!;
-    await page.goto(serve!.url);
     await page.getByRole('button', { name: /^Images/ }).click();
     await page.getByRole('link', { name: 'layers:1', exact: true }).click();
     await page.getByRole('heading', { name: 'layers:1', level: 1 }).waitFor();

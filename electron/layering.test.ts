@@ -25,6 +25,7 @@ const RANK: Record<string, number> = {
   engine: 8,
   transport: 9,
   cli: 10,
+  desktop: 10,
 };
 
 /** The layer a source file is in: shared/, a folder of electron/, or the app's own files at electron/ (the top). */

@@ -1,13 +1,16 @@
-import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, Notification, session, shell, Tray } from 'electron';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PICK_FOLDER_CHANNEL } from '../shared/app-bridge.js';
+import { OPEN_PAGE_CHANNEL, PICK_FOLDER_CHANNEL } from '../shared/app-bridge.js';
 import { BerthError } from '../shared/berth-error.js';
-import { configFromEnv } from './engine/engine-config.js';
+import { DesktopShell } from './desktop/desktop-shell.js';
+import { configFromEnv, packageRoot } from './engine/engine-config.js';
 import { serveIpc } from './transport/ipc/ipc-server.js';
 import { serveEngine, type ServedEngine } from './transport/serve-engine.js';
 
 // Composition only: the engine, its two transports (IPC for the window, the socket for `berth`),
-// and one locked-down window. Everything with behaviour lives in the modules imported above.
+// one locked-down window, and the tray with its notifications. Everything with behaviour lives in the
+// modules imported above.
 
 const RENDERER = new URL('../renderer/index.html', import.meta.url);
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
@@ -15,7 +18,10 @@ const isExternal = (url: string) => /^https?:\/\//i.test(url);
 const isRenderer = (url: string) => url.split(/[?#]/)[0] === RENDERER.href;
 const CLIPBOARD_PERMISSIONS = new Set(['clipboard-read', 'clipboard-sanitized-write']);
 
-function openWindow(): BrowserWindow {
+/** The tray's icon: shipped beside the app when packaged, else the source tree's. */
+const trayIcon = () => (app.isPackaged ? join(process.resourcesPath, 'tray.png') : join(packageRoot(), 'build', 'icons', '32x32.png'));
+
+function openWindow(hash = ''): BrowserWindow {
   const window = new BrowserWindow({
     title: 'Berth',
     width: 1280,
@@ -38,7 +44,7 @@ function openWindow(): BrowserWindow {
     if (isExternal(url)) void shell.openExternal(url);
   });
   window.once('ready-to-show', () => window.show());
-  void window.loadURL(RENDERER.href);
+  void window.loadURL(RENDERER.href + hash);
   return window;
 }
 
@@ -74,22 +80,27 @@ async function main(): Promise<void> {
     app.quit();
   });
   let window = openWindow();
-  app.on('second-instance', () => {
-    if (window.isDestroyed()) window = openWindow();
+  /** The window, opened again if it was closed, in front, at `hash` when given. */
+  const openPage = (hash?: string) => {
+    if (window.isDestroyed()) window = openWindow(hash);
+    else if (hash) window.webContents.send(OPEN_PAGE_CHANNEL, hash);
     window.show();
     window.focus();
-  });
+  };
+  app.on('second-instance', () => openPage());
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = openWindow();
   });
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
-  });
+  // Berth lives on in its tray with the window closed, so it can still say when a container dies.
+  const desktop = new DesktopShell({ electron: { Tray, Menu, Notification }, host: served.slot, trayIcon: trayIcon(), openPage, quit: () => app.quit() });
+  void desktop.start();
+  app.on('window-all-closed', () => {});
   let closed = false;
   app.on('will-quit', (event) => {
     if (closed) return;
     event.preventDefault();
     closed = true;
+    desktop.close();
     stopIpc();
     void served.stop().finally(() => app.quit());
   });

@@ -1,9 +1,9 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { ServerMessage } from '../shared/wire.js';
 import { WIRE_CHANNEL, type WireBridge } from '../shared/wire.js';
-import { PICK_FOLDER_CHANNEL, type AppBridge } from '../shared/app-bridge.js';
+import { OPEN_PAGE_CHANNEL, PICK_FOLDER_CHANNEL, type AppBridge } from '../shared/app-bridge.js';
 
-// The page gets the contract's message channel and the folder picker, nothing else: no ipcRenderer,
+// The page gets the contract's message channel, the folder picker and the pages the desktop opens, nothing else: no ipcRenderer,
 // no Node, no events objects (they would leak the sender). Bundled to CommonJS (vite --mode preload): sandboxed
 // preloads cannot load ES modules or other files.
 const bridge: WireBridge = {
@@ -21,6 +21,13 @@ const bridge: WireBridge = {
 
 const app: AppBridge = {
   pickFolder: () => ipcRenderer.invoke(PICK_FOLDER_CHANNEL) as Promise<string | undefined>,
+  onOpenPage(listener) {
+    const forward = (_event: IpcRendererEvent, hash: string) => listener(String(hash));
+    ipcRenderer.on(OPEN_PAGE_CHANNEL, forward);
+    return () => {
+      ipcRenderer.removeListener(OPEN_PAGE_CHANNEL, forward);
+    };
+  },
 };
 
 contextBridge.exposeInMainWorld('berth', bridge);

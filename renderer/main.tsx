@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { client } from './api/client.js';
+import { startListKeys } from './components/list-keys.js';
 import { startClock } from './store/clock-store.js';
 import { startEngineSync } from './store/engine-sync.js';
 import { startRouting } from './store/ui-store.js';
@@ -14,6 +15,7 @@ import './styles/page.css';
 startEngineSync(client);
 startClock();
 startRouting();
+startListKeys();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

@@ -7,6 +7,8 @@ export const Settings = z.object({
   keepRunningOnQuit: z.boolean(),
   /** Berth's docker context is the docker CLI's current one, so a bare `docker` talks to Berth. */
   dockerContextCurrent: z.boolean(),
+  /** The desktop app says when a container exits unexpectedly or an auto_remap moves a port. */
+  notifications: z.boolean(),
   /** The largest file the Files tab opens in place; larger ones are offered as a download. */
   filePreviewBytes: z.number().int().min(64 * 1024).max(MAX_PREVIEW_BYTES),
 });
@@ -16,4 +18,4 @@ export type Settings = z.infer<typeof Settings>;
 export const SettingsChange = Settings.partial();
 export type SettingsChange = z.infer<typeof SettingsChange>;
 
-export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false, dockerContextCurrent: false, filePreviewBytes: 1024 * 1024 };
+export const DEFAULT_SETTINGS: Settings = { keepRunningOnQuit: false, dockerContextCurrent: false, notifications: true, filePreviewBytes: 1024 * 1024 };

@@ -224,6 +224,8 @@ export class ContainerLifecycle {
         throw new BerthError('CONTAINER_RUNNING', `container ${container.name} is running`, { fix: 'stop it first or remove it with -f' });
       }
       await this.markStoppedByUser(container);
+      // Docker's events for a forced remove: kill, die, destroy.
+      this.deps.action(container, 'kill', { signal: '9' });
       await runtime.kill(container.id, 9, true);
       await this.waitForExit(container.id, KILL_WAIT_MS);
     }

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { parseRoute, routeHash, type Route } from './route.js';
+import { parseRoute, routeHash, type Route } from '../../shared/app-route.js';
 
 /** A container, or every container of a compose stack. */
 export type LogsSubject = { id: string } | { project: string };
@@ -36,7 +36,10 @@ export const useUi = create<UiState>()((set) => ({
   setFilter: (filter) => set({ filter }),
 }));
 
-/** Follows the URL's hash: the first route comes from it, and back and forward move through it. */
+/**
+ * Follows the URL's hash: the first route comes from it, and back and forward move through it. In
+ * the desktop app a clicked notification opens its page the same way.
+ */
 export function startRouting(): void {
   const follow = () => {
     const route = parseRoute(location.hash);
@@ -44,4 +47,5 @@ export function startRouting(): void {
   };
   follow();
   addEventListener('hashchange', follow);
+  window.berthApp?.onOpenPage((hash) => useUi.getState().navigate(parseRoute(hash)));
 }

@@ -5,7 +5,7 @@ import { TimeChart } from '../components/time-chart.js';
 import { formatBytes } from '../format/bytes.js';
 import { formatPercent } from '../format/percent.js';
 import { useContainers } from '../store/containers-store.js';
-import { routeHash } from '../store/route.js';
+import { routeHash } from '../../shared/app-route.js';
 import { statsHistory, useStats } from '../store/stats-store.js';
 import { ContainerActions } from './container-actions.js';
 

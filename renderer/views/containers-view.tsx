@@ -120,7 +120,7 @@ export function ContainersView() {
         <div className="view-tools">
           <label className="search">
             <SearchIcon />
-            <input type="search" aria-label="Filter containers" placeholder="Filter by name or image" value={filter} onChange={(e) => useUi.getState().setFilter(e.target.value)} />
+            <input type="search" aria-label="Filter containers" aria-keyshortcuts="/" placeholder="Filter by name or image (press /)" value={filter} onChange={(e) => useUi.getState().setFilter(e.target.value)} />
           </label>
           <Button kind="primary" icon={<PlayIcon />} onClick={() => openRun()}>
             Run

@@ -15,7 +15,7 @@ import { shortDigest } from '../format/image-name.js';
 import { counted } from '../format/plural.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
-import { routeHash } from '../store/route.js';
+import { routeHash } from '../../shared/app-route.js';
 import { BuildPanel } from './build-panel.js';
 import { ImageActions, imageTitle } from './image-actions.js';
 import { PushPanel } from './push-panel.js';

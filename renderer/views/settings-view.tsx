@@ -45,6 +45,15 @@ export function SettingsView() {
           />
         )}
         {settings && (
+          <SwitchField
+            label="Notify me when a container stops unexpectedly or a port moves"
+            help="The desktop app says so when a container exits with an error it was not asked to (or runs out of memory), and when a port its image exposes was busy so it got another; a click opens the container. Browser mode shows no notifications."
+            checked={settings.notifications}
+            busy={busy}
+            onChange={(on) => void change({ notifications: on })}
+          />
+        )}
+        {settings && (
           <ChoiceField
             label="Largest file to open in the Files tab"
             help="A container's file up to this size opens in place; a larger one is offered as a download."

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { BerthMark, BoxIcon, DiskIcon, GaugeIcon, GearIcon, LayersIcon, NetworkIcon } from '../components/icons.js';
 import { useContainers } from '../store/containers-store.js';
 import { useImages } from '../store/images-store.js';
-import { sectionOf, type Section } from '../store/route.js';
+import { sectionOf, type Section } from '../../shared/app-route.js';
 import { useUi } from '../store/ui-store.js';
 import { useNetworks } from '../store/networks-store.js';
 import { useVolumes } from '../store/volumes-store.js';

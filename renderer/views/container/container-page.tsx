@@ -3,7 +3,7 @@ import type { Container } from '../../../shared/containers.js';
 import { ChevronIcon } from '../../components/icons.js';
 import { StatePill } from '../../components/state-pill.js';
 import { useContainers } from '../../store/containers-store.js';
-import { CONTAINER_TABS, routeHash, type ContainerTab } from '../../store/route.js';
+import { CONTAINER_TABS, routeHash, type ContainerTab } from '../../../shared/app-route.js';
 import { ContainerActions } from '../container-actions.js';
 import { FilesTab } from './files-tab.js';
 import { InspectTab } from './inspect-tab.js';

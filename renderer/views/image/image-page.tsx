@@ -12,7 +12,7 @@ import { formatBytes } from '../../format/bytes.js';
 import { familiarName, shortDigest } from '../../format/image-name.js';
 import { useContainers } from '../../store/containers-store.js';
 import { useImages } from '../../store/images-store.js';
-import { routeHash } from '../../store/route.js';
+import { routeHash } from '../../../shared/app-route.js';
 import { useUi } from '../../store/ui-store.js';
 import { ImageActions, imageTitle } from '../image-actions.js';
 

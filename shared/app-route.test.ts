@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRoute, routeHash, type Route } from './route.js';
+import { parseRoute, routeHash, type Route } from './app-route.js';
 
 describe('routes in the hash', () => {
   it('round-trips every kind of page', () => {

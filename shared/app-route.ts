@@ -1,4 +1,4 @@
-/** Where the app is: a section of the sidebar, or one container's or image's page, kept in the URL's hash. */
+/** Where the app is: a section of the sidebar, or one container's or image's page, kept in the URL's hash (the desktop's notifications link to pages by it too). */
 export const SECTIONS = ['containers', 'images', 'volumes', 'networks', 'disk', 'settings'] as const;
 export type Section = (typeof SECTIONS)[number];
 
