@@ -1,4 +1,4 @@
-import { memo, useDeferredValue } from 'react';
+import { memo, useDeferredValue, useMemo } from 'react';
 import { PortList } from '../components/port-list.js';
 import { StatePill } from '../components/state-pill.js';
 import { TimeChart } from '../components/time-chart.js';
@@ -14,10 +14,13 @@ const SPARK_SAMPLES = 60;
 
 function CpuSparkline({ id }: { id: string }) {
   // Drawn after the figures, in a render React may put off: a tick's numbers never wait on the lines.
+  // The urgent render gives back the same chart element, so React leaves the line alone until then.
   const sample = useDeferredValue(useStats((s) => s.byId[id]), undefined);
-  const recent = sample && statsHistory.series(id, SPARK_SAMPLES);
-  if (!recent) return null;
-  return <TimeChart bare label="CPU over the last minute" time={recent.time} lines={[{ label: 'CPU', tone: 0, values: recent.cpuPercent }]} format={formatPercent} floor={100} width={52} height={18} />;
+  return useMemo(() => {
+    const recent = sample && statsHistory.series(id, SPARK_SAMPLES);
+    if (!recent) return null;
+    return <TimeChart bare label="CPU over the last minute" time={recent.time} lines={[{ label: 'CPU', tone: 0, values: recent.cpuPercent }]} format={formatPercent} floor={100} width={52} height={18} />;
+  }, [id, sample]);
 }
 
 /** CPU as text and a sparkline; the number selects only itself, so an unchanged figure is not drawn again. */
