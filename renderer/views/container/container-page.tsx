@@ -1,6 +1,6 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import type { Container } from '../../../shared/containers.js';
-import { ChevronIcon } from '../../components/icons.js';
+import { DetailPage } from '../../components/detail-page.js';
 import { StatePill } from '../../components/state-pill.js';
 import { useContainers } from '../../store/containers-store.js';
 import { CONTAINER_TABS, routeHash, type ContainerTab } from '../../../shared/app-route.js';
@@ -59,24 +59,24 @@ export function ContainerPage({ idOrName, tab }: { idOrName: string; tab: Contai
   const id = useContainerId(idOrName);
   const container = useContainers((s) => (id ? s.byId[id] : undefined));
   return (
-    <section className="view container-page" aria-labelledby="container-title">
-      <header className="view-header page-header">
-        <div className="view-title">
-          <nav aria-label="Breadcrumb" className="breadcrumb">
-            <a href={routeHash({ page: 'containers' })}>Containers</a>
-            <ChevronIcon />
-          </nav>
-          <h1 id="container-title">{container?.name ?? idOrName}</h1>
-          {container && <span className="container-id mono">{container.id.slice(0, 12)}</span>}
-          {container && <StatePill state={container.state} />}
-        </div>
-        {container && (
-          <div className="view-tools">
-            <ContainerActions container={container} onPage />
-          </div>
-        )}
-      </header>
-      {container ? (
+    <DetailPage
+      parent="containers"
+      kind="container"
+      title={container?.name ?? idOrName}
+      badges={
+        container && (
+          <>
+            <span className="container-id mono">{container.id.slice(0, 12)}</span>
+            <StatePill state={container.state} />
+          </>
+        )
+      }
+      tools={container && <ContainerActions container={container} onPage />}
+      found={container !== undefined}
+      loaded={loaded}
+      className="container-page"
+    >
+      {container && (
         <>
           <nav className="page-tabs" aria-label="Container views">
             {CONTAINER_TABS.map((name) => (
@@ -89,13 +89,7 @@ export function ContainerPage({ idOrName, tab }: { idOrName: string; tab: Contai
             <TabBody container={container} tab={tab} />
           </div>
         </>
-      ) : (
-        loaded && (
-          <p className="page-missing" role="status">
-            There is no container “{idOrName}”: it may have been removed. <a href={routeHash({ page: 'containers' })}>Back to the containers</a>
-          </p>
-        )
       )}
-    </section>
+    </DetailPage>
   );
 }

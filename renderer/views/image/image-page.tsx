@@ -5,7 +5,7 @@ import type { Image, ImageStep } from '../../../shared/images.js';
 import { client } from '../../api/client.js';
 import { Argv, EnvTable, Fields, KeyValues, None, Section, When } from '../../components/details.js';
 import { ErrorMessage } from '../../components/error-message.js';
-import { ChevronIcon } from '../../components/icons.js';
+import { DetailPage } from '../../components/detail-page.js';
 import { StatePill } from '../../components/state-pill.js';
 import { useLoaded } from '../../components/use-loaded.js';
 import { formatBytes } from '../../format/bytes.js';
@@ -139,33 +139,21 @@ export function ImagePage({ idOrName }: { idOrName: string }) {
   const image = useImages((s) => findImage(s.images, idOrName));
   const users = useContainers(useShallow((s) => (image ? s.order.map((id) => s.byId[id]).filter((c): c is Container => c?.imageId === image.id) : [])));
   return (
-    <section className="view image-page" aria-labelledby="image-title">
-      <header className="view-header page-header">
-        <div className="view-title">
-          <nav aria-label="Breadcrumb" className="breadcrumb">
-            <a href={routeHash({ page: 'images' })}>Images</a>
-            <ChevronIcon />
-          </nav>
-          <h1 id="image-title">{image ? imageTitle(image) : idOrName}</h1>
-          {image && <span className="container-id mono">{shortDigest(image.id)}</span>}
-        </div>
-        {image && (
-          <div className="view-tools">
-            <ImageActions image={image} usedBy={users.length} onRemoved={() => useUi.getState().navigate({ page: 'images' })} />
-          </div>
-        )}
-      </header>
-      {image ? (
+    <DetailPage
+      parent="images"
+      kind="image"
+      title={image ? imageTitle(image) : idOrName}
+      badges={image && <span className="container-id mono">{shortDigest(image.id)}</span>}
+      tools={image && <ImageActions image={image} usedBy={users.length} onRemoved={() => useUi.getState().navigate({ page: 'images' })} />}
+      found={image !== undefined}
+      loaded={loaded}
+      className="image-page"
+    >
+      {image && (
         <div className="page-body">
           <ImageDetails image={image} users={users} />
         </div>
-      ) : (
-        loaded && (
-          <p className="page-missing" role="status">
-            There is no image “{idOrName}”: it may have been removed. <a href={routeHash({ page: 'images' })}>Back to the images</a>
-          </p>
-        )
       )}
-    </section>
+    </DetailPage>
   );
 }
