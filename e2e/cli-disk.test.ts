@@ -86,6 +86,10 @@ describe.each(TEST_HOSTS)('disk usage and prunes, Linux on the %s host', { timeo
     const declined = await run(['container', 'prune'], 'n\n');
     expect(declined.stderr).toMatch(/WARNING! This will remove 1 stopped containers, freeing 3\.\d\dMiB\./);
     expect(await names()).toEqual(['busy', 'wrote']);
+    // A filter Berth does not apply is refused by name, not ignored.
+    const filtered = await docker(['container', 'prune', '-f', '--filter', 'label=keep=no']);
+    expect(filtered.stderr).toContain("Berth's prune does not apply the filter 'label' yet: nothing was removed");
+    expect(await names()).toEqual(['busy', 'wrote']);
 
     const pruned = await run(['container', 'prune'], 'y\n');
     const wroteFree = /freeing (.*)\./.exec(pruned.stderr)?.[1];

@@ -1,13 +1,23 @@
-import type { PruneReport } from '../../../shared/disk-usage.js';
 import { containerSummary } from './container-shapes.js';
-import { ok, type DockerCall, type DockerRoute } from './docker-call.js';
+import { DockerError, ok, type DockerCall, type DockerRoute } from './docker-call.js';
 import { queryFilters } from './docker-query.js';
 import { imageSummary } from './image-shapes.js';
 import { volumeShape } from './volume-routes.js';
 
+/** Filters Docker's prunes take that Berth does not apply yet: refused by name, never ignored (that would remove more than asked). */
+const UNAPPLIED_FILTERS = ['until', 'label', 'label!'];
+
+/** The prune's filters, those it applies being `applied`. */
+function pruneFilters(call: DockerCall, applied: readonly string[]): Map<string, string[]> {
+  const filters = queryFilters(call.query, [...applied, ...UNAPPLIED_FILTERS]);
+  const unapplied = [...filters.keys()].find((name) => !applied.includes(name));
+  if (unapplied) throw new DockerError(400, `Berth's prune does not apply the filter '${unapplied}' yet: nothing was removed`);
+  return filters;
+}
+
 /** A filter Docker sends as true or false (`dangling`, `all`); absent is `fallback`. */
 function booleanFilter(call: DockerCall, name: string, fallback: boolean): boolean {
-  const values = queryFilters(call.query, [name]).get(name);
+  const values = pruneFilters(call, [name]).get(name);
   return values === undefined ? fallback : values.some((value) => value === 'true' || value === '1');
 }
 
@@ -45,7 +55,7 @@ export function diskRoutes(): DockerRoute[] {
       method: 'POST',
       path: '/containers/prune',
       handler: async (call) => {
-        queryFilters(call.query, []);
+        pruneFilters(call, []);
         const report = await call.engine('containers.prune', { dryRun: false });
         return ok({ ContainersDeleted: report.removed, SpaceReclaimed: report.spaceReclaimed });
       },
@@ -72,8 +82,8 @@ export function diskRoutes(): DockerRoute[] {
       method: 'POST',
       path: '/build/prune',
       handler: async (call) => {
-        queryFilters(call.query, []);
-        const report: PruneReport = await call.engine('builder.prune', { dryRun: false });
+        pruneFilters(call, []);
+        const report = await call.engine('builder.prune', { dryRun: false });
         return ok({ CachesDeleted: report.removed, SpaceReclaimed: report.spaceReclaimed });
       },
     },
