@@ -77,8 +77,11 @@ describe('the list by keyboard, an image page, dangling images and disk usage in
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'done', level: 1 }).waitFor();
 
+    // Back on the list, once it is drawn again (a `/` before that has no filter to focus).
     await page.goBack();
+    await page.getByRole('link', { name: 'done' }).waitFor();
     await page.keyboard.press('/');
+    expect(await focused()).toBe('Filter containers');
     await page.keyboard.type('up');
     await page.getByRole('link', { name: 'done' }).waitFor({ state: 'detached' });
     await page.keyboard.press('ArrowDown');
