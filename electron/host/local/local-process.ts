@@ -1,6 +1,6 @@
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import type { ExecOptions, ExecResult, HostProcess, SpawnOptions } from '../host.js';
 
 /**
@@ -39,12 +39,44 @@ export async function pipeIntoProcess(argv: string[], input: Readable, options: 
   const done = collect(child, options.timeoutMs);
   const stdin = child.stdin;
   if (!stdin) throw new Error('no stdin');
-  // A command that exits early closes stdin: the exit code, not EPIPE, says what went wrong.
-  const fed = pipeline(input, stdin).catch((err: unknown) => err);
+  const fed = feed(input, stdin);
   const result = await done;
-  const fedError = await fed;
-  if (result.code === 0 && fedError instanceof Error) throw fedError;
+  const outcome = await fed;
+  if (outcome instanceof Error) {
+    if (result.code === 0) throw outcome;
+  } else if (outcome === 'cut') {
+    // A command that exits early closes stdin: the exit code, not EPIPE, says what went wrong. One that
+    // succeeded had what it needed (tar stops at its end blocks, padding may follow): the rest is read
+    // and dropped, as Docker does after tar, so a stream hashing the input on its way sees every byte.
+    if (result.code !== 0) input.destroy();
+    else await drain(input);
+  }
   return result;
+}
+
+/** Writes `input` into `stdin`: 'all' once it is all written, 'cut' if stdin closed first (input paused), or the input's error. */
+function feed(input: Readable, stdin: Writable): Promise<'all' | 'cut' | Error> {
+  return new Promise((resolve) => {
+    input.once('error', (err) => {
+      stdin.destroy();
+      resolve(err);
+    });
+    stdin.on('error', () => {});
+    stdin.once('finish', () => resolve('all'));
+    stdin.once('close', () => {
+      if (stdin.writableFinished) return;
+      input.unpipe(stdin);
+      input.pause();
+      resolve('cut');
+    });
+    input.pipe(stdin);
+  });
+}
+
+async function drain(input: Readable): Promise<void> {
+  if (input.readableEnded) return;
+  input.resume();
+  await finished(input);
 }
 
 function start(argv: string[], env: Record<string, string> | undefined, detached: boolean): ChildProcess {
