@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, type TempDir } from '../../../e2e/fixtures/temp-dir.js';
 import { packTar } from '../../streams/pack-tar.js';
 import { pipeIntoProcess } from './local-process.js';
 
@@ -19,13 +19,11 @@ function counter(): Transform & { bytes: number } {
 }
 
 describe('pipeIntoProcess', () => {
-  let dir: string;
+  let dir: TempDir;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'berth-pipe-in-'));
+    dir = await makeTempDir('berth-pipe-in-');
   });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterEach(() => dir.remove());
 
   // tar exits once it reads its end blocks: an upload whose end comes a moment after its last bytes (a
   // file read to its end, a request body) finds stdin closed before it could end it.
@@ -37,7 +35,7 @@ describe('pipeIntoProcess', () => {
       const upload = new Readable({ read() {} });
       upload.push(archive);
       setTimeout(() => upload.push(null), 100);
-      const out = join(dir, String(round));
+      const out = join(dir.path, String(round));
       const made = await pipeIntoProcess(['sh', '-c', 'mkdir "$1" && exec tar -x -C "$1"', 'tar', out], upload);
       expect(made.code, made.stderr.toString()).toBe(0);
       expect(await readFile(join(out, 'Dockerfile'), 'utf8')).toBe('FROM hello\n');
