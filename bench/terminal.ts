@@ -1,8 +1,10 @@
 /**
- * Terminal benchmark (npm run bench:terminal): an interactive shell in a container, three ways side
+ * Terminal benchmark (npm run bench:terminal): an interactive shell in a container, several ways side
  * by side on one machine and one image:
- *   - Berth: the whole path, socket client → engine → agent → conmon (holding the pty) → shell and back;
+ *   - `berth exec -it` in a pty (node-pty spawning the berth CLI): opened through the engine, then
+ *     CLI → terminal host → agent → conmon (holding the pty) → shell and back;
  *   - `docker exec -it` in a pty (node-pty spawning the docker CLI) against a dockerd of its own;
+ *   - the same Berth path with this process as the client in place of the CLI;
  *   - raw `runc exec -t` in a pty, on the Berth container (the floor both build on);
  *   - Berth's monitor path alone: the same agent and conmon driven from this process, no engine
  *     between (where the time goes).
@@ -25,9 +27,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { spawn as spawnPty } from 'node-pty';
 import { buildBusyboxImage, exportOciArchive } from '../build/oci-image.js';
+import { terminalSocketPath } from '../electron/engine/engine-config.js';
 import { LocalHost } from '../electron/host/local/local-host.js';
 import { RuntimeCli } from '../electron/runtime/runtime-cli.js';
-import { execOnTerminal } from '../electron/terminal/monitor-pty.js';
+import { connectToEngine } from '../electron/transport/socket/socket-client.js';
+import { TerminalStream } from '../electron/terminal/terminal-stream.js';
+import { agentPty, execAgent } from '../electron/terminal/monitor-pty.js';
 import { BERTH_CLI, startBerthEngine, type BerthEngine } from './berth-engine.js';
 import { startDockerDaemon, type DockerDaemon } from './docker-daemon.js';
 import { captureMachineState } from './machine-state.js';
@@ -102,22 +107,21 @@ function ptyTty(argv: string[], env: Record<string, string> = {}): Tty {
   };
 }
 
-/** A Berth terminal session through the engine's socket, as the CLI and the app see it. */
+/**
+ * A Berth terminal session as the CLI sees it: opened through the engine's socket, then its keys and
+ * output through the terminal host's.
+ */
 async function berthTty(berth: BerthEngine, containerId: string, command: string[]): Promise<Tty> {
-  const api = berth.client;
-  const session = await api.call('terminal.open', { id: containerId, command, cols: 120, rows: 40 });
+  const session = await berth.client.call('terminal.open', { id: containerId, command, cols: 120, rows: 40 });
   const listeners: ((data: Buffer) => void)[] = [];
-  const exited = api
-    .call('terminal.attach', { sessionId: session.id }, (item) => {
-      const data = Buffer.from(item.base64, 'base64');
-      for (const listener of listeners) listener(data);
-    })
-    .then((answer) => answer.exitCode ?? -1);
+  const stream = new TerminalStream(await connectToEngine(terminalSocketPath(berth.home)), session.id, (data) => {
+    for (const listener of listeners) listener(data);
+  });
   return {
-    write: (data) => void api.notify('terminal.input', { sessionId: session.id, base64: Buffer.from(data).toString('base64') }),
+    write: (data) => stream.write(Buffer.from(data)),
     onData: (listener) => void listeners.push(listener),
-    exited,
-    close: () => void api.call('terminal.close', { sessionId: session.id }).catch(() => {}),
+    exited: stream.ended.then((code) => code ?? -1),
+    close: () => stream.hangUp(),
   };
 }
 
@@ -125,7 +129,8 @@ async function berthTty(berth: BerthEngine, containerId: string, command: string
 async function monitorTty(berth: BerthEngine, runtimeRoot: string, containerId: string, command: string[]): Promise<Tty> {
   const host = new LocalHost(berth.dataRoot);
   const runtime = await RuntimeCli.probe(host, runtimeRoot);
-  const pty = await execOnTerminal(host, runtime, { containerId, command, env: [], cols: 120, rows: 40 });
+  const agent = await execAgent(host, runtime, { containerId, command, env: [], cols: 120, rows: 40 });
+  const pty = await agentPty(agent.mode, host.spawn(agent.argv), () => Promise.resolve(0));
   const exited = new Promise<number>((resolve) => pty.onExit(resolve));
   return { write: (data) => pty.write(Buffer.from(data)), onData: (listener) => pty.onData(listener), exited, close: () => pty.kill('SIGKILL') };
 }
@@ -282,8 +287,9 @@ async function main(): Promise<number> {
     const dockerEnv = { DOCKER_HOST: `unix://${join(workDir, 'docker', 'docker.sock')}`, DOCKER_CONFIG: join(workDir, 'docker', 'cli-config') };
 
     const targets: Target[] = [
-      { label: 'berth (socket → engine → conmon)', open: (command) => berthTty(berth!, berthContainer, command) },
+      { label: 'berth exec -it (CLI in a pty → terminal host)', open: async (command) => ptyTty([process.execPath, BERTH_CLI, 'exec', '-it', berthContainer, ...command], { BERTH_HOME: berth!.home }) },
       { label: 'docker exec -it (CLI in a pty → dockerd)', open: async (command) => ptyTty([dockerCli, 'exec', '-it', dockerContainer, ...command], dockerEnv) },
+      { label: 'berth, socket client in this process', open: (command) => berthTty(berth!, berthContainer, command) },
       { label: 'raw runc exec -t in a pty', open: async (command) => ptyTty([runc, '--root', runcRoot, 'exec', '-t', berthContainer, ...command]) },
       { label: 'agent → conmon, no engine', open: (command) => monitorTty(berth!, runcRoot, berthContainer, command) },
     ];
@@ -300,7 +306,7 @@ async function main(): Promise<number> {
       const out = await flood(target, options.floodMb);
       results.push({ label: target.label, ...medianOf(rounds[i]!), rounds: rounds[i]!, mbPerSec: out.mbPerSec, floodBytes: out.bytes });
     }
-    const [b, d, r, m] = results as [Result, Result, Result, Result];
+    const [b, d, s, r, m] = results as [Result, Result, Result, Result, Result];
     const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
     const ratios = {
       cold_p50_berth_over_docker: ratio(b.cold.p50, d.cold.p50),
@@ -311,6 +317,7 @@ async function main(): Promise<number> {
       warm_p50_berth_over_runc: ratio(b.warm.p50, r.warm.p50),
       flood_berth_over_docker: ratio(b.mbPerSec, d.mbPerSec),
       flood_berth_over_runc: ratio(b.mbPerSec, r.mbPerSec),
+      cold_p99_socket_client_over_docker: ratio(s.cold.p99, d.cold.p99),
       cold_p99_monitor_over_docker: ratio(m.cold.p99, d.cold.p99),
     };
     process.stdout.write(
@@ -328,7 +335,7 @@ async function main(): Promise<number> {
         '',
         `echo, berth/docker (medians): cold p50 ${ratios.cold_p50_berth_over_docker}, p99 ${ratios.cold_p99_berth_over_docker} (first round ${ratios.first_round_cold_p99_berth_over_docker}); warm p50 ${ratios.warm_p50_berth_over_docker}, p99 ${ratios.warm_p99_berth_over_docker}   warm p50 berth/raw runc: ${ratios.warm_p50_berth_over_runc}`,
         `flood, berth/docker: ${ratios.flood_berth_over_docker}   berth/raw runc: ${ratios.flood_berth_over_runc}   (above 1: Berth is faster)`,
-        `cold echo p99, agent → conmon without the engine / docker: ${ratios.cold_p99_monitor_over_docker}`,
+        `cold echo p99 / docker's: berth's socket client in this process ${ratios.cold_p99_socket_client_over_docker}, agent → conmon without the engine ${ratios.cold_p99_monitor_over_docker}`,
         '',
       ].join('\n'),
     );

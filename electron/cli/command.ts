@@ -1,10 +1,13 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { LogStream } from '../../shared/containers.js';
+import type { Socket } from 'node:net';
 import type { SocketClient } from '../transport/socket/socket-client.js';
 
 export interface CommandContext {
   /** Connects to the running engine on first use; says clearly when none runs. */
   client(): Promise<SocketClient>;
+  /** A new connection to the terminal host, which carries a session's stream (keys, output, size) past the engine. */
+  terminalSocket(): Promise<Socket>;
   out(text: string): void;
   /** Bytes as they are (container output), to our stdout or stderr as the container wrote them. */
   raw(data: Buffer, stream?: LogStream): void;

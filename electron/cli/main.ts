@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { BerthError } from '../../shared/berth-error.js';
-import { berthHome, socketPath } from '../engine/engine-config.js';
-import { SocketClient } from '../transport/socket/socket-client.js';
+import { berthHome, socketPath, terminalSocketPath } from '../engine/engine-config.js';
+import { connectToEngine, SocketClient } from '../transport/socket/socket-client.js';
 import type { Command, CommandContext } from './command.js';
 import { containerCommands } from './commands/containers.js';
 import { diskCommands } from './commands/disk.js';
@@ -41,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
   let client: SocketClient | undefined;
   const context: CommandContext = {
     client: async () => (client ??= await SocketClient.connect(socketPath(berthHome()))),
+    terminalSocket: () => connectToEngine(terminalSocketPath(berthHome())),
     out: (text) => process.stdout.write(`${text}\n`),
     raw: (data, stream = 'stdout') => (stream === 'stderr' ? process.stderr : process.stdout).write(data),
     err: (text) => process.stderr.write(`${text}\n`),

@@ -1,4 +1,5 @@
-import type { SocketClient } from '../transport/socket/socket-client.js';
+import { setFlagsFromString } from 'node:v8';
+import { TerminalStream } from '../terminal/terminal-stream.js';
 import type { CommandContext } from './command.js';
 import { DetachKeys } from '../streams/detach-keys.js';
 
@@ -20,39 +21,44 @@ export function terminalSize(): { cols: number; rows: number } {
  * Shows an engine terminal session in this terminal: replays what it holds, streams its output, sends
  * our keys and size. Resolves with its exit code once it ends, or 'detached'.
  */
-export async function attachTerminal(api: SocketClient, sessionId: string, options: TerminalAttachOptions, context: CommandContext): Promise<number | 'detached'> {
+export async function attachTerminal(sessionId: string, options: TerminalAttachOptions, context: CommandContext): Promise<number | 'detached'> {
+  const stream = new TerminalStream(await context.terminalSocket(), sessionId, (data) => context.raw(data));
+  // From here the keys' path runs at V8's baseline tier, as the terminal host does: in a process this
+  // young the optimising compiler's jobs, on a helper thread, are what delay the woken agent, conmon and
+  // shell on a small machine (docs/benchmarks.md).
+  setFlagsFromString('--max-opt=1');
   const stdin = process.stdin;
   const raw = options.interactive && stdin.isTTY;
   const keys = options.detachKeys ? new DetachKeys(options.detachKeys) : undefined;
   let detached = false;
-  const send = (data: Buffer) => {
-    if (data.length > 0) api.notify('terminal.input', { sessionId, base64: data.toString('base64') });
-  };
   const detach = () => {
     detached = true;
-    api.cancelAll();
+    stream.detach();
   };
   // Keys go to the session as typed (Ctrl-C included); the container's pty does the line editing.
   if (raw) stdin.setRawMode(true);
   const onInput = (data: Buffer) => {
     if (detached) return;
     const fed = keys?.feed(data) ?? { forward: data, detach: false };
-    send(fed.forward);
+    stream.write(fed.forward);
     if (fed.detach) detach();
   };
-  const onResize = () => void api.notify('terminal.resize', { sessionId, ...terminalSize() });
-  const onHangup = options.hangUpEnds ? () => void api.call('terminal.close', { sessionId }).catch(() => {}) : detach;
+  const resize = () => {
+    const { cols, rows } = terminalSize();
+    stream.resize(cols, rows);
+  };
+  const onHangup = options.hangUpEnds ? () => stream.hangUp() : detach;
   if (options.interactive) stdin.on('data', onInput);
-  process.stdout.on('resize', onResize);
+  process.stdout.on('resize', resize);
   process.on('SIGHUP', onHangup);
   process.on('SIGTERM', onHangup);
   try {
-    await api.call('terminal.resize', { sessionId, ...terminalSize() });
-    const { exitCode } = await api.call('terminal.attach', { sessionId }, (item) => context.raw(Buffer.from(item.base64, 'base64')));
+    resize();
+    const exitCode = await stream.ended;
     return detached ? 'detached' : (exitCode ?? 0);
   } finally {
     stdin.off('data', onInput);
-    process.stdout.off('resize', onResize);
+    process.stdout.off('resize', resize);
     process.off('SIGHUP', onHangup);
     process.off('SIGTERM', onHangup);
     if (raw) stdin.setRawMode(false);

@@ -77,6 +77,11 @@ export function socketPath(home: string): string {
   return join(home, 'engine.sock');
 }
 
+/** Where the terminal host serves sessions' streams, so keystrokes never wait on the engine: beside the engine's socket. */
+export function terminalSocketPath(home: string): string {
+  return join(home, 'terminal.sock');
+}
+
 /** One place Docker's Engine API is served. */
 export interface DockerEndpoint {
   path: string;

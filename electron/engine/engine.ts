@@ -22,7 +22,7 @@ import { ContainerStore } from '../containers/container-store.js';
 import { Containers } from '../containers/containers.js';
 import { execInContainer } from '../containers/container-exec.js';
 import { ContainerStdin } from '../containers/container-stdin.js';
-import { dockerHostOf, dockerSocketPath, type EngineConfig } from './engine-config.js';
+import { dockerHostOf, dockerSocketPath, packageRoot, terminalSocketPath, type EngineConfig } from './engine-config.js';
 import { DockerAccess } from '../docker-clients/docker-access.js';
 import { loginDomain, RegistryLogins } from '../docker-clients/registry-logins.js';
 import { listContainerProcesses } from '../runtime/cgroup-processes.js';
@@ -119,6 +119,8 @@ export class Engine extends EventEmitter<ContractEvents> {
     const actions = new ContainerActions((action) => emit('containers.action', action));
     const terminals = new TerminalSessions({
       host, runtime,
+      hostScript: join(packageRoot(), 'dist', 'electron', 'terminal-host.js'),
+      socketPath: terminalSocketPath(config.home),
       changed: (session) => {
         const container = store.get(session.containerId);
         if (container && !session.main && session.exitCode !== null) actions.record(container, 'exec_die', { exitCode: String(session.exitCode) });

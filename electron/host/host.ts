@@ -78,6 +78,11 @@ export interface Host {
   exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Start argv with streamed stdio. */
   spawn(argv: string[], options?: SpawnOptions): HostProcess;
+  /**
+   * argv as this machine starts it (behind wsl.exe's prefix on a WSL host), for another of Berth's
+   * own processes to spawn with `spawnProcess` (the terminal host runs the engine's agents so).
+   */
+  commandLine(argv: string[]): string[];
   /** Stream bytes into argv's stdin (e.g. a layer into tar) and wait for it to finish. */
   pipeIn(argv: string[], input: Readable, options?: ExecOptions): Promise<ExecResult>;
   /**

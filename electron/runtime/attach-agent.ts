@@ -1,6 +1,7 @@
 import { BerthError } from '../../shared/berth-error.js';
 import type { LogStream } from '../../shared/containers.js';
 import type { Host, HostProcess } from '../host/host.js';
+import { encodeFrame, FrameDecoder } from '../streams/typed-frames.js';
 import { whenDrained } from '../streams/when-drained.js';
 import { attachSocketPath, bundlePaths, type ExecPaths } from './bundle.js';
 import type { OciProcess } from './oci-spec.js';
@@ -162,15 +163,27 @@ finish(defined $code && $code >= 0 ? $code : 255);
 
 const STREAMS: Record<number, LogStream> = { 2: 'stdout', 3: 'stderr' };
 
+/** Joining a container's main process, or running an exec under conmon. */
+export type AgentMode = 'attach' | 'exec';
+
+/** The agent joining the main process of a container that conmon runs (Linux argv). */
+export function attachAgentArgv(dataRoot: string, containerId: string): string[] {
+  return ['perl', '-e', AGENT_SCRIPT, 'attach', attachSocketPath(dataRoot, containerId), bundlePaths(dataRoot, containerId).ctl];
+}
+
+/** The agent running `process` as an exec on a terminal under conmon (`monitorArgv`); its exit code is the process's (Linux argv). */
+export function execAgentArgv(paths: ExecPaths, process: OciProcess, monitorArgv: string[]): string[] {
+  return ['perl', '-e', AGENT_SCRIPT, 'exec', paths.dir, paths.attachLink, JSON.stringify(process), ...monitorArgv];
+}
+
 /** A connection to a container's main process through conmon, relayed by the agent. */
 export class AttachConnection {
-  private pending: Buffer = Buffer.alloc(0);
   readonly exited: Promise<number>;
   /** Resolves once the agent is connected; rejects with what it said if it could not connect. */
   readonly connected: Promise<void>;
 
   private constructor(
-    private readonly mode: 'attach' | 'exec',
+    private readonly mode: AgentMode,
     private readonly agent: HostProcess,
     onOutput: (stream: LogStream, data: Buffer) => void,
   ) {
@@ -184,29 +197,24 @@ export class AttachConnection {
     });
     this.connected.catch(() => {});
     agent.stdin?.on('error', () => {});
+    const frames = new FrameDecoder();
     agent.stdout?.on('data', (chunk: Buffer) => {
-      this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-      while (this.pending.length >= 5) {
-        const length = this.pending.readUInt32BE(1);
-        if (this.pending.length < 5 + length) break;
-        const stream = STREAMS[this.pending[0]!];
-        if (stream) onOutput(stream, this.pending.subarray(5, 5 + length));
-        else if (this.pending[0] === 0) connected();
-        this.pending = this.pending.subarray(5 + length);
+      for (const { type, data } of frames.push(chunk)) {
+        const stream = STREAMS[type];
+        if (stream) onOutput(stream, data);
+        else if (type === 0) connected();
       }
     });
   }
 
   /** Connects to the main process of a container that conmon runs. */
   static open(host: Host, containerId: string, onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
-    const socketPath = attachSocketPath(host.dataRoot, containerId);
-    const ctlPath = bundlePaths(host.dataRoot, containerId).ctl;
-    return new AttachConnection('attach', host.spawn(['perl', '-e', AGENT_SCRIPT, 'attach', socketPath, ctlPath]), onOutput);
+    return AttachConnection.over('attach', host.spawn(attachAgentArgv(host.dataRoot, containerId)), onOutput);
   }
 
-  /** Runs `process` as an exec on a terminal under conmon (`monitorArgv`) and connects to it; `exited` is its exit code. */
-  static exec(host: Host, paths: ExecPaths, process: OciProcess, monitorArgv: string[], onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
-    return new AttachConnection('exec', host.spawn(['perl', '-e', AGENT_SCRIPT, 'exec', paths.dir, paths.attachLink, JSON.stringify(process), ...monitorArgv]), onOutput);
+  /** The connection an agent started from `attachAgentArgv` or `execAgentArgv` holds, by whichever process started it. */
+  static over(mode: AgentMode, agent: HostProcess, onOutput: (stream: LogStream, data: Buffer) => void): AttachConnection {
+    return new AttachConnection(mode, agent, onOutput);
   }
 
   /** false: the agent is backed up; wait for `drained` before writing more. */
@@ -250,9 +258,6 @@ export class AttachConnection {
   }
 
   private send(type: number, data: Buffer): boolean {
-    const header = Buffer.alloc(5);
-    header.writeUInt8(type, 0);
-    header.writeUInt32BE(data.length, 1);
-    return this.agent.stdin?.write(Buffer.concat([header, data])) ?? false;
+    return this.agent.stdin?.write(encodeFrame(type, data)) ?? false;
   }
 }

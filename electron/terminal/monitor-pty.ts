@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LogStream } from '../../shared/containers.js';
-import type { Host } from '../host/host.js';
-import { AttachConnection } from '../runtime/attach-agent.js';
+import type { Host, HostProcess } from '../host/host.js';
+import { AttachConnection, attachAgentArgv, execAgentArgv, type AgentMode } from '../runtime/attach-agent.js';
 import { bundlePaths, execPaths } from '../runtime/bundle.js';
 import { execMonitorArgv } from '../runtime/monitor.js';
 import { execProcess, type OciSpec } from '../runtime/oci-spec.js';
@@ -37,22 +37,15 @@ async function monitorPty(open: (onOutput: Output) => AttachConnection, exitCode
   };
 }
 
-/**
- * A container's main process on the pty conmon holds for it (a container started with -t). Ending it
- * detaches; the container runs on. Resolves once connected, so nothing the process writes from then
- * on is missed.
- */
-export function attachMainProcess(host: Host, containerId: string, exitCode: () => Promise<number>): Promise<PtyProcess> {
-  let detached = false;
-  return monitorPty(
-    (onOutput) => AttachConnection.open(host, containerId, onOutput),
-    // Gone by itself: the container ended, and its code is the session's. Detached: it runs on.
-    () => (detached ? Promise.resolve(0) : exitCode()),
-    (connection) => {
-      detached = true;
-      connection.close();
-    },
-  );
+/** What starts a terminal's agent: how it joins conmon, and its Linux argv. */
+export interface AgentCommand {
+  mode: AgentMode;
+  argv: string[];
+}
+
+/** The agent for a container's main process on the pty conmon holds for it (a container started with -t). */
+export function mainProcessAgent(host: Host, containerId: string): AgentCommand {
+  return { mode: 'attach', argv: attachAgentArgv(host.dataRoot, containerId) };
 }
 
 export interface ExecOnTerminal {
@@ -65,19 +58,36 @@ export interface ExecOnTerminal {
 }
 
 /**
- * `command` run in a running container on a terminal that conmon holds (Docker's `exec -it`): the
- * container's own user, directory and environment, started at the client's size. Killing it signals
- * the process; its exit code is the session's.
+ * The agent for `command` run in a running container on a terminal that conmon holds (Docker's
+ * `exec -it`): the container's own user, directory and environment, started at the client's size.
  */
-export async function execOnTerminal(host: Host, runtime: RuntimeCli, request: ExecOnTerminal): Promise<PtyProcess> {
+export async function execAgent(host: Host, runtime: RuntimeCli, request: ExecOnTerminal): Promise<AgentCommand> {
   const { containerId } = request;
   const spec = JSON.parse((await host.readFile(bundlePaths(host.dataRoot, containerId).config)).toString()) as OciSpec;
   const process = execProcess(spec.process, request.command, request.env, request);
   const execId = randomBytes(8).toString('hex');
   const paths = execPaths(host.dataRoot, containerId, execId);
+  return { mode: 'exec', argv: execAgentArgv(paths, process, execMonitorArgv(host, runtime, containerId, execId, paths)) };
+}
+
+/**
+ * A started agent as the PtyProcess of a terminal session; resolves once it is connected, so nothing
+ * the process writes from then on is missed. An exec's code is its process's, and killing it signals
+ * the process. Killing a main process's detaches (the container runs on); when it ends by itself the
+ * container has ended, and `mainExitCode` says with what.
+ */
+export function agentPty(mode: AgentMode, agent: HostProcess, mainExitCode: () => Promise<number>): Promise<PtyProcess> {
+  const open = (onOutput: Output) => AttachConnection.over(mode, agent, onOutput);
+  if (mode === 'exec') {
+    return monitorPty(open, (connection) => connection.exited, (connection, signal) => connection.signal(signal));
+  }
+  let detached = false;
   return monitorPty(
-    (onOutput) => AttachConnection.exec(host, paths, process, execMonitorArgv(host, runtime, containerId, execId, paths), onOutput),
-    (connection) => connection.exited,
-    (connection, signal) => connection.signal(signal),
+    open,
+    () => (detached ? Promise.resolve(0) : mainExitCode()),
+    (connection) => {
+      detached = true;
+      connection.close();
+    },
   );
 }

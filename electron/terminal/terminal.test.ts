@@ -1,9 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import type { EventPayload, StreamItem } from '../../shared/contract.js';
 import { Engine } from '../engine/engine.js';
+import { terminalSocketPath } from '../engine/engine-config.js';
+import { encodeFrame } from '../streams/typed-frames.js';
 import { dispatch } from '../transport/dispatch.js';
+import { connectToEngine } from '../transport/socket/socket-client.js';
+import { TerminalStream } from './terminal-stream.js';
 
 /** One attach: what it has received, and how it ended. */
 interface Attached {
@@ -164,33 +169,84 @@ describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
 
   it('pauses the pty for a backed-up reader and keeps memory bounded under a flood', async () => {
     const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
-    const state = engine.terminals.session(session.id);
+    const flow = () => engine.terminals.flow(session.id);
+    // The sessions live in the terminal host: its memory is what must stay bounded.
+    const hostRss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${await engine.terminals.hostPid()}/status`, 'utf8'))![1]) / 1024;
     const term = attach(session.id, { keep: false });
     await type(session.id, 'echo go\r');
     await waitFor('prompt', async () => term.bytes(), (n) => n > 0);
     global.gc?.();
-    const before = process.memoryUsage();
+    const before = { host: await hostRss(), engine: process.memoryUsage().rss / 2 ** 20 };
     term.hold();
     const floodBytes = 50_000_000;
     await type(session.id, `head -c ${floodBytes} /dev/zero | tr '\\0' x; echo; echo flood-done\r`);
-    await waitFor('pause', async () => state.isPaused, (paused) => paused);
+    await waitFor('pause', flow, (state) => state.paused);
     const whileHeld = term.bytes();
     await new Promise((resolve) => setTimeout(resolve, 500));
     // Paused: nothing more reaches the reader, and the shell is held back rather than buffered.
     expect(term.bytes() - whileHeld).toBeLessThan(2 * 1024 * 1024);
-    expect(state.pauses).toBeGreaterThan(0);
-    // Detached: the engine reads on into the bounded scrollback.
+    expect((await flow()).pauses).toBeGreaterThan(0);
+    // Detached: the host reads on into the bounded scrollback.
     term.detach();
     await term.result;
     const watcher = attach(session.id);
     await watcher.waitFor('flood-done', 60_000);
-    const after = process.memoryUsage();
-    const growth = (after.rss - before.rss) / 2 ** 20;
-    const arrayGrowth = (after.arrayBuffers - before.arrayBuffers) / 2 ** 20;
-    expect(growth).toBeLessThan(64);
-    expect(arrayGrowth).toBeLessThan(64);
+    // Neither the host nor the engine relaying to this reader grew with the flood.
+    expect((await hostRss()) - before.host).toBeLessThan(64);
+    expect(process.memoryUsage().rss / 2 ** 20 - before.engine).toBeLessThan(64);
     // The re-attached reader got the scrollback (bounded), not all 50 MB.
     expect(watcher.bytes()).toBeLessThan(8 * 1024 * 1024);
+    await call('terminal.close', { sessionId: session.id });
+  });
+
+  it("streams a session over the terminal host's own socket: keys, size, output, a detach, and the code after a hang-up", async () => {
+    const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
+    const connect = () => connectToEngine(terminalSocketPath(env.config.home));
+    let seen = '';
+    const first = new TerminalStream(await connect(), session.id, (data) => (seen += data.toString()));
+    first.write(Buffer.from('echo $((6*7))\r'));
+    await waitFor('echo', async () => seen, (text) => /\n42\r?\n/.test(text.replace(/\r+\n/g, '\n')));
+    first.resize(111, 33);
+    first.write(Buffer.from('stty size\r'));
+    await waitFor('size', async () => seen, (text) => text.includes('33 111'));
+    // The engine hears of the new size too.
+    await waitFor('listed size', () => call('terminal.list', { containerId }), (list) => list.some((s) => s.id === session.id && s.cols === 111 && s.rows === 33));
+    first.detach();
+    expect(await first.ended).toBeNull();
+    expect((await call('terminal.list', { containerId })).find((s) => s.id === session.id)?.exitCode).toBeNull();
+    // A second stream gets the scrollback.
+    let again = '';
+    const second = new TerminalStream(await connect(), session.id, (data) => (again += data.toString()));
+    await waitFor('replay', async () => again, (text) => text.includes('33 111'));
+    second.detach();
+    await call('terminal.close', { sessionId: session.id });
+    // A hang-up ends the session, and the stream has its code.
+    const trapping = await call('terminal.open', { id: containerId, command: ['sh', '-c', 'trap "exit 4" HUP; echo trap-$((2*3)); while true; do sleep 0.1; done'], cols: 80, rows: 24 });
+    let said = '';
+    const third = new TerminalStream(await connect(), trapping.id, (data) => (said += data.toString()));
+    await waitFor('trap set', async () => said, (text) => text.includes('trap-6'));
+    third.hangUp();
+    expect(await third.ended).toBe(4);
+  });
+
+  it("refuses a stream on the terminal host's socket that names no session, or one it does not hold, in one line", async () => {
+    const path = terminalSocketPath(env.config.home);
+    await expect(new TerminalStream(await connectToEngine(path), 'no-such-session', () => {}).ended).rejects.toThrow(/no such terminal session: no-such-session/);
+    // Keys before the session is named: refused, and the connection ends.
+    const socket = await connectToEngine(path);
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.subarray(5).toString()));
+      socket.on('close', () => resolve(text));
+    });
+    socket.write(encodeFrame(2, Buffer.from('ls\r')));
+    expect(JSON.parse(await answer)).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'a terminal stream starts with the session it is for' });
+    const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
+    const stream = new TerminalStream(await connectToEngine(path), session.id, () => {});
+    stream.resize(0, 24);
+    await expect(stream.ended).rejects.toThrow('a resize is two numbers from 1 to 1000');
+    // The session itself runs on.
+    expect((await call('terminal.list', { containerId })).find((s) => s.id === session.id)?.exitCode).toBeNull();
     await call('terminal.close', { sessionId: session.id });
   });
 

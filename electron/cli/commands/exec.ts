@@ -31,7 +31,7 @@ async function execPlain(id: string, command: string[], parsed: ParsedFlags, con
 async function execTerminal(id: string, command: string[], parsed: ParsedFlags, context: CommandContext): Promise<number> {
   const api = await context.client();
   const session = await api.call('terminal.open', { id, command, ...terminalSize() });
-  const ended = await attachTerminal(api, session.id, { interactive: flagSet(parsed, 'interactive'), hangUpEnds: true }, context);
+  const ended = await attachTerminal(session.id, { interactive: flagSet(parsed, 'interactive'), hangUpEnds: true }, context);
   return ended === 'detached' ? 0 : ended;
 }
 

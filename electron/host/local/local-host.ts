@@ -24,6 +24,10 @@ export class LocalHost implements Host {
     return spawnProcess(argv, options);
   }
 
+  commandLine(argv: string[]): string[] {
+    return argv;
+  }
+
   pipeIn(argv: string[], input: Readable, options: ExecOptions = {}): Promise<ExecResult> {
     return pipeIntoProcess(argv, input, options);
   }

@@ -62,6 +62,10 @@ export class WslHost implements Host {
     return spawnProcess(this.argv(argv, options.env), { detached: options.detached });
   }
 
+  commandLine(argv: string[]): string[] {
+    return this.argv(argv, undefined);
+  }
+
   pipeIn(argv: string[], input: Readable, options: ExecOptions = {}): Promise<ExecResult> {
     return pipeIntoProcess(this.argv(argv, options.env), input, { timeoutMs: options.timeoutMs });
   }

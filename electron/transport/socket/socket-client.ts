@@ -42,6 +42,22 @@ class SocketLink implements WireLink {
   }
 }
 
+/** Connects to one of the engine's sockets; says plainly when no engine is there. */
+export function connectToEngine(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(path);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+      reject(
+        missing
+          ? new BerthError('ENGINE_NOT_RUNNING', `no Berth engine is running (no socket at ${path})`, { fix: 'start the app or run `berth serve`' })
+          : new BerthError('INTERNAL', `cannot reach the engine at ${path}: ${err.message}`),
+      );
+    });
+  });
+}
+
 /** A typed client of the engine's API socket (what the `berth` command uses). */
 export class SocketClient {
   private readonly client: WireClient;
@@ -52,19 +68,8 @@ export class SocketClient {
     this.client = new WireClient(new SocketLink(socket));
   }
 
-  static connect(path: string): Promise<SocketClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(path);
-      socket.once('connect', () => resolve(new SocketClient(socket)));
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        const missing = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
-        reject(
-          missing
-            ? new BerthError('ENGINE_NOT_RUNNING', `no Berth engine is running (no socket at ${path})`, { fix: 'start the app or run `berth serve`' })
-            : new BerthError('INTERNAL', `cannot reach the engine at ${path}: ${err.message}`),
-        );
-      });
-    });
+  static async connect(path: string): Promise<SocketClient> {
+    return new SocketClient(await connectToEngine(path));
   }
 
   call<M extends MethodName>(method: M, params: Request<M>, onItem?: (item: StreamItem<M>) => void): Promise<Response<M>> {
