@@ -61,7 +61,12 @@ sub json_string {
 sub connect_to {
   my ($path) = @_;
   socket($s, AF_UNIX, SOCK_SEQPACKET, 0) or die "attach: socket: $!\n";
-  connect($s, pack_sockaddr_un($path)) or die "attach: $path: $!\n";
+  # conmon makes a container's socket just after the runtime has written the pid the engine waits
+  # for: on a busy machine the engine can be first, so a missing socket is tried again for 5 s.
+  for (my $try = 0; !connect($s, pack_sockaddr_un($path)); $try++) {
+    die "attach: $path: $!\n" if $try >= 500 || !($!{ENOENT} || $!{ECONNREFUSED});
+    select(undef, undef, undef, 0.01);
+  }
 }
 sub hang_up {
   exit 0 if $mode eq 'attach';
