@@ -1,6 +1,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { terminalSocketPath } from '../electron/engine/engine-config.js';
 import { berth, crash, startServe, stopServe } from './fixtures/berth-cli.js';
 import { startCliPty } from './fixtures/cli-pty.js';
 import { waitFor } from './fixtures/engine-client.js';
@@ -71,16 +72,20 @@ describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host'
   });
 
   it('hangs up a shell whose engine was killed: nothing of the exec is left, the container runs on', async () => {
+    const host = async () => (await execFileAsync('pgrep', ['-f', `berth terminal host ${terminalSocketPath(env.env.BERTH_HOME!)}`]).then((r) => r.stdout, () => '')).trim();
     const cli = startCliPty(env.env, ['exec', '-it', 'box', 'sh']);
     try {
       cli.pty.write('sleep 777; echo slept\r');
       await waitFor('the sleep', async () => (await berth(env.env, ['exec', 'box', 'ps'])).stdout, (ps) => ps.includes('sleep 777'));
+      expect(await host()).not.toBe('');
       await crash(serve!);
     } finally {
       cli.pty.kill();
     }
     const monitors = async () => (await execFileAsync('pgrep', ['-f', `conmon .*--exec .*-c ${containerId}`]).then((r) => r.stdout, () => '')).trim();
     await waitFor('the exec monitor to end', monitors, (left) => left === '');
+    // The engine's terminal host went with it.
+    await waitFor('the terminal host to end', host, (left) => left === '');
     serve = await startServe(env.env);
     expect((await berth(env.env, ['exec', 'box', 'ps'])).stdout).not.toContain('sleep 777');
     expect((await berth(env.env, ['ps'])).stdout).toMatch(/Up .* box/);

@@ -14,7 +14,8 @@ import { serveTerminalStream } from './terminal/terminal-stream.js';
 // Composition only.
 
 const [socketPath, scrollbackBytes] = process.argv.slice(2);
-process.title = 'berth terminal host';
+// Named for its engine's home, so one engine's host can be told from another's.
+process.title = `berth terminal host ${socketPath}`;
 
 const parent: IpcEndpoint = {
   send: (message: Serializable) => process.send?.(message) ?? false,
