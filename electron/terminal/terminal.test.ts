@@ -5,7 +5,7 @@ import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fix
 import type { EventPayload, StreamItem } from '../../shared/contract.js';
 import { Engine } from '../engine/engine.js';
 import { terminalSocketPath } from '../engine/engine-config.js';
-import { encodeFrame } from '../streams/typed-frames.js';
+import { encodeFrame, FrameDecoder } from '../streams/typed-frames.js';
 import { dispatch } from '../transport/dispatch.js';
 import { connectToEngine } from '../transport/socket/socket-client.js';
 import { TerminalStream } from './terminal-stream.js';
@@ -232,16 +232,28 @@ describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
   it("refuses a stream on the terminal host's socket that names no session, or one it does not hold, in one line", async () => {
     const path = terminalSocketPath(env.config.home);
     await expect(new TerminalStream(await connectToEngine(path), 'no-such-session', () => {}).ended).rejects.toThrow(/no such terminal session: no-such-session/);
-    // Keys before the session is named: refused, and the connection ends.
-    const socket = await connectToEngine(path);
-    const answer = new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.subarray(5).toString()));
-      socket.on('close', () => resolve(text));
-    });
-    socket.write(encodeFrame(2, Buffer.from('ls\r')));
-    expect(JSON.parse(await answer)).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'a terminal stream starts with the session it is for' });
+    // Raw frames: what the host answers before it ends the connection.
+    const refusal = async (...frames: Buffer[]) => {
+      const socket = await connectToEngine(path);
+      const decoder = new FrameDecoder();
+      const answer = new Promise<string>((resolve) => {
+        let error = '';
+        // Output of the session may come first (its prompt); the refusal is the error frame, type 3.
+        socket.on('data', (chunk: Buffer) => {
+          for (const frame of decoder.push(chunk)) if (frame.type === 3) error = frame.data.toString();
+        });
+        socket.on('close', () => resolve(error));
+      });
+      for (const frame of frames) socket.write(frame);
+      return JSON.parse(await answer) as unknown;
+    };
+    expect(await refusal(encodeFrame(2, Buffer.from('ls\r')))).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'a terminal stream starts with the session it is for' });
     const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
+    expect(await refusal(encodeFrame(1, Buffer.from(session.id)), encodeFrame(9))).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'unknown frame type 9 on a terminal stream' });
+    const oversized = Buffer.alloc(5);
+    oversized.writeUInt8(2, 0);
+    oversized.writeUInt32BE(2 * 1024 * 1024, 1);
+    expect(await refusal(encodeFrame(1, Buffer.from(session.id)), oversized)).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/over the limit/) });
     const stream = new TerminalStream(await connectToEngine(path), session.id, () => {});
     stream.resize(0, 24);
     await expect(stream.ended).rejects.toThrow('a resize is two numbers from 1 to 1000');
