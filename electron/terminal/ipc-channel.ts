@@ -76,7 +76,12 @@ export class IpcChannel<Calls extends Methods, Sent extends Notes, Served extend
       if (message.error) call?.reject(BerthError.fromInfo(message.error));
       else call?.resolve(message.result);
     } else if (message.kind === 'note') {
-      this.heard[message.method as keyof Heard]?.(message.params as Heard[keyof Heard]);
+      try {
+        this.heard[message.method as keyof Heard]?.(message.params as Heard[keyof Heard]);
+      } catch {
+        // A note has no answer to carry an error, and must not end the process: a key for a session
+        // that ended a moment ago is dropped, as the engine drops it.
+      }
     } else {
       const { id } = message;
       const handler = this.served[message.method as keyof Served];
