@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../build/oci-image.js';
@@ -181,6 +181,24 @@ describe('berth serve on a first start', () => {
       expect(second.code).toBe(1);
       expect(second.stderr.trim().split('\n')).toEqual([`berth: an engine already serves ${home} (socket ${join(home, 'engine.sock')}): stop it first, or set BERTH_HOME`]);
       expect(await berth(fresh, ['ps'])).toMatchObject({ code: 0 });
+    } finally {
+      if (serve) await stopServe(serve);
+      await env.cleanup();
+    }
+  });
+
+  it('tightens a BERTH_HOME made open to others to 0700 before serving, and makes its sockets 0600 as it binds them', async () => {
+    const env = await makeTestEngineEnv();
+    const home = join(env.config.home, 'loose');
+    await mkdir(home, { mode: 0o755 });
+    await chmod(home, 0o777);
+    const loose = { ...env.env, BERTH_HOME: home };
+    let serve: ChildProcess | undefined;
+    try {
+      serve = await startServe(loose);
+      expect((await stat(home)).mode & 0o777).toBe(0o700);
+      expect(await berth(loose, ['ps'])).toMatchObject({ code: 0 });
+      for (const socket of ['engine.sock', 'docker.sock']) expect((await stat(join(home, socket))).mode & 0o777).toBe(0o600);
     } finally {
       if (serve) await stopServe(serve);
       await env.cleanup();

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Api, CallContext, ContractEvents, EventName, EventPayload, LogChunk, SystemInfo } from '../../shared/contract.js';
 import type { LogStream } from '../../shared/containers.js';
@@ -23,6 +22,7 @@ import { Containers } from '../containers/containers.js';
 import { execInContainer } from '../containers/container-exec.js';
 import { ContainerStdin } from '../containers/container-stdin.js';
 import { dockerHostOf, dockerSocketPath, packageRoot, terminalSocketPath, type EngineConfig } from './engine-config.js';
+import { makePrivateDir } from '../records/private-dir.js';
 import { DockerAccess } from '../docker-clients/docker-access.js';
 import { loginDomain, RegistryLogins } from '../docker-clients/registry-logins.js';
 import { listContainerProcesses } from '../runtime/cgroup-processes.js';
@@ -92,7 +92,7 @@ export class Engine extends EventEmitter<ContractEvents> {
   }
 
   static async open(config: EngineConfig, host: Host = new LocalHost(config.dataRoot)): Promise<Engine> {
-    await mkdir(config.home, { recursive: true, mode: 0o700 });
+    await makePrivateDir(config.home);
     const uid = (await host.exec(['id', '-u'])).stdout.toString().trim();
     if (uid !== '0') {
       throw new BerthError('RUNTIME_ERROR', 'the engine needs root on its Linux host (mounts, network namespaces)', { fix: 'run it as root' });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
@@ -202,6 +202,8 @@ describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
   it("streams a session over the terminal host's own socket: keys, size, output, a detach, and the code after a hang-up", async () => {
     const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
     const connect = () => connectToEngine(terminalSocketPath(env.config.home));
+    // Only the engine's owner may reach it, as the engine's own socket.
+    expect((await stat(terminalSocketPath(env.config.home))).mode & 0o777).toBe(0o600);
     let seen = '';
     const first = new TerminalStream(await connect(), session.id, (data) => (seen += data.toString()));
     first.write(Buffer.from('echo $((6*7))\r'));

@@ -1,4 +1,4 @@
-import { chmod, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
 
 export interface UnixListener {
@@ -21,9 +21,15 @@ export async function listenOnUnixSocket(server: Server, path: string): Promise<
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => resolve());
+    // The socket file is made 0600 as it is bound (listen binds at once), never open for a moment
+    // before a chmod; the umask is the process's, so it is put back straight after.
+    const umask = pipe ? undefined : process.umask(0o177);
+    try {
+      server.listen(path, () => resolve());
+    } finally {
+      if (umask !== undefined) process.umask(umask);
+    }
   });
-  if (!pipe) await chmod(path, 0o600);
   return {
     close: () =>
       new Promise<void>((resolve) => {

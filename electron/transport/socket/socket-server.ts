@@ -1,9 +1,9 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { BerthError } from '../../../shared/berth-error.js';
 import type { ServerMessage } from '../../../shared/wire.js';
 import type { ContractHost } from '../../../shared/contract.js';
+import { makePrivateDir } from '../../records/private-dir.js';
 import { whenDrained } from '../../streams/when-drained.js';
 import { openWireSession } from '../wire-session.js';
 import { LineFramer } from '../line-framer.js';
@@ -20,8 +20,9 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 export type SocketServer = UnixListener;
 
 export async function serveSocket(engine: ContractHost, path: string): Promise<SocketServer> {
-  // The home of a first start does not exist yet: the socket is served before the engine makes it.
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // The home of a first start does not exist yet, and one made by hand may be open to others: the
+  // socket is served before the engine makes it.
+  await makePrivateDir(dirname(path));
   const server = createServer((socket) => serveConnection(engine, socket));
   return listenOnUnixSocket(server, path);
 }
