@@ -436,9 +436,13 @@ export class Containers {
     // Held from here, so two runs racing for one name cannot both get it.
     const name = this.claimName(spec.name !== undefined ? validateName(spec.name) : generateName((n) => this.names.has(n)));
     let created: ContainerRecord | undefined;
+    let release = () => {};
     const madeVolumes: string[] = [];
     try {
-      const image = await this.deps.images.ensure(spec.image, spec.pull, onProgress);
+      // Held until the record is saved: an rmi in between cannot take the image from under it.
+      const held = await this.deps.images.ensureHeld(spec.image, spec.pull, onProgress);
+      release = held.release;
+      const image = held.image;
       const container: ContainerRecord = {
         id,
         name,
@@ -473,6 +477,9 @@ export class Containers {
       if (madeVolumes.length > 0) await this.removeUnusedVolumes(madeVolumes).catch(() => {});
       this.names.delete(name);
       throw err;
+    } finally {
+      // Recorded (or failed): from here the record itself keeps the image, or nothing needs it.
+      release();
     }
   }
 

@@ -424,4 +424,34 @@ describe('loading archives', () => {
     expect(pulled.id).toBe(other.manifest.config.digest);
     expect(pulled.names).toEqual([`${registry.host}/test/busybox:other`]);
   });
+
+  it('holds an image a run has resolved against remove and prune until its container is recorded, then lets them take it', async () => {
+    const { store } = newStore();
+    const tag = `${registry.host}/test/busybox:small`;
+    const { image, release } = await store.ensureHeld(tag, 'missing');
+    const unused = () => false;
+    // Nothing records a container yet, and still neither an rmi nor a prune -a takes the image.
+    expect((await errorOf(store.remove(image.id, unused))).code).toBe('IMAGE_IN_USE');
+    expect((await store.prune({ all: true, dryRun: false }, unused)).removed).toEqual([]);
+    expect((await store.resolve(image.id))?.id).toBe(image.id);
+    // Two runs of one image: it is free once both are through, and a release twice counts once.
+    const second = await store.ensureHeld(image.id, 'missing');
+    release();
+    release();
+    expect((await errorOf(store.remove(image.id, unused))).code).toBe('IMAGE_IN_USE');
+    second.release();
+    expect((await store.remove(tag, unused)).names).toEqual([]);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('ensures again an image removed before a run could hold it', async () => {
+    const { store } = newStore();
+    const tag = `${registry.host}/test/busybox:small`;
+    await store.pull(tag);
+    // The remove is queued first, so it runs between the run's resolving the image and its hold.
+    const [removed, held] = await Promise.all([store.remove(tag, () => false), store.ensureHeld(tag, 'missing')]);
+    expect(removed.names).toEqual([]);
+    expect((await store.resolve(held.image.id))?.names).toEqual([tag]);
+    held.release();
+  });
 });

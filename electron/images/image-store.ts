@@ -52,6 +52,8 @@ export class ImageStore {
   private readonly bundled = new Map<string, string>();
   private readonly clients = new Map<string, RegistryClient>();
   private readonly pins = new Map<string, number>();
+  /** Images a run has resolved and not yet recorded its container for (`ensureHeld`): remove and prune leave them. */
+  private readonly holds = new Map<string, number>();
   private readonly inFlight = new Map<string, { promise: Promise<Image>; listeners: Set<Listener> }>();
   private readonly context: PullContext;
   private lock: Promise<unknown> = Promise.resolve();
@@ -110,6 +112,32 @@ export class ImageStore {
     return this.pull(name, onProgress);
   }
 
+  /**
+   * `ensure`, with the image held against remove and prune until `release`: what a run needs between
+   * resolving its image and recording the container made from it. An image removed before it could
+   * be held is ensured again (pulled again, if the policy pulls).
+   */
+  async ensureHeld(reference: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<{ image: Image; release: () => void }> {
+    for (let attempt = 1; ; attempt++) {
+      const image = await this.ensure(reference, policy, onProgress);
+      // Under the lock remove and prune check holds under, so neither slips in between.
+      const held = await this.exclusive(async () => {
+        if (!(await this.records.get(image.id))) return false;
+        countUp(this.holds, image.id);
+        return true;
+      });
+      if (held) {
+        let released = false;
+        const release = () => {
+          if (!released) countDown(this.holds, image.id);
+          released = true;
+        };
+        return { image, release };
+      }
+      if (attempt >= 3) throw new BerthError('IMAGE_NOT_FOUND', `image "${reference}" was removed while a container was being made from it`);
+    }
+  }
+
   async list(): Promise<Image[]> {
     const images = await this.records.all();
     return images.sort((a, b) => (a.names[0] ?? '~' + a.id).localeCompare(b.names[0] ?? '~' + b.id));
@@ -138,7 +166,7 @@ export class ImageStore {
         return kept;
       }
       // Asked under the lock, so no record change or collection slips in between check and delete.
-      if (isInUse?.(image.id)) {
+      if (isInUse?.(image.id) || this.holds.has(image.id)) {
         throw new BerthError('IMAGE_IN_USE', `image ${referenceOrId} is used by a container`, { fix: 'remove the container first' });
       }
       await this.records.delete(image.id);
@@ -165,7 +193,7 @@ export class ImageStore {
   prune(request: PruneRequest, isInUse: (imageId: string) => boolean): Promise<PruneReport> {
     return this.exclusive(async () => {
       const all = await this.records.all();
-      const doomed = all.filter((image) => (request.all || image.names.length === 0) && !isInUse(image.id));
+      const doomed = all.filter((image) => (request.all || image.names.length === 0) && !isInUse(image.id) && !this.holds.has(image.id));
       const held = new Set([...this.pins.keys()].flatMap((digest) => [`blob:${digest}`, `gz:${digest}`, `layer:${digest}`]));
       const spaceReclaimed = freedBytes(await this.footprints(all), doomed.map((image) => image.id), held);
       if (!request.dryRun) {
@@ -425,18 +453,14 @@ export class ImageStore {
     const held: string[] = [];
     const pin = (digests: readonly string[]): void => {
       for (const digest of digests) {
-        this.pins.set(digest, (this.pins.get(digest) ?? 0) + 1);
+        countUp(this.pins, digest);
         held.push(digest);
       }
     };
     try {
       return await work({ ...this.context, pin });
     } finally {
-      for (const digest of held) {
-        const count = (this.pins.get(digest) ?? 1) - 1;
-        if (count <= 0) this.pins.delete(digest);
-        else this.pins.set(digest, count);
-      }
+      for (const digest of held) countDown(this.pins, digest);
     }
   }
 
@@ -520,4 +544,16 @@ async function fileSize(path: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/** One more holder of `key`. */
+function countUp(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** One holder of `key` fewer; gone at none. */
+function countDown(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
 }
