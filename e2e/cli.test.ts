@@ -167,13 +167,24 @@ describe.each(TEST_HOSTS)('berth command against berth serve, Linux on the %s ho
 });
 
 describe('berth serve on a first start', () => {
-  it('makes a BERTH_HOME that does not exist yet, owner-only, serves from it, and refuses a second engine there', async () => {
-    const env = await makeTestEngineEnv();
-    const home = join(env.config.home, 'first', 'start');
-    const fresh = { ...env.env, BERTH_HOME: home };
+  /** `berth serve` on a home of `name` under a test engine's own, made first by `prepare` when given. */
+  async function serveAt(name: string, prepare: (home: string) => Promise<unknown>, test: (home: string, env: Record<string, string>) => Promise<void>): Promise<void> {
+    const engineEnv = await makeTestEngineEnv();
+    const home = join(engineEnv.config.home, name);
+    const env = { ...engineEnv.env, BERTH_HOME: home };
     let serve: ChildProcess | undefined;
     try {
-      serve = await startServe(fresh);
+      await prepare(home);
+      serve = await startServe(env);
+      await test(home, env);
+    } finally {
+      if (serve) await stopServe(serve);
+      await engineEnv.cleanup();
+    }
+  }
+
+  it('makes a BERTH_HOME that does not exist yet, owner-only, serves from it, and refuses a second engine there', async () => {
+    await serveAt(join('first', 'start'), async () => {}, async (home, fresh) => {
       expect((await stat(home)).mode & 0o777).toBe(0o700);
       expect(await berth(fresh, ['ps'])).toMatchObject({ code: 0 });
       // A second engine on the same home is refused in one line, and the first serves on.
@@ -181,27 +192,18 @@ describe('berth serve on a first start', () => {
       expect(second.code).toBe(1);
       expect(second.stderr.trim().split('\n')).toEqual([`berth: an engine already serves ${home} (socket ${join(home, 'engine.sock')}): stop it first, or set BERTH_HOME`]);
       expect(await berth(fresh, ['ps'])).toMatchObject({ code: 0 });
-    } finally {
-      if (serve) await stopServe(serve);
-      await env.cleanup();
-    }
+    });
   });
 
   it('tightens a BERTH_HOME made open to others to 0700 before serving, and makes its sockets 0600 as it binds them', async () => {
-    const env = await makeTestEngineEnv();
-    const home = join(env.config.home, 'loose');
-    await mkdir(home, { mode: 0o755 });
-    await chmod(home, 0o777);
-    const loose = { ...env.env, BERTH_HOME: home };
-    let serve: ChildProcess | undefined;
-    try {
-      serve = await startServe(loose);
+    const openToAll = async (home: string) => {
+      await mkdir(home, { mode: 0o755 });
+      await chmod(home, 0o777);
+    };
+    await serveAt('loose', openToAll, async (home, loose) => {
       expect((await stat(home)).mode & 0o777).toBe(0o700);
       expect(await berth(loose, ['ps'])).toMatchObject({ code: 0 });
       for (const socket of ['engine.sock', 'docker.sock']) expect((await stat(join(home, socket))).mode & 0o777).toBe(0o600);
-    } finally {
-      if (serve) await stopServe(serve);
-      await env.cleanup();
-    }
+    });
   });
 });

@@ -60,6 +60,8 @@ export class TerminalSessions {
   private readonly streams = new Map<number, (data: Buffer) => void>();
   private nextStream = 1;
   private host: Promise<{ child: ChildProcess; channel: Channel }> | undefined;
+  /** The host once it serves, until it goes. */
+  private running: { child: ChildProcess; channel: Channel } | undefined;
 
   constructor(private readonly deps: TerminalSessionsDeps) {}
 
@@ -104,41 +106,38 @@ export class TerminalSessions {
     }
   }
 
-  attach(id: string, sink: TerminalSink, signal: AbortSignal): Promise<number | null> {
-    this.get(id);
+  async attach(id: string, sink: TerminalSink, signal: AbortSignal): Promise<number | null> {
+    const channel = this.holder(id);
     const stream = this.nextStream++;
-    return this.started().then(async ({ channel }) => {
-      // Output is acknowledged once the sink has taken it: the host sends no more than its window ahead.
-      this.streams.set(stream, (data) => {
-        if (sink.write(data)) channel.notify('ack', { stream, bytes: data.length });
-        else void sink.drained().then(() => channel.notify('ack', { stream, bytes: data.length }));
-      });
-      const detach = () => channel.notify('detach', { stream });
-      signal.addEventListener('abort', detach, { once: true });
-      try {
-        if (signal.aborted) return null;
-        return (await channel.call('attach', { sessionId: id, stream })).exitCode;
-      } finally {
-        signal.removeEventListener('abort', detach);
-        this.streams.delete(stream);
-      }
+    // Output is acknowledged once the sink has taken it: the host sends no more than its window ahead.
+    this.streams.set(stream, (data) => {
+      if (sink.write(data)) channel.notify('ack', { stream, bytes: data.length });
+      else void sink.drained().then(() => channel.notify('ack', { stream, bytes: data.length }));
     });
+    const detach = () => channel.notify('detach', { stream });
+    signal.addEventListener('abort', detach, { once: true });
+    try {
+      if (signal.aborted) return null;
+      return (await channel.call('attach', { sessionId: id, stream })).exitCode;
+    } finally {
+      signal.removeEventListener('abort', detach);
+      this.streams.delete(stream);
+    }
   }
 
   input(id: string, data: Buffer): void {
+    const channel = this.holder(id);
     if (this.get(id).exitCode !== null) throw new BerthError('INVALID_ARGUMENT', `terminal session ${id} has ended`);
-    void this.started().then(({ channel }) => channel.notify('input', { sessionId: id, data }));
+    channel.notify('input', { sessionId: id, data });
   }
 
   resize(id: string, cols: number, rows: number): void {
-    this.get(id);
-    void this.started().then(({ channel }) => channel.notify('resize', { sessionId: id, cols, rows }));
+    this.holder(id).notify('resize', { sessionId: id, cols, rows });
   }
 
   /** Hangs up the shell and forgets the session once it has ended. */
   async close(id: string): Promise<void> {
-    this.get(id);
-    await (await this.started()).channel.call('close', { sessionId: id });
+    await this.holder(id).call('close', { sessionId: id });
   }
 
   list(containerId?: string): SessionInfo[] {
@@ -147,7 +146,8 @@ export class TerminalSessions {
 
   /** The container stopped or went away: its shells end with it (its main process's session ends by itself, with its exit code). */
   async endContainer(containerId: string): Promise<void> {
-    if (this.list(containerId).some((s) => !s.main && s.exitCode === null)) await (await this.started()).channel.call('endContainer', { containerId });
+    const shell = this.list(containerId).find((s) => !s.main && s.exitCode === null);
+    if (shell) await this.holder(shell.id).call('endContainer', { containerId });
   }
 
   /** Ends every session and the terminal host (the engine is closing). */
@@ -163,12 +163,19 @@ export class TerminalSessions {
 
   /** Whether a session's pty is paused for back-pressure, and how often it was (tests and the bench). */
   async flow(id: string): Promise<{ paused: boolean; pauses: number }> {
-    return (await this.started()).channel.call('flow', { sessionId: id });
+    return this.holder(id).call('flow', { sessionId: id });
   }
 
-  /** The terminal host's process id, once it runs (tests measure its memory). */
-  async hostPid(): Promise<number | undefined> {
-    return (await this.host)?.child.pid;
+  /** The terminal host's process id, while it runs (tests measure its memory). */
+  hostPid(): number | undefined {
+    return this.running?.child.pid;
+  }
+
+  /** The channel to the host holding session `id`: it runs whenever the engine knows of a session. */
+  private holder(id: string): Channel {
+    this.get(id);
+    if (!this.running) throw new BerthError('INTERNAL', 'the terminal host went away');
+    return this.running.channel;
   }
 
   private started(): Promise<{ child: ChildProcess; channel: Channel }> {
@@ -217,7 +224,8 @@ export class TerminalSessions {
       clearTimeout(timer);
     }
     exited.catch(() => {});
-    return { child, channel };
+    this.running = { child, channel };
+    return this.running;
   }
 
   private update(session: SessionInfo, announce: boolean): void {
@@ -230,6 +238,7 @@ export class TerminalSessions {
   /** The host went away (the engine closed it, or it crashed): its sessions are over. */
   private hostGone(): void {
     this.host = undefined;
+    this.running = undefined;
     for (const session of this.sessions.values()) {
       if (session.exitCode === null) this.deps.changed({ ...session, exitCode: 255 });
     }

@@ -171,7 +171,7 @@ describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
     const session = await call('terminal.open', { id: containerId, cols: 80, rows: 24 });
     const flow = () => engine.terminals.flow(session.id);
     // The sessions live in the terminal host: its memory is what must stay bounded.
-    const hostRss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${await engine.terminals.hostPid()}/status`, 'utf8'))![1]) / 1024;
+    const hostRss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${engine.terminals.hostPid()}/status`, 'utf8'))![1]) / 1024;
     const term = attach(session.id, { keep: false });
     await type(session.id, 'echo go\r');
     await waitFor('prompt', async () => term.bytes(), (n) => n > 0);
