@@ -2,9 +2,11 @@
  * Terminal benchmark (npm run bench:terminal): an interactive shell in a container, several ways side
  * by side on one machine and one image:
  *   - `berth exec -it` in a pty (node-pty spawning the berth CLI): opened through the engine, then
- *     CLI → terminal host → agent → conmon (holding the pty) → shell and back;
+ *     the pty → the CLI's attach client → conmon (holding the container's pty) → shell and back, the
+ *     terminal host's agent reading the output beside it;
  *   - `docker exec -it` in a pty (node-pty spawning the docker CLI) against a dockerd of its own;
- *   - the same Berth path with this process as the client in place of the CLI;
+ *   - the relayed Berth path (what the app's terminal and a WSL host use), with this process as the
+ *     client on the terminal host's socket: client → terminal host → agent → conmon;
  *   - raw `runc exec -t` in a pty, on the Berth container (the floor both build on);
  *   - Berth's monitor path alone: the same agent and conmon driven from this process, no engine
  *     between (where the time goes).
@@ -129,7 +131,7 @@ async function berthTty(berth: BerthEngine, containerId: string, command: string
 async function monitorTty(berth: BerthEngine, runtimeRoot: string, containerId: string, command: string[]): Promise<Tty> {
   const host = new LocalHost(berth.dataRoot);
   const runtime = await RuntimeCli.probe(host, runtimeRoot);
-  const agent = await execAgent(host, runtime, { containerId, command, env: [], cols: 120, rows: 40 });
+  const agent = await execAgent(host, runtime, { containerId, command, env: [], cols: 120, rows: 40 }, false);
   const pty = await agentPty(agent.mode, host.spawn(agent.argv), () => Promise.resolve(0));
   const exited = new Promise<number>((resolve) => pty.onExit(resolve));
   return { write: (data) => pty.write(Buffer.from(data)), onData: (listener) => pty.onData(listener), exited, close: () => pty.kill('SIGKILL') };
@@ -287,9 +289,9 @@ async function main(): Promise<number> {
     const dockerEnv = { DOCKER_HOST: `unix://${join(workDir, 'docker', 'docker.sock')}`, DOCKER_CONFIG: join(workDir, 'docker', 'cli-config') };
 
     const targets: Target[] = [
-      { label: 'berth exec -it (CLI in a pty → terminal host)', open: async (command) => ptyTty([process.execPath, BERTH_CLI, 'exec', '-it', berthContainer, ...command], { BERTH_HOME: berth!.home }) },
+      { label: 'berth exec -it (CLI in a pty → conmon)', open: async (command) => ptyTty([process.execPath, BERTH_CLI, 'exec', '-it', berthContainer, ...command], { BERTH_HOME: berth!.home }) },
       { label: 'docker exec -it (CLI in a pty → dockerd)', open: async (command) => ptyTty([dockerCli, 'exec', '-it', dockerContainer, ...command], dockerEnv) },
-      { label: 'berth, socket client in this process', open: (command) => berthTty(berth!, berthContainer, command) },
+      { label: 'berth relayed: socket client → terminal host', open: (command) => berthTty(berth!, berthContainer, command) },
       { label: 'raw runc exec -t in a pty', open: async (command) => ptyTty([runc, '--root', runcRoot, 'exec', '-t', berthContainer, ...command]) },
       { label: 'agent → conmon, no engine', open: (command) => monitorTty(berth!, runcRoot, berthContainer, command) },
     ];
@@ -335,7 +337,7 @@ async function main(): Promise<number> {
         '',
         `echo, berth/docker (medians): cold p50 ${ratios.cold_p50_berth_over_docker}, p99 ${ratios.cold_p99_berth_over_docker} (first round ${ratios.first_round_cold_p99_berth_over_docker}); warm p50 ${ratios.warm_p50_berth_over_docker}, p99 ${ratios.warm_p99_berth_over_docker}   warm p50 berth/raw runc: ${ratios.warm_p50_berth_over_runc}`,
         `flood, berth/docker: ${ratios.flood_berth_over_docker}   berth/raw runc: ${ratios.flood_berth_over_runc}   (above 1: Berth is faster)`,
-        `cold echo p99 / docker's: berth's socket client in this process ${ratios.cold_p99_socket_client_over_docker}, agent → conmon without the engine ${ratios.cold_p99_monitor_over_docker}`,
+        `cold echo p99 / docker's: berth relayed through the terminal host ${ratios.cold_p99_socket_client_over_docker}, agent → conmon without the engine ${ratios.cold_p99_monitor_over_docker}`,
         '',
       ].join('\n'),
     );

@@ -71,6 +71,27 @@ describe.each(TEST_HOSTS)('berth exec against berth serve, Linux on the %s host'
     }
   });
 
+  it('with -it shows the first output and why a command could not start, and on the local host types straight to conmon', async () => {
+    const cli = startCliPty(env.env, ['exec', '-it', 'box', 'sh', '-c', 'echo first-$((3+4)); exec sh']);
+    try {
+      await cli.waitFor('first-7');
+      // The attach client: the CLI's own connection to the exec's conmon socket, offered on the local host only.
+      const clients = await execFileAsync('pgrep', ['-f', `${env.dataRoot}/attach/[0-9a-f]{16}/attach$`]).then((r) => r.stdout.trim(), () => '');
+      expect(clients !== '').toBe(host === 'local');
+      cli.pty.write('exit 5\r');
+      expect(await cli.exited).toBe(5);
+    } finally {
+      cli.pty.kill();
+    }
+    const missing = startCliPty(env.env, ['exec', '-it', 'box', 'no-such-command']);
+    try {
+      expect(await missing.exited).toBe(127);
+      expect(missing.output()).toMatch(/no-such-command/);
+    } finally {
+      missing.pty.kill();
+    }
+  });
+
   it('hangs up a shell whose engine was killed: nothing of the exec is left, the container runs on', async () => {
     const host = async () => (await execFileAsync('pgrep', ['-f', `berth terminal host ${terminalSocketPath(env.env.BERTH_HOME!)}`]).then((r) => r.stdout, () => '')).trim();
     const cli = startCliPty(env.env, ['exec', '-it', 'box', 'sh']);

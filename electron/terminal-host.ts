@@ -35,7 +35,7 @@ const relayed = new RelayedAttaches(table, (stream, data) => channel.notify('out
 const channel: IpcChannel<EngineCalls, EngineNotes, HostCalls, HostNotes> = new IpcChannel<EngineCalls, EngineNotes, HostCalls, HostNotes>(
   parent,
   {
-    open: ({ session, mode, commandLine }) => table.open(session, mode, commandLine),
+    open: ({ session, mode, commandLine, held }) => table.open(session, mode, commandLine, held),
     attach: async ({ sessionId, stream }) => ({ exitCode: await relayed.attach(sessionId, stream) }),
     close: async ({ sessionId }) => (await table.close(sessionId), null),
     endContainer: async ({ containerId }) => (await table.endContainer(containerId), null),

@@ -8,7 +8,7 @@ import { ContainerFilePath, FileChunk, FileListing, FileSource, MAX_PREVIEW_BYTE
 import { EndpointRequest, Network, NetworkSpec } from './networks.js';
 import { Volume } from './mounts.js';
 import { Settings, SettingsChange } from './settings.js';
-import { ExecOutput, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
+import { ExecOutput, OpenedTerminal, TerminalData, TerminalSession, TerminalSize } from './terminals.js';
 
 /**
  * The one API between the engine and its clients (the app's renderer, the `berth` command).
@@ -180,8 +180,13 @@ export const contract = {
       main: z.boolean().default(false),
       /** With `main`, a container not running yet: wait for its next start (Docker attaches before it starts). */
       awaitStart: z.boolean().default(false),
+      /**
+       * An exec whose caller, on this machine, reads and writes conmon's socket itself (`berth exec -it`):
+       * held until its stream is opened, when the engine's host can offer that (see OpenedTerminal).
+       */
+      direct: z.boolean().default(false),
     }).merge(TerminalSize),
-    TerminalSession,
+    OpenedTerminal,
   ),
   /** Replays the session's scrollback, then streams its output until it ends (answers the exit code) or the caller detaches. */
   'terminal.attach': method(z.object({ sessionId: z.string().max(128) }), z.object({ exitCode: z.number().int().nullable() }), TerminalData),

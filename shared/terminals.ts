@@ -23,5 +23,13 @@ export const TerminalSession = z.object({
 });
 export type TerminalSession = z.infer<typeof TerminalSession>;
 
+/**
+ * `terminal.open`'s answer. `attachSocket`, for a `direct` open the engine could hold: conmon's attach
+ * socket (a Linux path on this machine), which the caller connects to before opening the session's
+ * stream on the terminal host's socket; the process starts then.
+ */
+export const OpenedTerminal = TerminalSession.extend({ attachSocket: z.string().optional() });
+export type OpenedTerminal = z.infer<typeof OpenedTerminal>;
+
 export const ExecOutput = z.object({ stream: z.enum(['stdout', 'stderr']), base64: z.string() });
 export type ExecOutput = z.infer<typeof ExecOutput>;

@@ -302,7 +302,7 @@ export class Engine extends EventEmitter<ContractEvents> {
         this.actions.record(container, 'exec_die', { command: command.join(' '), exitCode: String(exitCode) });
         return { exitCode };
       },
-      'terminal.open': async ({ id, command, cols, rows, main, awaitStart }, { signal }) => {
+      'terminal.open': async ({ id, command, cols, rows, main, awaitStart, direct }, { signal }) => {
         const found = containers.find(id);
         const container = main && awaitStart && found.state.status !== 'running' ? await containers.whenStarted(found, signal) : containers.findRunning(id);
         if (main && container.state.status !== 'running') {
@@ -312,7 +312,7 @@ export class Engine extends EventEmitter<ContractEvents> {
           throw new BerthError('CONTAINER_NOT_RUNNING', `container ${container.name} is not running`);
         }
         if (!main) {
-          const session = await this.terminals.open({ containerId: container.id, command, cols, rows });
+          const session = await this.terminals.open({ containerId: container.id, command, cols, rows, direct });
           this.actions.record(container, 'exec_start', { command: session.command.join(' ') });
           return session;
         }

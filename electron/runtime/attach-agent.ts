@@ -13,17 +13,21 @@ import type { OciProcess } from './oci-spec.js';
  * - stdout: one frame per packet from conmon, `[stream u8][length u32 BE][bytes]` (1 stdin, 2 stdout,
  *   3 stderr), after an empty frame of stream 0 that says the agent is connected;
  * - stdin: frames `[type u8][length u32 BE][bytes]`: 0 input for the process, 1 a resize ("ROWS COLS",
- *   written to conmon's control FIFO), 2 the end of input, 3 a signal for an exec's process ("HUP").
+ *   written to conmon's control FIFO), 2 the end of input, 3 a signal for an exec's process ("HUP"),
+ *   4 the start of a held exec's process.
  *
  * `attach ATTACH_SOCKET CTL` joins a container's main process. It ends when conmon closes the socket
  * (the container has ended) or when its stdin ends (the engine detached or went away): the container
  * is never touched by its going.
  *
- * `exec DIR LINK PROCESS_JSON CONMON...` runs an exec on a terminal under conmon (see
+ * `exec DIR LINK START PROCESS_JSON CONMON...` runs an exec on a terminal under conmon (see
  * `execMonitorArgv`), passing the pipes conmon syncs on (`_OCI_*PIPE`): it writes the process spec,
- * starts conmon, connects once the attach socket is up and only then lets the process start. Its exit
- * code is the process's; the engine going away hangs the process up (then kills it after 3 s), and
- * the exec's folder goes with it.
+ * starts conmon, connects once the attach socket is up and only then lets the process start: at once
+ * (START `now`), or (`held`) on a frame 4, once a client of conmon's socket of its own has connected
+ * too, so that client misses nothing either. Its exit code is the process's; the engine going away
+ * hangs the process up (then kills it after 3 s), and the exec's folder goes with it. A hang-up or a
+ * signal for a held process starts it first: conmon's child runs the runtime on any end of its start
+ * pipe, so a start is the only clean way out.
  */
 const AGENT_SCRIPT = String.raw`
 use strict;
@@ -33,7 +37,7 @@ $SIG{PIPE} = 'IGNORE';
 binmode(STDIN);
 binmode(STDOUT);
 my $mode = shift @ARGV;
-my ($s, $ctl, $pid, $sync, $child, @cleanup);
+my ($s, $ctl, $pid, $sync, $start, $held, $child, @cleanup);
 my $engine = 1;
 sub out {
   my ($data) = @_;
@@ -68,8 +72,25 @@ sub connect_to {
     select(undef, undef, undef, 0.01);
   }
 }
+sub start_process {
+  $held = 0;
+  syswrite($start, '1');
+  close($start);
+  my $started = <$sync> // '';
+  my ($data) = $started =~ /"data"\s*:\s*(-?\d+)/;
+  if (!defined $data || $data < 0) {
+    # The runtime could not start the process (no such command...): its message, on the terminal.
+    my ($message) = $started =~ /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/;
+    $message = json_string($message // 'the exec did not start');
+    $message = json_string($1) if $message =~ /msg="((?:[^"\\]|\\.)*)"/;
+    frame(3, "$message\r\n");
+    finish(255);
+  }
+  $pid = $data;
+}
 sub hang_up {
   exit 0 if $mode eq 'attach';
+  start_process() if $held;
   return unless $pid;
   kill('HUP', $pid);
   $SIG{ALRM} = sub { kill('KILL', $pid) };
@@ -81,7 +102,7 @@ if ($mode eq 'attach') {
   connect_to($path);
   frame(0, '');
 } else {
-  my ($dir, $link, $spec, @conmon) = @ARGV;
+  my ($dir, $link, $when, $spec, @conmon) = @ARGV;
   $ctl = "$dir/ctl";
   @cleanup = ($dir, $link);
   system('mkdir', '-p', "$dir/exit") == 0 or finish(126);
@@ -105,26 +126,15 @@ if ($mode eq 'attach') {
     exec(@conmon) or die "exec: conmon: $!\n";
   }
   close($sync_w); close($start_r); close($attach_w);
-  $sync = $sync_r;
+  ($sync, $start) = ($sync_r, $start_w);
   # conmon reads the start pipe once before it forks, and again before the runtime's exec.
-  syswrite($start_w, '0');
+  syswrite($start, '0');
   my $ready = <$attach_r>;
   finish(255) unless defined $ready;
   connect_to("$link/attach");
   frame(0, '');
-  syswrite($start_w, '1');
-  close($start_w);
-  my $started = <$sync> // '';
-  my ($data) = $started =~ /"data"\s*:\s*(-?\d+)/;
-  if (!defined $data || $data < 0) {
-    # The runtime could not start the process (no such command...): its message, on the terminal.
-    my ($message) = $started =~ /"message"\s*:\s*"((?:[^"\\]|\\.)*)"/;
-    $message = json_string($message // 'the exec did not start');
-    $message = json_string($1) if $message =~ /msg="((?:[^"\\]|\\.)*)"/;
-    frame(3, "$message\r\n");
-    finish(255);
-  }
-  $pid = $data;
+  $held = 1;
+  start_process() unless $when eq 'held';
 }
 my ($in, $open) = ('', 1);
 while (1) {
@@ -153,8 +163,11 @@ while (1) {
         if (sysopen(my $c, $ctl, O_WRONLY | O_NONBLOCK)) { syswrite($c, "1 $data\n"); close($c) }
       } elsif ($type == 2) {
         shutdown($s, 1);
-      } elsif ($type == 3 && $pid) {
+      } elsif ($type == 3 && $mode eq 'exec') {
+        start_process() if $held;
         kill($data, $pid);
+      } elsif ($type == 4 && $held) {
+        start_process();
       }
     }
   }
@@ -176,9 +189,12 @@ export function attachAgentArgv(dataRoot: string, containerId: string): string[]
   return ['perl', '-e', AGENT_SCRIPT, 'attach', attachSocketPath(dataRoot, containerId), bundlePaths(dataRoot, containerId).ctl];
 }
 
-/** The agent running `process` as an exec on a terminal under conmon (`monitorArgv`); its exit code is the process's (Linux argv). */
-export function execAgentArgv(paths: ExecPaths, process: OciProcess, monitorArgv: string[]): string[] {
-  return ['perl', '-e', AGENT_SCRIPT, 'exec', paths.dir, paths.attachLink, JSON.stringify(process), ...monitorArgv];
+/**
+ * The agent running `process` as an exec on a terminal under conmon (`monitorArgv`); its exit code is
+ * the process's (Linux argv). A `held` process starts on `AttachConnection.start`.
+ */
+export function execAgentArgv(paths: ExecPaths, process: OciProcess, monitorArgv: string[], held: boolean): string[] {
+  return ['perl', '-e', AGENT_SCRIPT, 'exec', paths.dir, paths.attachLink, held ? 'held' : 'now', JSON.stringify(process), ...monitorArgv];
 }
 
 /** A connection to a container's main process through conmon, relayed by the agent. */
@@ -240,6 +256,11 @@ export class AttachConnection {
   /** The container's stdin ends (for a process started with -i and no terminal). */
   endInput(): void {
     this.send(2, Buffer.alloc(0));
+  }
+
+  /** Lets a held exec's process start (nothing for one started at once, or a main process). */
+  start(): void {
+    this.send(4, Buffer.alloc(0));
   }
 
   /** Signals an exec's process (the agent knows its pid). */

@@ -16,10 +16,11 @@ type Output = (stream: LogStream, data: Buffer) => void;
  * has ended by itself; `end` is what killing it means.
  */
 async function monitorPty(open: (onOutput: Output) => AttachConnection, exitCode: (connection: AttachConnection) => Promise<number>, end: (connection: AttachConnection, signal: NodeJS.Signals) => void): Promise<PtyProcess> {
-  const dataListeners: ((data: Buffer) => void)[] = [];
+  const dataListeners: ((data: Buffer, notice: boolean) => void)[] = [];
   const exitListeners: ((code: number) => void)[] = [];
-  const connection = open((_stream, data) => {
-    for (const listener of dataListeners) listener(data);
+  // A terminal has one stream, stdout: what comes as stderr is the agent's own word.
+  const connection = open((stream, data) => {
+    for (const listener of dataListeners) listener(data, stream === 'stderr');
   });
   await connection.connected;
   void connection.exited.then(async () => {
@@ -31,6 +32,7 @@ async function monitorPty(open: (onOutput: Output) => AttachConnection, exitCode
     onExit: (listener) => exitListeners.push(listener),
     write: (data) => connection.write(data),
     resize: (cols, rows) => connection.resize(cols, rows),
+    start: () => connection.start(),
     pause: () => connection.pause(),
     resume: () => connection.resume(),
     kill: (signal = 'SIGHUP') => end(connection, signal),
@@ -41,6 +43,8 @@ async function monitorPty(open: (onOutput: Output) => AttachConnection, exitCode
 export interface AgentCommand {
   mode: AgentMode;
   argv: string[];
+  /** A held exec's: conmon's attach socket, for the client of its own that the start waits for. */
+  attachSocket?: string;
 }
 
 /** The agent for a container's main process on the pty conmon holds for it (a container started with -t). */
@@ -60,14 +64,17 @@ export interface ExecOnTerminal {
 /**
  * The agent for `command` run in a running container on a terminal that conmon holds (Docker's
  * `exec -it`): the container's own user, directory and environment, started at the client's size.
+ * `held`: the process starts only on the session's `start`, once a client of conmon's socket of its
+ * own is connected.
  */
-export async function execAgent(host: Host, runtime: RuntimeCli, request: ExecOnTerminal): Promise<AgentCommand> {
+export async function execAgent(host: Host, runtime: RuntimeCli, request: ExecOnTerminal, held: boolean): Promise<AgentCommand> {
   const { containerId } = request;
   const spec = JSON.parse((await host.readFile(bundlePaths(host.dataRoot, containerId).config)).toString()) as OciSpec;
   const process = execProcess(spec.process, request.command, request.env, request);
   const execId = randomBytes(8).toString('hex');
   const paths = execPaths(host.dataRoot, containerId, execId);
-  return { mode: 'exec', argv: execAgentArgv(paths, process, execMonitorArgv(host, runtime, containerId, execId, paths)) };
+  const argv = execAgentArgv(paths, process, execMonitorArgv(host, runtime, containerId, execId, paths), held);
+  return held ? { mode: 'exec', argv, attachSocket: paths.attachSocket } : { mode: 'exec', argv };
 }
 
 /**

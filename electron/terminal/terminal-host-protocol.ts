@@ -3,8 +3,8 @@ import type { AgentMode } from '../runtime/attach-agent.js';
 
 /** The engine's calls to the terminal host. */
 export type HostCalls = {
-  /** Starts the session's agent (`commandLine`, as this machine runs it) and holds the session. */
-  open: { params: { session: SessionInfo; mode: AgentMode; commandLine: string[] }; result: SessionInfo };
+  /** Starts the session's agent (`commandLine`, as this machine runs it) and holds the session; a `held` exec's process starts with its first stream. */
+  open: { params: { session: SessionInfo; mode: AgentMode; commandLine: string[]; held: boolean }; result: SessionInfo };
   /** Streams the session's output as `output` notes of `stream` until it ends (its code) or is detached (null). */
   attach: { params: { sessionId: string; stream: number }; result: { exitCode: number | null } };
   /** Hangs the shell up and forgets the session once it has ended. */

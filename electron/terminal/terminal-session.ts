@@ -18,6 +18,12 @@ const ITEM_BYTES = 64 * 1024;
  */
 const READER_BACKLOG_BYTES = 1024 * 1024;
 
+/**
+ * What a reader is sent: everything, or (a client reading conmon's socket itself, which has the
+ * process's output from there) only what Berth's agent says, such as why the process did not start.
+ */
+export type ReaderOutput = 'all' | 'notices';
+
 /** One attached reader: its queue of output not yet sent, and whether its transport is backed up. */
 class Reader {
   private queue: Buffer[] = [];
@@ -29,6 +35,7 @@ class Reader {
 
   constructor(
     private readonly sink: TerminalSink,
+    readonly output: ReaderOutput,
     private readonly onDrained: () => void,
   ) {}
 
@@ -117,7 +124,7 @@ export class TerminalSession {
     private readonly created = new Date().toISOString(),
   ) {
     this.scrollback = new Scrollback(scrollbackBytes);
-    pty.onData((data) => this.output(data));
+    pty.onData((data, notice) => this.output(data, notice));
     pty.onExit((code) => this.ended(code));
   }
 
@@ -137,11 +144,11 @@ export class TerminalSession {
    * Replays the scrollback, then streams output until the shell ends (its exit code) or `signal`
    * aborts (null: detached, the shell keeps running).
    */
-  async attach(sink: TerminalSink, signal: AbortSignal): Promise<number | null> {
+  async attach(sink: TerminalSink, signal: AbortSignal, output: ReaderOutput = 'all'): Promise<number | null> {
     if (signal.aborted) return null;
-    const reader = new Reader(sink, () => this.adjustFlow());
+    const reader = new Reader(sink, output, () => this.adjustFlow());
     // Replay and subscription happen in one step, so no output falls between them.
-    for (const chunk of this.scrollback.snapshot()) reader.push(chunk);
+    if (output === 'all') for (const chunk of this.scrollback.snapshot()) reader.push(chunk);
     if (!this.running) {
       reader.end();
     } else {
@@ -169,6 +176,11 @@ export class TerminalSession {
     if (this.running) this.pty.resize(cols, rows);
   }
 
+  /** Lets a process held for a client of its own start. */
+  start(): void {
+    this.pty.start();
+  }
+
   /** Hangs up the shell; `exited` resolves once it is gone. */
   close(): void {
     if (this.running) this.pty.kill('SIGHUP');
@@ -179,9 +191,9 @@ export class TerminalSession {
     if (this.running) this.pty.kill('SIGKILL');
   }
 
-  private output(data: Buffer): void {
+  private output(data: Buffer, notice: boolean): void {
     this.scrollback.push(data);
-    for (const reader of this.readers) reader.push(data);
+    for (const reader of this.readers) if (notice || reader.output === 'all') reader.push(data);
     this.adjustFlow();
   }
 
@@ -198,13 +210,17 @@ export class TerminalSession {
   /** Pauses when every reader is backed up or one has queued too much; with no reader, reads on into the scrollback. */
   private adjustFlow(): void {
     if (!this.running) return;
+    let paced = 0;
     let backedUp = 0;
     let overfull = false;
+    // A client reading conmon itself paces the process there, conmon blocking on its socket.
     for (const reader of this.readers) {
+      if (reader.output !== 'all') continue;
+      paced++;
       if (reader.backedUp) backedUp++;
       if (reader.queued > READER_BACKLOG_BYTES) overfull = true;
     }
-    const pause = this.readers.size > 0 && (backedUp === this.readers.size || overfull);
+    const pause = paced > 0 && (backedUp === paced || overfull);
     if (pause === this.paused) return;
     this.paused = pause;
     if (pause) {

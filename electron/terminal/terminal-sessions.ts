@@ -1,7 +1,7 @@
 import { fork, type ChildProcess, type Serializable } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { BerthError } from '../../shared/berth-error.js';
-import type { TerminalSession as SessionInfo } from '../../shared/terminals.js';
+import type { OpenedTerminal, TerminalSession as SessionInfo } from '../../shared/terminals.js';
 import type { Host } from '../host/host.js';
 import { bundlePaths } from '../runtime/bundle.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
@@ -30,6 +30,8 @@ export interface OpenRequest {
   command: string[];
   cols: number;
   rows: number;
+  /** The caller would connect to conmon's attach socket itself (see OpenedTerminal). */
+  direct: boolean;
 }
 
 const MAX_SESSIONS = 64;
@@ -65,16 +67,22 @@ export class TerminalSessions {
 
   constructor(private readonly deps: TerminalSessionsDeps) {}
 
-  /** Starts a shell in a running container (the caller has checked that it runs). */
-  async open(request: OpenRequest): Promise<SessionInfo> {
+  /**
+   * Starts a shell in a running container (the caller has checked that it runs). A `direct` one is
+   * held for its client when conmon's socket is on this machine, as on the local host; through
+   * wsl.exe it is not, and the session starts at once for a relayed stream.
+   */
+  async open(request: OpenRequest): Promise<OpenedTerminal> {
     const limit = this.deps.maxSessions ?? MAX_SESSIONS;
     if (this.runningCount() >= limit) {
       throw new BerthError('INVALID_ARGUMENT', `too many terminal sessions (limit ${limit}): close one first`);
     }
     const command = request.command.length > 0 ? request.command : [await this.defaultShell(request.containerId)];
     // TERM is what the client's terminal emulates; images rarely set it.
-    const agent = await execAgent(this.deps.host, this.deps.runtime, { ...request, command, env: ['TERM=xterm-256color'] });
-    return this.start(request.containerId, command, { cols: request.cols, rows: request.rows }, agent, false);
+    const held = request.direct && this.deps.host.kind === 'local';
+    const agent = await execAgent(this.deps.host, this.deps.runtime, { ...request, command, env: ['TERM=xterm-256color'] }, held);
+    const session = await this.start(request.containerId, command, { cols: request.cols, rows: request.rows }, agent, false);
+    return agent.attachSocket ? { ...session, attachSocket: agent.attachSocket } : session;
   }
 
   /**
@@ -93,7 +101,7 @@ export class TerminalSessions {
     if (exitCode) this.mainExitCodes.set(id, exitCode);
     const session: SessionInfo = { id, containerId, command, ...size, exitCode: null, main, created: new Date().toISOString() };
     try {
-      const info = await channel.call('open', { session, mode: agent.mode, commandLine: this.deps.host.commandLine(agent.argv) });
+      const info = await channel.call('open', { session, mode: agent.mode, commandLine: this.deps.host.commandLine(agent.argv), held: agent.attachSocket !== undefined });
       // It may have ended, and said so, before this answer came.
       if (!this.sessions.has(id)) {
         this.sessions.set(id, info);

@@ -4,21 +4,27 @@ import type { ErrorInfo } from '../../shared/errors.js';
 import { encodeFrame, FrameDecoder } from '../streams/typed-frames.js';
 import { whenDrained } from '../streams/when-drained.js';
 import type { SessionTable } from './session-table.js';
+import type { ReaderOutput } from './terminal-session.js';
 
 /**
  * One session's stream on the terminal host's socket, as Docker hijacks a connection for an exec: after
  * the first frame names the session, keys go one way and output the other as bytes, in typed frames
  * (`[type u8][length u32 BE][bytes]`), with no JSON or base64 on a keystroke's way. Closing the
- * connection detaches; the session runs on.
+ * connection detaches; the session runs on. Opening it starts a process held for its client.
  */
 const enum ToHost {
-  /** The session's id: the first frame, and only there. */
+  /** The session's id: the first frame (this or OpenDirect), and only there. */
   Open = 1,
   Input = 2,
   /** cols, rows: u16 BE each. */
   Resize = 3,
   /** Ends the session (the client's terminal went away from an exec's shell). */
   HangUp = 4,
+  /**
+   * The session's id, from a client connected to conmon's attach socket itself: the process's output
+   * and keys go that way, and this stream carries only the agent's notices, resizes and the end.
+   */
+  OpenDirect = 5,
 }
 
 const enum ToClient {
@@ -42,13 +48,14 @@ export function serveTerminalStream(table: SessionTable, socket: Socket): void {
     if (socket.writable) socket.end(encodeFrame(ToClient.Error, Buffer.from(JSON.stringify(BerthError.from(error).toInfo()))));
     else socket.destroy();
   };
-  const stream = (id: string) =>
+  const stream = (id: string, output: ReaderOutput) =>
     Promise.resolve()
       .then(() =>
-        table.attach(
+        table.stream(
           id,
           { write: (data) => socket.write(encodeFrame(ToClient.Output, data)), drained: () => (socket.writableNeedDrain ? whenDrained(socket) : Promise.resolve()) },
           detached.signal,
+          output,
         ),
       )
       .then((exitCode) => {
@@ -67,9 +74,9 @@ export function serveTerminalStream(table: SessionTable, socket: Socket): void {
     }
     for (const { type, data } of received) {
       if (sessionId === undefined) {
-        if (type !== ToHost.Open || data.length === 0 || data.length > 128) return fail(new BerthError('INVALID_ARGUMENT', 'a terminal stream starts with the session it is for'));
+        if ((type !== ToHost.Open && type !== ToHost.OpenDirect) || data.length === 0 || data.length > 128) return fail(new BerthError('INVALID_ARGUMENT', 'a terminal stream starts with the session it is for'));
         sessionId = data.toString();
-        void stream(sessionId);
+        void stream(sessionId, type === ToHost.Open ? 'all' : 'notices');
       } else if (type === ToHost.Input) {
         // A keystroke after the session ended is no error to report: the end is on its way.
         ignoreEnded(() => table.input(sessionId!, data));
@@ -101,7 +108,11 @@ function ignoreEnded(action: () => void): void {
   }
 }
 
-/** A client's side of a session's stream: what `berth exec -it` and `berth attach` use. */
+/**
+ * A client's side of a session's stream: what `berth exec -it` and `berth attach` use. `direct`: this
+ * client reads and writes conmon's attach socket itself (see attach-client.ts); `onOutput` then gets
+ * only the agent's notices.
+ */
 export class TerminalStream {
   /** The session's exit code once it ends; null when this side detached. Rejects if the stream could not be served or was cut. */
   readonly ended: Promise<number | null>;
@@ -111,6 +122,7 @@ export class TerminalStream {
     private readonly socket: Socket,
     sessionId: string,
     onOutput: (data: Buffer) => void,
+    direct = false,
   ) {
     const frames = new FrameDecoder();
     this.ended = new Promise<number | null>((resolve, reject) => {
@@ -124,7 +136,7 @@ export class TerminalStream {
       socket.on('close', () => (this.detached ? resolve(null) : reject(new BerthError('ENGINE_NOT_RUNNING', 'the connection to the terminal host was lost'))));
     });
     socket.on('error', () => {});
-    socket.write(encodeFrame(ToHost.Open, Buffer.from(sessionId)));
+    socket.write(encodeFrame(direct ? ToHost.OpenDirect : ToHost.Open, Buffer.from(sessionId)));
   }
 
   write(data: Buffer): void {

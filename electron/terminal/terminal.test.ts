@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
@@ -9,6 +10,12 @@ import { encodeFrame, FrameDecoder } from '../streams/typed-frames.js';
 import { dispatch } from '../transport/dispatch.js';
 import { connectToEngine } from '../transport/socket/socket-client.js';
 import { TerminalStream } from './terminal-stream.js';
+import { attachClientArgv } from '../runtime/attach-client.js';
+import { LocalHost } from '../host/local/local-host.js';
+import { RuntimeCli } from '../runtime/runtime-cli.js';
+import { execAgent } from './monitor-pty.js';
+import { SessionTable } from './session-table.js';
+import type { TerminalSession } from '../../shared/terminals.js';
 
 /** One attach: what it has received, and how it ended. */
 interface Attached {
@@ -262,6 +269,68 @@ describe.each(TEST_HOSTS)('terminal sessions, Linux on the %s host', (host) => {
     // The session itself runs on.
     expect((await call('terminal.list', { containerId })).find((s) => s.id === session.id)?.exitCode).toBeNull();
     await call('terminal.close', { sessionId: session.id });
+  });
+
+  it('holds a direct exec until its client has connected to conmon and opened its stream, on the local host', async () => {
+    const command = ['sh', '-c', 'echo first-$((1+1)); exec cat'];
+    const session = await call('terminal.open', { id: containerId, command, cols: 80, rows: 24, direct: true });
+    if (host !== 'local') {
+      // Through wsl.exe, conmon's socket is not the client's to reach: the session starts at once.
+      expect(session.attachSocket).toBeUndefined();
+      await attach(session.id).waitFor('first-2');
+      await call('terminal.close', { sessionId: session.id });
+      return;
+    }
+    expect(session.attachSocket).toMatch(/\/attach$/);
+    // Were it not held, the process would have started and printed its first line by now, to nobody but the engine.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const client = spawn(attachClientArgv(session.attachSocket!)[0]!, attachClientArgv(session.attachSocket!).slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const clientExit = new Promise((resolve) => client.once('exit', resolve));
+    let screen = '';
+    client.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+    await new Promise((resolve) => client.stdio[3]!.once('data', resolve));
+    let notices = '';
+    const stream = new TerminalStream(await connectToEngine(terminalSocketPath(env.config.home)), session.id, (data) => (notices += data.toString()), true);
+    // Its first line reaches the client: the process started only once both were there.
+    await waitFor('the first line', async () => screen, (text) => text.includes('first-2'));
+    client.stdin!.write('typed\r');
+    await waitFor('the echo', async () => screen, (text) => /typed\r?\n/.test(text));
+    // The engine's session has it all too (its scrollback, for the app), and the stream none of it.
+    await attach(session.id).waitFor(/first-2[^]*typed/);
+    stream.resize(90, 30);
+    await waitFor('listed size', () => call('terminal.list', { containerId }), (list) => list.some((s) => s.id === session.id && s.cols === 90));
+    stream.hangUp();
+    expect(await stream.ended).toBe(129);
+    // conmon closed its socket with the process's end, and the client went with it.
+    expect(await clientExit).toBe(0);
+    expect(notices).toBe('');
+  });
+
+  it("starts a held exec for a relayed stream too, and hangs up one whose client never comes, leaving nothing", async () => {
+    const command = ['sh', '-c', 'echo first-$((2+2)); exec cat'];
+    const relayed = await call('terminal.open', { id: containerId, command, cols: 80, rows: 24, direct: true });
+    let seen = '';
+    const stream = new TerminalStream(await connectToEngine(terminalSocketPath(env.config.home)), relayed.id, (data) => (seen += data.toString()));
+    await waitFor('the first line', async () => seen, (text) => text.includes('first-4'));
+    stream.hangUp();
+    expect(await stream.ended).toBe(129);
+
+    const abandoned = await call('terminal.open', { id: containerId, command, cols: 80, rows: 24, direct: true });
+    await call('terminal.close', { sessionId: abandoned.id });
+    if (abandoned.attachSocket) expect(await env.linuxFileSize(abandoned.attachSocket)).toBeUndefined();
+    expect((await call('terminal.list', {})).some((s) => s.id === abandoned.id)).toBe(false);
+  });
+
+  it.runIf(host === 'local')('hangs up a held exec whose stream is not opened in time', async () => {
+    const linux = new LocalHost(env.dataRoot);
+    const runtime = await RuntimeCli.probe(linux, `${env.dataRoot}/runtime`);
+    const agent = await execAgent(linux, runtime, { containerId, command: ['cat'], env: [], cols: 80, rows: 24 }, true);
+    const changes: TerminalSession[] = [];
+    const table = new SessionTable({ scrollbackBytes: 64 * 1024, changed: (s) => changes.push(s), resized: () => {}, forgotten: () => {}, mainExitCode: async () => 0, heldStartMs: 300 });
+    const session = await table.open({ id: 'held-test', containerId, command: ['cat'], cols: 80, rows: 24, exitCode: null, main: false, created: new Date().toISOString() }, agent.mode, agent.argv, true);
+    expect(session.exitCode).toBeNull();
+    await waitFor('the hang-up', async () => changes, (list) => list.some((s) => s.id === 'held-test' && s.exitCode === 129));
+    expect(await env.linuxFileSize(agent.attachSocket!)).toBeUndefined();
   });
 
   it('runs 20 sessions over 3 containers at once, each echoing its own answer', async () => {

@@ -83,7 +83,7 @@ async function showUntilExit(container: Container, options: ShowOptions, exited:
     opening.catch(() => {});
     await start();
     const session = await opening;
-    if ((await attachTerminal(session.id, { interactive: options.interactive, detachKeys: options.detachKeys, hangUpEnds: false }, context)) === 'detached') return 0;
+    if ((await attachTerminal(session, { interactive: options.interactive, detachKeys: options.detachKeys, hangUpEnds: false }, context)) === 'detached') return 0;
     return (await exited).exitCode;
   }
   // Our input goes in once the output it causes is sure to be shown (the attach's first, empty chunk).

@@ -27,11 +27,16 @@ async function execPlain(id: string, command: string[], parsed: ParsedFlags, con
   return exitCode;
 }
 
-/** With -t: a session in the engine, shown in this terminal until the shell ends. */
+/**
+ * With -t: a session in the engine, shown in this terminal until the shell ends. Typing into it, in a
+ * terminal of ours, the keys go to conmon directly where the engine can offer that.
+ */
 async function execTerminal(id: string, command: string[], parsed: ParsedFlags, context: CommandContext): Promise<number> {
   const api = await context.client();
-  const session = await api.call('terminal.open', { id, command, ...terminalSize() });
-  const ended = await attachTerminal(session.id, { interactive: flagSet(parsed, 'interactive'), hangUpEnds: true }, context);
+  const interactive = flagSet(parsed, 'interactive');
+  const direct = interactive && process.stdin.isTTY && process.stdout.isTTY;
+  const session = await api.call('terminal.open', { id, command, ...terminalSize(), direct });
+  const ended = await attachTerminal(session, { interactive, hangUpEnds: true }, context);
   return ended === 'detached' ? 0 : ended;
 }
 
