@@ -416,7 +416,8 @@ export class ContainerLifecycle {
       () => ports.release(container.id),
       () => sockets.close(container.id),
       () => runtime.delete(container.id),
-      () => unmountVolumes(host, host.dataRoot, container.id),
+      // A container's mounts are fixed when it is made: one without any has no staging folder to look at.
+      () => (container.mounts.length === 0 ? Promise.resolve() : unmountVolumes(host, host.dataRoot, container.id)),
       () => unmountRootfs(host, this.paths(container.id)),
       // Detach is idempotent; for host and none networking there is nothing to detach.
       () => networks.detach(container),

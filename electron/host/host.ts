@@ -91,6 +91,8 @@ export interface Host {
    */
   linuxPath(path: string): string | undefined;
   readFile(path: string): Promise<Buffer>;
+  /** At most the last `bytes` of a file; empty when the file is missing. */
+  readTail(path: string, bytes: number): Promise<Buffer>;
   /** Writes atomically: readers see the old content or the new one, never a torn file. */
   writeFile(path: string, data: Buffer | string, mode?: number): Promise<void>;
   stat(path: string): Promise<FileStat | undefined>;

@@ -74,12 +74,13 @@ export async function removeBridge(host: Host, spec: BridgeSpec): Promise<void> 
   checkInterfaceName(spec.name, 'bridge name');
   const subnet = parseSubnet(spec.subnet);
   const kind = await linkKind(host, spec.name);
-  if (kind === 'bridge') {
-    await execChecked(host, ['ip', 'link', 'del', spec.name], 'NETWORK_ERROR', { timeoutMs: HANG_GUARD_MS });
-  } else if (kind !== undefined) {
-    throw new BerthError('NETWORK_ERROR', `interface ${spec.name} is not a bridge; leaving it alone`);
-  }
-  await removeRules(host, bridgeRules(spec.name, subnet.cidr, spec.role));
+  if (kind !== undefined && kind !== 'bridge') throw new BerthError('NETWORK_ERROR', `interface ${spec.name} is not a bridge; leaving it alone`);
+  // The kernel takes tens of milliseconds to delete a bridge; the rules, which only name it, go meanwhile.
+  const steps = await Promise.allSettled([
+    kind === 'bridge' ? execChecked(host, ['ip', 'link', 'del', spec.name], 'NETWORK_ERROR', { timeoutMs: HANG_GUARD_MS }) : undefined,
+    removeRules(host, bridgeRules(spec.name, subnet.cidr, spec.role)),
+  ]);
+  for (const step of steps) if (step.status === 'rejected') throw step.reason;
 }
 
 /** The link's kind ('bridge', 'veth', '' for a plain device), or undefined when there is no such link. */

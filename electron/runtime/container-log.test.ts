@@ -53,6 +53,9 @@ describe('container log files', () => {
     const lines = Array.from({ length: 3000 }, (_, i) => `${T} ${i % 2 ? 'stderr' : 'stdout'} F \x1b[31mline ${i}\x1b[0m\n`);
     await writeFile(path, lines.join(''));
     expect(await lastOutput(host, path)).toBe(['line 2995', 'line 2996', 'line 2997', 'line 2998', 'line 2999'].join('\n'));
+    await writeFile(path, `${T} stdout F only line\n`);
+    expect(await lastOutput(host, path)).toBe('only line');
+    expect(await lastOutput(host, `${dir.path}/missing.log`)).toBe('');
   });
 
   it('follows into what is written next, and on into the new file after a rotation, losing nothing', async () => {

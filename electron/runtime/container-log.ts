@@ -87,10 +87,10 @@ const LAST_OUTPUT_READ = 8192;
  * (bounded, whatever the log's size), with terminal control characters dropped.
  */
 export async function lastOutput(host: Host, path: string): Promise<string> {
-  const result = await host.exec(['sh', '-c', `tail -c ${LAST_OUTPUT_READ} "$1" 2>/dev/null`, 'last-output', path]);
-  const lines = new LogEntryReader().push(Buffer.concat([result.stdout, NEWLINE]));
+  const end = await host.readTail(path, LAST_OUTPUT_READ);
+  const lines = new LogEntryReader().push(Buffer.concat([end, NEWLINE]));
   // The first line read may be the cut-off end of a longer one.
-  const whole = result.stdout.length === LAST_OUTPUT_READ ? lines.slice(1) : lines;
+  const whole = end.length === LAST_OUTPUT_READ ? lines.slice(1) : lines;
   const text = Buffer.concat(whole.map((e) => e.data)).toString('utf8');
   const last = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd().split('\n').slice(-LAST_OUTPUT_LINES).join('\n');
   return last.length > LAST_OUTPUT_CHARS ? last.slice(-LAST_OUTPUT_CHARS) : last;

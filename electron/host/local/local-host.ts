@@ -1,4 +1,4 @@
-import { mkdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { PortMapping } from '../../../shared/ports.js';
@@ -38,6 +38,24 @@ export class LocalHost implements Host {
 
   readFile(path: string): Promise<Buffer> {
     return readFile(path);
+  }
+
+  async readTail(path: string, bytes: number): Promise<Buffer> {
+    let file;
+    try {
+      file = await open(path, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Buffer.alloc(0);
+      throw err;
+    }
+    try {
+      const { size } = await file.stat();
+      const length = Math.min(bytes, size);
+      const { buffer, bytesRead } = await file.read(Buffer.alloc(length), 0, length, size - length);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
   }
 
   writeFile(path: string, data: Buffer | string, mode = 0o644): Promise<void> {

@@ -72,6 +72,9 @@ describe('the WSL host, through the wsl.exe simulator and the real distro rootfs
     await host.mkdir(`${dir}/deep/er`);
     await host.writeFile(`${dir}/deep/er/file`, Buffer.from([0, 1, 2, 255, 10]), 0o600);
     expect([...(await host.readFile(`${dir}/deep/er/file`))]).toEqual([0, 1, 2, 255, 10]);
+    expect([...(await host.readTail(`${dir}/deep/er/file`, 3))]).toEqual([2, 255, 10]);
+    expect([...(await host.readTail(`${dir}/deep/er/file`, 100))]).toEqual([0, 1, 2, 255, 10]);
+    expect(await host.readTail(`${dir}/absent`, 3)).toHaveLength(0);
     expect(await host.stat(`${dir}/deep/er/file`)).toMatchObject({ size: 5, isDirectory: false });
     expect(await host.stat(`${dir}/deep`)).toMatchObject({ isDirectory: true });
     expect(await host.stat(`${dir}/absent`)).toBeUndefined();

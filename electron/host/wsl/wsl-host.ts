@@ -81,6 +81,12 @@ export class WslHost implements Host {
     return result.stdout;
   }
 
+  async readTail(path: string, bytes: number): Promise<Buffer> {
+    const result = await this.exec(['sh', '-c', `test -e "$1" || exit 0; exec tail -c ${Math.floor(bytes)} -- "$1"`, 'berth-read-tail', path]);
+    if (result.code !== 0) throw new Error(`reading the end of ${path} in the distro failed: ${result.stderr.toString().trim()}`);
+    return result.stdout;
+  }
+
   async writeFile(path: string, data: Buffer | string, mode = 0o644): Promise<void> {
     // Written beside the target and renamed over it, so readers see the old content or the new.
     const script = 't="$1.$$.tmp"; if cat >"$t" && chmod "$2" "$t" && mv -f "$t" "$1"; then exit 0; fi; rm -f "$t"; exit 1';
