@@ -120,7 +120,10 @@ async function main(): Promise<number> {
     // the machine's busiest moment (a measured order effect: the first batch's tail was up to 2x either way).
     log(`${options.lookups} name lookups in a running stack, ${options.rounds} batches each, interleaved`);
     const lookups = new Map<string, number[]>(targets.map((t) => [t.label, []]));
-    const stack = ['compose', '-f', file, '-p', 'lookups'];
+    // No published ports: the two stacks run side by side, and names need none.
+    const lookupFile = join(workDir, 'lookups.yaml');
+    await writeFile(lookupFile, composeFile([]));
+    const stack = ['compose', '-f', lookupFile, '-p', 'lookups'];
     const askers: { target: Target; pid: string; server: string }[] = [];
     const stacksUp: Target[] = [];
     try {
