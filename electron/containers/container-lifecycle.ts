@@ -116,7 +116,7 @@ export class ContainerLifecycle {
       await writeEtcFiles(host, paths, hostname, net.address, net.mode, networks.nameServer(endpoints));
       const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
       // Folders and sockets are taken at start and given back at stop: a stopped container holds none.
-      undo.push(() => unmountVolumes(host, host.dataRoot, container.id));
+      undo.push(() => this.releaseVolumes(container));
       const volumePaths = await mountVolumes(host, host.dataRoot, container.id, this.volumeSources(container));
       undo.push(() => sockets.close(container.id));
       const socketBinds = await sockets.listenInside(container.id, container.sockets);
@@ -289,6 +289,11 @@ export class ContainerLifecycle {
   }
 
   /** Each mount's folder on the Linux side: a volume's data, or the host folder as Linux sees it. */
+  /** A container's mounts are fixed when it is made: one without any has no staging folder to look at. */
+  private async releaseVolumes(container: ContainerRecord): Promise<void> {
+    if (container.mounts.length > 0) await unmountVolumes(this.deps.host, this.deps.host.dataRoot, container.id);
+  }
+
   private volumeSources(container: ContainerRecord): VolumeSource[] {
     return container.mounts.map((mount) => {
       const linuxPath = mount.type === 'volume' ? this.deps.volumes.dataPath(mount.source) : this.deps.host.linuxPath(mount.source);
@@ -416,8 +421,7 @@ export class ContainerLifecycle {
       () => ports.release(container.id),
       () => sockets.close(container.id),
       () => runtime.delete(container.id),
-      // A container's mounts are fixed when it is made: one without any has no staging folder to look at.
-      () => (container.mounts.length === 0 ? Promise.resolve() : unmountVolumes(host, host.dataRoot, container.id)),
+      () => this.releaseVolumes(container),
       () => unmountRootfs(host, this.paths(container.id)),
       // Detach is idempotent; for host and none networking there is nothing to detach.
       () => networks.detach(container),
