@@ -10,3 +10,9 @@ export function binarySize(bytes: number): { value: number; unit: (typeof UNITS)
   }
   return { value, unit: UNITS[unit]! };
 }
+
+/** A byte count as a person reads it: `512 bytes`, `32 MiB`, `1.9 GiB`. */
+export function binarySizeText(bytes: number): string {
+  const { value, unit } = binarySize(bytes);
+  return unit === 'B' ? `${value} bytes` : `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}

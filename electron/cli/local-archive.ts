@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { BerthError } from '../../shared/berth-error.js';
 import { LayerPolicy } from '../images/layer-policy.js';
-import { keepZeroMode } from '../images/sanitise-layer.js';
+import { keepZeroMode } from '../streams/pack-tar.js';
 import { readTar, skipEntry } from '../images/tar-reader.js';
 import { whenDrained } from '../streams/when-drained.js';
 

@@ -6,7 +6,7 @@ import type { FileListing, PathStat } from '../../shared/files.js';
 import type { Host, HostProcess } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
 import { LayerPolicy } from '../images/layer-policy.js';
-import { keepZeroMode } from '../images/sanitise-layer.js';
+import { keepZeroMode } from '../streams/pack-tar.js';
 import { readTar, skipEntry } from '../images/tar-reader.js';
 import type { KeyedLock } from '../records/keyed-lock.js';
 import type { BundlePaths } from '../runtime/bundle.js';

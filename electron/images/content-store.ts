@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
 import { hexOf } from './digest.js';
 
+const READ_CHUNK_BYTES = 1024 * 1024;
+
 export function digestOf(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
@@ -60,7 +62,8 @@ export class ContentStore {
   }
 
   open(digest: string): Readable {
-    return createReadStream(this.path(digest));
+    // Big reads: every chunk costs each stage after it (decompress, hash, check) a turn.
+    return createReadStream(this.path(digest), { highWaterMark: READ_CHUNK_BYTES });
   }
 
   /** Stores bytes already in memory; with a digest, they must hash to it. Returns the digest. */

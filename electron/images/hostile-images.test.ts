@@ -15,7 +15,8 @@ import { makeTar, packFiles, sha256, type TestEntry } from '../../e2e/fixtures/t
 import type { BerthError } from '../../shared/berth-error.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import { LocalHost } from '../host/local/local-host.js';
-import { EXPANSION_RATIO_FLOOR_BYTES, MAX_EXPANSION_RATIO, MAX_ZSTD_WINDOW_BYTES } from './decompress.js';
+import { EXPANSION_RATIO_FLOOR_BYTES, MAX_EXPANSION_RATIO } from './decompress.js';
+import { MAX_ZSTD_WINDOW_BYTES } from './zstd-stream.js';
 import { ImageStore } from './image-store.js';
 import { MAX_DOCUMENT_BYTES, MediaType } from './manifest.js';
 
@@ -302,8 +303,8 @@ async function zstdBomb(name: string): Promise<Buffer> {
 }
 
 /**
- * A zstd frame of a few bytes whose header asks for a ~1.9 GiB window, then RLE blocks: fzstd
- * would allocate the window and copy all of it for every 128 KiB block.
+ * A zstd frame of a few bytes whose header asks for a ~1.9 GiB window, then RLE blocks: a decoder
+ * would allocate the window up front.
  */
 function zstdWindowBomb(blocks: number): Buffer {
   const header = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (20 << 3) | 7]);

@@ -1,22 +1,8 @@
 import { posix } from 'node:path';
-import type { Header } from 'tar-stream';
 import { BerthError } from '../../shared/berth-error.js';
+import type { Header } from 'tar-stream';
+import type { CleanHeader, TarHeader } from './tar-format.js';
 import { quoted } from './untrusted-text.js';
-
-/** A tar header as Berth re-emits it; `pax` carries records GNU tar reads (xattrs, big ids). */
-export interface CleanHeader {
-  name: string;
-  type: 'file' | 'directory' | 'symlink' | 'link' | 'character-device';
-  mode: number;
-  uid: number;
-  gid: number;
-  mtime: Date;
-  size?: number;
-  linkname?: string;
-  devmajor?: number;
-  devminor?: number;
-  pax?: Record<string, string>;
-}
 
 export type Admission = { keep: true; header: CleanHeader } | { keep: false; why: string };
 
@@ -45,7 +31,7 @@ export class LayerPolicy {
 
   constructor(private readonly what: string) {}
 
-  admit(header: Header): Admission {
+  admit(header: TarHeader | Header): Admission {
     const raw = header.name;
     const name = this.entryPath(raw);
     const base = posix.basename(name);
@@ -128,7 +114,7 @@ export class LayerPolicy {
     return extra;
   }
 
-  private whiteout(raw: string, name: string, base: string, header: Header): Admission {
+  private whiteout(raw: string, name: string, base: string, header: TarHeader | Header): Admission {
     const dir = posix.dirname(name);
     this.refuseThroughSymlink(raw, name);
     if (base === OPAQUE_MARKER) {
@@ -201,7 +187,7 @@ function idPax(uid: number, gid: number): Record<string, string> | undefined {
   return { uid: String(uid), gid: String(gid) };
 }
 
-/** tar-stream leaves pax uid/gid records (for ids too big for ustar) in `header.pax`. */
+/** Readers leave pax uid/gid records (for ids too big for ustar) in `header.pax`. */
 function paxId(pax: unknown, key: 'uid' | 'gid'): number | undefined {
   if (typeof pax !== 'object' || pax === null) return undefined;
   const value: unknown = (pax as Record<string, unknown>)[key];

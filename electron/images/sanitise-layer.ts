@@ -1,94 +1,109 @@
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { BerthError } from '../../shared/berth-error.js';
-import { LayerPolicy, type CleanHeader } from './layer-policy.js';
-import { whenDrained } from '../streams/when-drained.js';
-import { readTar, skipEntry } from './tar-reader.js';
+import { ByteReader } from '../streams/byte-reader.js';
+import { LayerPolicy } from './layer-policy.js';
+import {
+  BLOCK_BYTES,
+  decodeHeader,
+  decodeLongName,
+  decodePax,
+  encodeHeader,
+  endOfArchive,
+  MAX_EXTENSION_BYTES,
+  paddingOf,
+  type TarHeader,
+} from './tar-format.js';
 
-// tar-stream replaces a falsy mode with 0644/0755 and only encodes the low 12 bits, so a high bit
-// keeps a real mode 0 (e.g. /etc/shadow) from turning into 0644.
-const KEEP_ZERO_MODE = 0o100000;
-
-/** A mode for a tar-stream header that stays what it is, 0 included. */
-export function keepZeroMode(mode: number): number {
-  return mode | KEEP_ZERO_MODE;
-}
+const ZERO_PADDING = Buffer.alloc(BLOCK_BYTES);
 
 /**
  * Rewrites an uncompressed layer tar into a clean one that GNU tar can extract into an empty
- * directory without touching anything outside it. Refusals surface as an error on the output.
+ * directory without touching anything outside it. Only headers are decoded and written anew (by
+ * LayerPolicy's rules); file bodies pass through as the views of the input they arrive in, so the
+ * check costs per entry, not per byte. The input is read to its end (whoever hashes it sees every
+ * byte). Refusals surface as an error on the output.
  */
 export function sanitiseLayer(input: Readable, what: string): Readable {
-  const extract = readTar(input);
-  const pack = tar.pack();
-  const policy = new LayerPolicy(what);
-  let failed = false;
-  const fail = (err: unknown): void => {
-    if (failed) return;
-    failed = true;
-    const error = err instanceof BerthError ? err : new BerthError('UNSAFE_LAYER', `${what} is not a valid layer: ${messageOf(err)}`);
-    input.destroy();
-    extract.destroy(error);
-    pack.destroy(error);
-  };
-
-  const run = async (): Promise<void> => {
-    for await (const entry of extract) {
-      const admission = policy.admit(entry.header);
-      if (!admission.keep) {
-        await skipEntry(entry);
-        continue;
-      }
-      await writeEntry(pack, admission.header, entry);
-    }
-    for (const header of policy.finish()) await writeEntry(pack, header, undefined);
-    pack.finalize();
-  };
-  run().catch(fail);
-  return Readable.from(pack, { objectMode: false });
+  const output = Readable.from(cleanTar(input, what), { objectMode: false });
+  output.on('close', () => input.destroy());
+  return output;
 }
 
-function writeEntry(pack: tar.Pack, header: CleanHeader, body: AsyncIterable<unknown> | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const sink = pack.entry(
-      {
-        name: header.name === '.' ? './' : header.name,
-        type: header.type,
-        mode: keepZeroMode(header.mode),
-        uid: header.uid,
-        gid: header.gid,
-        mtime: header.mtime,
-        size: header.type === 'file' ? (header.size ?? 0) : 0,
-        linkname: header.linkname ?? '',
-        devmajor: header.devmajor ?? 0,
-        devminor: header.devminor ?? 0,
-        pax: header.pax ?? null,
-      },
-      (err) => (err ? reject(err) : resolve()),
-    );
-    // A refusal mid-body destroys the pack and with it this entry: its error is the refusal's, and
-    // unheard it would be an uncaught exception that takes the engine down.
-    sink.on('error', reject);
-    if (header.type !== 'file' || body === undefined) {
-      sink.end(undefined);
-      if (body !== undefined) skipEntry(body).catch(reject);
-      return;
-    }
-    copy(body, sink).catch((err: unknown) => {
-      sink.destroy(err instanceof Error ? err : new Error(String(err)));
-      reject(err);
-    });
-  });
-}
-
-async function copy(body: AsyncIterable<unknown>, sink: ReturnType<tar.Pack['entry']>): Promise<void> {
-  for await (const chunk of body) {
-    if (!sink.write(chunk)) await whenDrained(sink);
-    if (sink.destroyed) throw new Error('the tar entry was closed early');
+async function* cleanTar(input: Readable, what: string): AsyncGenerator<Buffer> {
+  try {
+    yield* cleanEntries(input, what);
+  } catch (err) {
+    // The policy's refusals and the input's own errors are BerthErrors already; the rest is a malformed tar.
+    throw err instanceof BerthError ? err : new BerthError('UNSAFE_LAYER', `${what} is not a valid layer: ${err instanceof Error ? err.message : String(err)}`);
   }
-  sink.end(undefined);
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+async function* cleanEntries(input: Readable, what: string): AsyncGenerator<Buffer> {
+  const reader = new ByteReader(input[Symbol.asyncIterator]() as AsyncIterator<Buffer>, () => new Error('Unexpected end of data'));
+  const policy = new LayerPolicy(what);
+  const extension = async (size: number): Promise<Buffer> => {
+    if (size > MAX_EXTENSION_BYTES) throw new Error(`an extended header of ${size} bytes is larger than the ${MAX_EXTENSION_BYTES} allowed`);
+    // Copied: the view would otherwise pin the chunk it lies in until the entry it describes.
+    const bytes = Buffer.from(await reader.exact(size));
+    await reader.skip(paddingOf(size));
+    return bytes;
+  };
+
+  let global: Record<string, string> = {};
+  let local: Record<string, string> | undefined;
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  for (;;) {
+    const block = await reader.exact(BLOCK_BYTES, true);
+    if (!block) break;
+    const raw = decodeHeader(block);
+    // Zero blocks end the archive; what follows them (filler, most often) is read and hashed all the same.
+    if (!raw) continue;
+    switch (raw.type) {
+      case 'pax-global-header':
+        global = { ...global, ...decodePax(await extension(raw.size)) };
+        continue;
+      case 'pax-header':
+        local = decodePax(await extension(raw.size));
+        continue;
+      case 'gnu-long-path':
+        longName = decodeLongName(await extension(raw.size));
+        continue;
+      case 'gnu-long-link-path':
+        longLink = decodeLongName(await extension(raw.size));
+        continue;
+    }
+    const header = withExtensions(raw, { ...global, ...local }, longName, longLink);
+    local = longName = longLink = undefined;
+
+    const admission = policy.admit(header);
+    if (admission.keep) yield encodeHeader(admission.header);
+    if (admission.keep && admission.header.type === 'file') {
+      for (let left = header.size; left > 0; ) {
+        const part = await reader.upTo(left);
+        left -= part.length;
+        yield part;
+      }
+      await reader.skip(paddingOf(header.size));
+      if (paddingOf(header.size) > 0) yield ZERO_PADDING.subarray(0, paddingOf(header.size));
+    } else {
+      await reader.skip(header.size + paddingOf(header.size));
+    }
+  }
+  for (const header of policy.finish()) yield encodeHeader(header);
+  yield endOfArchive();
+}
+
+/** A header with what the extended headers before it said: pax records win, then GNU long names. */
+function withExtensions(raw: TarHeader, pax: Record<string, string>, longName: string | undefined, longLink: string | undefined): TarHeader {
+  const header: TarHeader = { ...raw, name: longName ?? raw.name, linkname: longLink ?? raw.linkname };
+  if (Object.keys(pax).length === 0) return header;
+  header.pax = pax;
+  if (pax.path !== undefined) header.name = pax.path;
+  if (pax.linkpath !== undefined) header.linkname = pax.linkpath;
+  if (pax.size !== undefined) {
+    if (!/^[0-9]{1,16}$/.test(pax.size) || !Number.isSafeInteger(Number(pax.size))) throw new Error('invalid pax size');
+    header.size = Number(pax.size);
+  }
+  return header;
 }

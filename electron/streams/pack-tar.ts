@@ -2,6 +2,15 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { whenDrained } from './when-drained.js';
 
+// tar-stream replaces a falsy mode with 0644/0755 and only encodes the low 12 bits, so a high bit
+// keeps a real mode 0 (e.g. /etc/shadow) from turning into 0644.
+const KEEP_ZERO_MODE = 0o100000;
+
+/** A mode for a tar-stream header that stays what it is, 0 included. */
+export function keepZeroMode(mode: number): number {
+  return mode | KEEP_ZERO_MODE;
+}
+
 /** What tar-stream takes for an entry (it fills in what is left out). */
 type EntryHeader = Parameters<tar.Pack['entry']>[0];
 
