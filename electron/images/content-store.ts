@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError } from '../../shared/berth-error.js';
 import { hexOf } from './digest.js';
+import type { LiveBlob } from './live-blob.js';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 
@@ -26,6 +27,8 @@ export interface IngestOptions {
   open: (offset: number) => Promise<BlobSource>;
   onBytes?: (written: number) => void;
   what: string;
+  /** Gets the bytes as they arrive, for an unpack that runs alongside. */
+  live?: LiveBlob;
 }
 
 /**
@@ -154,8 +157,14 @@ export class ContentStore {
         written += n;
         options.onBytes?.(written);
       };
+      let at = written;
+      const tee = async (bytes: Buffer): Promise<void> => {
+        const offset = at;
+        at += bytes.length;
+        await options.live?.write(bytes, offset);
+      };
       try {
-        await writeHashed(source.body, partial, written === 0 ? 'w' : 'a', hash, onBytes, options.size - written);
+        await writeHashed(source.body, partial, written === 0 ? 'w' : 'a', hash, onBytes, options.size - written, tee);
       } catch (err) {
         if (err instanceof BerthError) {
           await rm(partial, { force: true });
@@ -178,8 +187,16 @@ export class ContentStore {
   }
 }
 
-/** Appends or writes `body` to `file`, hashing as it goes; refuses to go past `limit` bytes. */
-async function writeHashed(body: AsyncIterable<unknown>, file: string, flags: 'w' | 'a', hash: Hash, onBytes: (n: number) => void, limit: number): Promise<void> {
+/** Appends or writes `body` to `file`, hashing (and passing on to `tee`) as it goes; refuses to go past `limit` bytes. */
+async function writeHashed(
+  body: AsyncIterable<unknown>,
+  file: string,
+  flags: 'w' | 'a',
+  hash: Hash,
+  onBytes: (n: number) => void,
+  limit: number,
+  tee?: (bytes: Buffer) => Promise<void>,
+): Promise<void> {
   const out = createWriteStream(file, { flags });
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', () => resolve());
@@ -196,6 +213,7 @@ async function writeHashed(body: AsyncIterable<unknown>, file: string, flags: 'w
       hash.update(bytes);
       if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       onBytes(bytes.length);
+      await tee?.(bytes);
     }
   } finally {
     out.end();

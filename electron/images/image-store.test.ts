@@ -266,6 +266,22 @@ describe('faults between Berth and the registry', () => {
     expect(image.id).toBe(small.manifest.config.digest);
   });
 
+  it('unpacks a layer while it downloads, and keeps nothing of it when the download then breaks off', async () => {
+    // The registry sends half of the layer blob, then nothing more until the connection is closed.
+    const proxy = await startProxy(registry.host, (req) => (req.url?.endsWith(layerPath(small)) ? { action: 'stall' } : { action: 'forward' }));
+    const { store, dataRoot } = newStore();
+    const pulling = errorOf(store.pull(`${proxy.host}/test/busybox:small`));
+    const unpacking = join(dataRoot, 'layers', 'tmp');
+    const unpacked = (): string[] => (existsSync(unpacking) ? readdirSync(unpacking).flatMap((dir) => readdirSync(join(unpacking, dir))) : []);
+    // Bounded: 200 polls of 50 ms. Files of the first half are there before the download ends.
+    for (let poll = 0; poll < 200 && unpacked().length === 0; poll++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(unpacked()).toContain('bin');
+    await proxy.close();
+    expect((await pulling).code).toBe('REGISTRY_ERROR');
+    expect(readdirSync(join(dataRoot, 'layers')).filter((name) => name !== 'tmp')).toEqual([]);
+    expect(unpacked()).toEqual([]);
+  });
+
   it('resumes a broken download with a Range request', async () => {
     let broken = 0;
     const proxy = await startProxy(registry.host, (req) => {

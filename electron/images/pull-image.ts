@@ -17,6 +17,7 @@ import {
 import { familiarReference, formatReference, type Reference } from './reference.js';
 import type { RegistryClient } from './registry-client.js';
 import { layerProgress } from './layer-progress.js';
+import { LiveBlob } from './live-blob.js';
 
 export interface PullContext {
   client(domain: string): Promise<RegistryClient>;
@@ -93,19 +94,34 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
       report(layer, 'cached', layer.size);
       return;
     }
-    await download(ctx, client, repository, layer, layerWhat, (n) => report(layer, 'downloading', n));
-    report(layer, 'unpacking', 0);
-    const outcome = await ctx.layers
+    // A blob not here yet is unpacked as it downloads; the unpack's input ends once the blob is verified.
+    const live = (await ctx.content.has(layer.digest)) ? undefined : new LiveBlob();
+    let downloaded = false;
+    let unpackedBytes = 0;
+    // Both started in one turn: a concurrent pull of the same layer then shares both, not one.
+    const downloading = download(ctx, client, repository, layer, layerWhat, (n) => report(layer, 'downloading', n), live).then(() => {
+      downloaded = true;
+      report(layer, 'unpacking', unpackedBytes);
+    });
+    const unpacking = ctx.layers
       .ensure(diffId, {
-        open: async () => ctx.content.open(layer.digest),
+        open: async () => live?.stream ?? ctx.content.open(layer.digest),
         what: layerWhat,
-        onBytes: (n) => report(layer, 'unpacking', n),
+        onBytes: (n) => {
+          unpackedBytes = n;
+          if (downloaded) report(layer, 'unpacking', n);
+        },
       })
-      .catch(async (err: unknown) => {
-        // A refused layer's blob is of no use to a retry: keeping it would only take disk.
-        if (err instanceof BerthError && (err.code === 'UNSAFE_LAYER' || err.code === 'DIGEST_MISMATCH')) await ctx.discard(layer.digest);
-        throw err;
-      });
+      .finally(() => live?.abandon());
+    const [unpacked, fetched] = await Promise.allSettled([unpacking, downloading]);
+    if (fetched.status === 'rejected' || unpacked.status === 'rejected') {
+      // A failed download fails the unpack with the same error; a refused unpack leaves the download to finish.
+      const err: unknown = fetched.status === 'rejected' ? fetched.reason : (unpacked as PromiseRejectedResult).reason;
+      // A refused layer's blob is of no use to a retry: keeping it would only take disk.
+      if (err instanceof BerthError && (err.code === 'UNSAFE_LAYER' || err.code === 'DIGEST_MISMATCH')) await ctx.discard(layer.digest);
+      throw err;
+    }
+    const outcome = unpacked.value;
     report(layer, outcome === 'cached' ? 'cached' : 'done', layer.size);
   });
 
@@ -120,7 +136,7 @@ export async function pullImage(ctx: PullContext, reference: Reference, onProgre
   return result;
 }
 
-/** Downloads one blob into the content store, resuming after a broken connection. */
+/** Downloads one blob into the content store, resuming after a broken connection; `live` gets its bytes as they come. */
 export async function download(
   ctx: Pick<PullContext, 'content'>,
   client: RegistryClient,
@@ -128,6 +144,7 @@ export async function download(
   layer: Descriptor,
   what: string,
   onBytes: (n: number) => void,
+  live?: LiveBlob,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -135,12 +152,17 @@ export async function download(
         size: layer.size,
         what,
         onBytes,
+        live,
         open: (offset) => client.blob(repository, layer.digest, offset, what),
       });
+      await live?.finish(ctx.content.path(layer.digest));
       return;
     } catch (err) {
       const retry = err instanceof BerthError && err.code === 'REGISTRY_ERROR' && attempt < DOWNLOAD_ATTEMPTS;
-      if (!retry) throw err;
+      if (!retry) {
+        live?.fail(err instanceof Error ? err : new Error(String(err)));
+        throw err;
+      }
       await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
