@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { BerthEngine } from './berth-engine.js';
 import type { DockerDaemon } from './docker-daemon.js';
 import { leaveMachineAsFound, type MachineState } from './machine-state.js';
+import type { ScratchFilesystem } from './scratch-filesystem.js';
 
 export function log(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -21,11 +22,12 @@ export function runBenchmark(main: () => Promise<number>): void {
 }
 
 /** What every benchmark does last: stop the engines it started, remove its work, put the machine back. */
-export async function cleanUpBenchmark(run: { berth?: BerthEngine; docker?: DockerDaemon; workDir: string; before: MachineState }): Promise<void> {
+export async function cleanUpBenchmark(run: { berth?: BerthEngine; docker?: DockerDaemon; workDir: string; filesystem?: ScratchFilesystem; before: MachineState }): Promise<void> {
   log('cleaning up');
   if (run.berth) await run.berth.stop().catch((err: Error) => log(`stopping the Berth engine: ${err.message}`));
   if (run.docker) await run.docker.stop().catch((err: Error) => log(`stopping dockerd: ${err.message}`));
   await rm(run.workDir, { recursive: true, force: true, maxRetries: 3 });
+  await run.filesystem?.remove().catch((err: Error) => log(`removing the scratch filesystem: ${err.message}`));
   await leaveMachineAsFound(run.before, run.docker ? ['berth', run.docker.cgroupParent] : ['berth'], log);
 }
 

@@ -6,12 +6,13 @@
  *
  * Each round also takes every layer's unpack apart (download, decompress, hash, check, extract, each
  * alone), times Berth's whole unpack, and GNU tar's own `tar -xzf` of the same blob: the limit.
+ * Everything runs on a fresh ext4 of the benchmark's own (see makeScratchFilesystem).
  * Options: --rounds N (default 5). Needs root, and the distro rootfs the build makes
  * (build/out/berth-distro.tar.gz). Leaves the machine as it found it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../electron/engine/engine-config.js';
 import { startRegistry, type TestRegistry } from '../e2e/fixtures/registry.js';
@@ -22,11 +23,14 @@ import { formatTable, type LatencySummary, p50, ratio, summarise } from './laten
 import { captureMachineState } from './machine-state.js';
 import { makeBenchLayers, writeBenchLayout, type Compression } from './pull-image.js';
 import { STAGES, timeStages, type Stage } from './pull-stages.js';
+import { makeScratchFilesystem } from './scratch-filesystem.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked, succeeded, timeCommand, type CommandResult } from './timed-command.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
 const COMPRESSIONS: readonly Compression[] = ['gzip', 'zstd'];
+/** Room for the layers in every form, the registry's copy, and both engines' (sparse: only what is written takes disk). */
+const FILESYSTEM_GIB = 12;
 
 interface Puller {
   label: string;
@@ -44,7 +48,10 @@ async function main(): Promise<number> {
   const dockerCli = '/usr/bin/docker';
 
   const before = await captureMachineState();
-  const workDir = await mkdtemp(join(tmpdir(), 'berth-bench-pull-'));
+  const filesystem = await makeScratchFilesystem(FILESYSTEM_GIB);
+  // Everything the run writes goes there: the engines' homes and data, dockerd's, the registry's.
+  process.env.TMPDIR = filesystem.dir;
+  const workDir = await mkdtemp(join(filesystem.dir, 'berth-bench-pull-'));
   let docker: DockerDaemon | undefined;
   let berth: BerthEngine | undefined;
   let registry: TestRegistry | undefined;
@@ -142,7 +149,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await registry?.stop();
-    await cleanUpBenchmark({ berth, docker, workDir, before });
+    await cleanUpBenchmark({ berth, docker, workDir, filesystem, before });
   }
 }
 
