@@ -15,6 +15,9 @@ import {
 } from './tar-format.js';
 
 const ZERO_PADDING = Buffer.alloc(BLOCK_BYTES);
+/** Body pieces this big go on as they are; smaller ones are joined with their neighbours. */
+const DIRECT_BYTES = 64 * 1024;
+const BATCH_BYTES = 256 * 1024;
 
 /**
  * Rewrites an uncompressed layer tar into a clean one that GNU tar can extract into an empty
@@ -49,6 +52,7 @@ async function* cleanEntries(input: Readable, what: string): AsyncGenerator<Buff
     return bytes;
   };
 
+  const batch = new Batch();
   let global: Record<string, string> = {};
   let local: Record<string, string> | undefined;
   let longName: string | undefined;
@@ -77,21 +81,49 @@ async function* cleanEntries(input: Readable, what: string): AsyncGenerator<Buff
     local = longName = longLink = undefined;
 
     const admission = policy.admit(header);
-    if (admission.keep) yield encodeHeader(admission.header);
+    if (admission.keep) batch.add(encodeHeader(admission.header));
     if (admission.keep && admission.header.type === 'file') {
       for (let left = header.size; left > 0; ) {
         const part = await reader.upTo(left);
         left -= part.length;
+        if (part.length < DIRECT_BYTES) {
+          batch.add(part);
+          continue;
+        }
+        const held = batch.take();
+        if (held) yield held;
         yield part;
       }
       await reader.skip(paddingOf(header.size));
-      if (paddingOf(header.size) > 0) yield ZERO_PADDING.subarray(0, paddingOf(header.size));
+      batch.add(ZERO_PADDING.subarray(0, paddingOf(header.size)));
     } else {
       await reader.skip(header.size + paddingOf(header.size));
     }
+    if (batch.bytes >= BATCH_BYTES) yield batch.take() as Buffer;
   }
-  for (const header of policy.finish()) yield encodeHeader(header);
-  yield endOfArchive();
+  for (const header of policy.finish()) batch.add(encodeHeader(header));
+  batch.add(endOfArchive());
+  yield batch.take() as Buffer;
+}
+
+/** Small pieces (headers, small files, padding) joined, so the stream moves a few large chunks rather than many tiny ones. */
+class Batch {
+  private parts: Buffer[] = [];
+  bytes = 0;
+
+  add(part: Buffer): void {
+    if (part.length === 0) return;
+    this.parts.push(part);
+    this.bytes += part.length;
+  }
+
+  take(): Buffer | undefined {
+    if (this.bytes === 0) return undefined;
+    const joined = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    return joined;
+  }
 }
 
 /** A header with what the extended headers before it said: pax records win, then GNU long names. */

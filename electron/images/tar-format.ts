@@ -78,8 +78,8 @@ export function decodeHeader(block: Buffer): TarHeader | undefined {
   const stored = decodeNumber(block, 148, 8, 'checksum');
   const { unsigned, signed } = checksums(block);
   if (stored !== unsigned && stored !== signed) throw new Error('invalid tar header checksum');
-  const ustar = block.subarray(257, 263).equals(USTAR_MAGIC);
-  if (!ustar && !block.subarray(257, 265).equals(GNU_MAGIC)) throw new Error('tar header of an unknown format (neither ustar nor GNU)');
+  const ustar = block.compare(USTAR_MAGIC, 0, USTAR_MAGIC.length, 257, 263) === 0;
+  if (!ustar && block.compare(GNU_MAGIC, 0, GNU_MAGIC.length, 257, 265) !== 0) throw new Error('tar header of an unknown format (neither ustar nor GNU)');
   let name = decodeString(block, 0, 100);
   // ustar splits long names; the GNU format keeps other fields where the prefix would be.
   if (ustar && block[345] !== 0) name = `${decodeString(block, 345, 155)}/${name}`;
@@ -251,21 +251,21 @@ function decodeNumber(block: Buffer, offset: number, length: number, field: stri
 }
 
 function decodeRawNumber(block: Buffer, offset: number, length: number, field: string): number {
-  const bytes = block.subarray(offset, offset + length);
-  const first = bytes[0] ?? 0;
+  const end = offset + length;
+  const first = block[offset] as number;
   if (first & 0x80) {
     const negative = first === 0xff;
     if (!negative && first !== 0x80) throw new Error(`tar header with an invalid ${field}`);
     let value = 0;
-    for (const byte of bytes.subarray(1)) value = value * 256 + (negative ? 0xff - byte : byte);
+    for (let at = offset + 1; at < end; at++) value = value * 256 + (negative ? 0xff - (block[at] as number) : (block[at] as number));
     if (!Number.isSafeInteger(value)) throw new Error(`tar header with an invalid ${field}`);
     return negative ? -(value + 1) : value;
   }
-  let at = 0;
-  while (at < bytes.length && bytes[at] === 0x20) at++;
+  let at = offset;
+  while (at < end && block[at] === 0x20) at++;
   let value = 0;
-  for (; at < bytes.length; at++) {
-    const byte = bytes[at] as number;
+  for (; at < end; at++) {
+    const byte = block[at] as number;
     if (byte === 0 || byte === 0x20) break;
     if (byte < 0x30 || byte > 0x37) throw new Error(`tar header with an invalid ${field}`);
     value = value * 8 + (byte - 0x30);
