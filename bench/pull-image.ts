@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OCI_LAYER_GZIP, OCI_LAYER_ZSTD, writeOciLayout } from '../e2e/fixtures/oci-layout.js';
 import { runChecked } from './timed-command.js';
 
 export type Compression = 'gzip' | 'zstd';
@@ -16,10 +17,7 @@ export interface BenchLayer {
   blobs: Record<Compression, { path: string; digest: string; size: number }>;
 }
 
-const LAYER_MEDIA_TYPES: Record<Compression, string> = {
-  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-};
+const LAYER_MEDIA_TYPES: Record<Compression, string> = { gzip: OCI_LAYER_GZIP, zstd: OCI_LAYER_ZSTD };
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
 /**
@@ -51,34 +49,14 @@ async function layerOf(label: string, tar: string): Promise<BenchLayer> {
 }
 
 /** Writes an OCI image layout holding one image per compression, tagged by its name. */
-export async function writeBenchLayout(layoutDir: string, layers: readonly BenchLayer[]): Promise<void> {
-  const blobs = join(layoutDir, 'blobs', 'sha256');
-  await mkdir(blobs, { recursive: true });
-  const put = async (bytes: Buffer, mediaType: string) => {
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    await writeFile(join(blobs, digest.slice(7)), bytes);
-    return { mediaType, digest, size: bytes.length };
-  };
-  const manifests = [];
-  for (const compression of ['gzip', 'zstd'] as const) {
-    for (const layer of layers) await copyFile(layer.blobs[compression].path, join(blobs, layer.blobs[compression].digest.slice(7)));
-    const config = {
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: layers.map((layer) => layer.diffId) },
-    };
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: await put(Buffer.from(JSON.stringify(config)), 'application/vnd.oci.image.config.v1+json'),
-      layers: layers.map((layer) => ({ mediaType: LAYER_MEDIA_TYPES[compression], digest: layer.blobs[compression].digest, size: layer.blobs[compression].size })),
-    };
-    const descriptor = await put(Buffer.from(JSON.stringify(manifest)), manifest.mediaType);
-    manifests.push({ ...descriptor, annotations: { 'org.opencontainers.image.ref.name': compression } });
-  }
-  await writeFile(join(layoutDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  await writeFile(join(layoutDir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
+export function writeBenchLayout(layoutDir: string, layers: readonly BenchLayer[]): Promise<void> {
+  return writeOciLayout(
+    layoutDir,
+    (['gzip', 'zstd'] as const).map((compression) => ({
+      tag: compression,
+      layers: layers.map((layer) => ({ ...layer.blobs[compression], mediaType: LAYER_MEDIA_TYPES[compression], diffId: layer.diffId })),
+    })),
+  );
 }
 
 async function sha256File(path: string): Promise<string> {
