@@ -5,7 +5,9 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Host } from '../electron/host/host.js';
 import { LocalHost } from '../electron/host/local/local-host.js';
+import { WSL_DATA_ROOT } from '../electron/host/wsl/wsl-host.js';
 import { decompress } from '../electron/images/decompress.js';
 import { sanitiseLayer } from '../electron/images/sanitise-layer.js';
 import { extractArgv, unpackLayer } from '../electron/images/unpack-layer.js';
@@ -14,16 +16,17 @@ import { runChecked } from './timed-command.js';
 
 /**
  * One layer's unpack taken apart, each stage on its own, so the split shows where a pull's time
- * goes: `unpack` is Berth's whole pipeline (the stages overlapped), `limit` GNU tar's own
- * decompress-and-extract of the same blob.
+ * goes: `unpack` is Berth's whole pipeline (the stages overlapped), `unpack-wsl` the same into the
+ * WSL host (the clean tar through wsl.exe's stdin), `limit` GNU tar's own decompress-and-extract of
+ * the same blob.
  */
-export const STAGES = ['download', 'decompress', 'hash', 'check', 'extract', 'unpack', 'limit'] as const;
+export const STAGES = ['download', 'decompress', 'hash', 'check', 'extract', 'unpack', 'unpack-wsl', 'limit'] as const;
 export type Stage = (typeof STAGES)[number];
 
 const CHUNK_BYTES = 1024 * 1024;
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
-export async function timeStages(layer: BenchLayer, compression: Compression, blobUrl: string, scratch: string): Promise<Record<Stage, number>> {
+export async function timeStages(layer: BenchLayer, compression: Compression, blobUrl: string, scratch: string, wsl: Host): Promise<Record<Stage, number>> {
   const blob = layer.blobs[compression];
   const what = `${layer.label} (${compression})`;
   const downloaded = join(scratch, 'blob');
@@ -53,9 +56,16 @@ export async function timeStages(layer: BenchLayer, compression: Compression, bl
     });
     await time('check', () => pipeline(sanitiseLayer(createReadStream(layer.tar, { highWaterMark: CHUNK_BYTES }), what), discard()));
     await intoEmptyDir('extract', (dir) => runChecked(['sh', '-c', '"$@" < "$0"', layer.tar, ...extractArgv(dir)], { timeoutMs: STEP_TIMEOUT_MS }));
-    await intoEmptyDir('unpack', (dir) =>
-      unpackLayer({ host: new LocalHost(scratch), blob: createReadStream(blob.path, { highWaterMark: CHUNK_BYTES }), dir, expectedDiffId: layer.diffId, what }),
-    );
+    const unpack = (host: Host, dir: string) =>
+      unpackLayer({ host, blob: createReadStream(blob.path, { highWaterMark: CHUNK_BYTES }), dir, expectedDiffId: layer.diffId, what });
+    await intoEmptyDir('unpack', (dir) => unpack(new LocalHost(scratch), dir));
+    const inDistro = `${WSL_DATA_ROOT}/bench-unpack`;
+    await wsl.mkdir(inDistro);
+    try {
+      await time('unpack-wsl', () => unpack(wsl, inDistro));
+    } finally {
+      await wsl.remove(inDistro);
+    }
     await intoEmptyDir('limit', (dir) => runChecked(['tar', '-x', compression === 'gzip' ? '-z' : '--zstd', '-f', blob.path, '-C', dir], { timeoutMs: STEP_TIMEOUT_MS }));
   } finally {
     await rm(downloaded, { force: true });

@@ -5,7 +5,8 @@
  * run, rounds interleaved, cold each time (the image removed after every pull).
  *
  * Each round also takes every layer's unpack apart (download, decompress, hash, check, extract, each
- * alone), times Berth's whole unpack, and GNU tar's own `tar -xzf` of the same blob: the limit.
+ * alone), times Berth's whole unpack on this host and into the WSL host (Berth's distro in the
+ * wsl.exe simulator), and GNU tar's own `tar -xzf` of the same blob: the limit.
  * Everything runs on a fresh ext4 of the benchmark's own (see makeScratchFilesystem).
  * Options: --rounds N (default 5). Needs root, and the distro rootfs the build makes
  * (build/out/berth-distro.tar.gz). Leaves the machine as it found it.
@@ -24,6 +25,7 @@ import { captureMachineState } from './machine-state.js';
 import { makeBenchLayers, writeBenchLayout, type Compression } from './pull-image.js';
 import { STAGES, timeStages, type Stage } from './pull-stages.js';
 import { makeScratchFilesystem } from './scratch-filesystem.js';
+import { startSimulatedWslHost, type SimulatedWslHost } from './wsl-sim-host.js';
 import { DOCKER_BENCH_COMMANDS, ensureCommands, findCommand } from './system-packages.js';
 import { runChecked, succeeded, timeCommand, type CommandResult } from './timed-command.js';
 
@@ -55,6 +57,7 @@ async function main(): Promise<number> {
   let docker: DockerDaemon | undefined;
   let berth: BerthEngine | undefined;
   let registry: TestRegistry | undefined;
+  let wsl: SimulatedWslHost | undefined;
   try {
     log('tarring and compressing the two layers (gzip -6 and zstd -3)');
     const layers = await makeBenchLayers(workDir, distro, packageRoot());
@@ -64,6 +67,8 @@ async function main(): Promise<number> {
     const references = new Map<Compression, string>();
     for (const compression of COMPRESSIONS) references.set(compression, await registry.push(layout, compression, 'bench/pull'));
 
+    log('importing Berth\'s distro into the wsl.exe simulator');
+    wsl = await startSimulatedWslHost(distro, workDir);
     log('starting a dockerd and a Berth engine of their own');
     docker = await startDockerDaemon({ workDir: join(workDir, 'docker'), dockerdPath, cliPath: dockerCli, log });
     berth = await startBerthEngine(workDir, log);
@@ -103,7 +108,7 @@ async function main(): Promise<number> {
       for (const layer of layers) {
         for (const compression of COMPRESSIONS) {
           const blobUrl = `http://${registry.host}/v2/bench/pull/blobs/${layer.blobs[compression].digest}`;
-          const times = await timeStages(layer, compression, blobUrl, scratch);
+          const times = await timeStages(layer, compression, blobUrl, scratch, wsl.host);
           for (const stage of STAGES) add(stages, stageKey(layer.label, compression, stage), times[stage]);
         }
       }
@@ -135,7 +140,7 @@ async function main(): Promise<number> {
         `docker pull p50 / berth pull p50 (target at least 1.5): gzip ${ratios.docker_over_berth_gzip}, zstd ${ratios.docker_over_berth_zstd}`,
         `berth pull of zstd / of gzip (target at most 1): ${ratios.berth_zstd_over_gzip}`,
         '',
-        `Each layer's unpack taken apart, p50 ms (unpack: Berth's whole pipeline; limit: GNU tar -x with -z or --zstd of the same blob):`,
+        `Each layer's unpack taken apart, p50 ms (unpack: Berth's whole pipeline; unpack-wsl: into the WSL host through wsl.exe; limit: GNU tar -x with -z or --zstd of the same blob):`,
         `${''.padEnd(20)}${STAGES.map((stage) => stage.padStart(11)).join('')}`,
         ...stageTable,
         '',
@@ -149,6 +154,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await registry?.stop();
+    await wsl?.remove();
     await cleanUpBenchmark({ berth, docker, workDir, filesystem, before });
   }
 }

@@ -16,7 +16,6 @@ const MiB = 1024 * 1024;
 const OUTPUT_CHUNK_BYTES = 1 * MiB;
 const GiB = 1024 * MiB;
 
-
 /**
  * How far decompression may go before the data counts as a decompression bomb. Checked on the
  * stream as it flows, so a bomb stops before it fills the disk or ties up the engine for long.
