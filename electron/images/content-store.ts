@@ -158,11 +158,14 @@ export class ContentStore {
         options.onBytes?.(written);
       };
       let at = written;
-      const tee = async (bytes: Buffer): Promise<void> => {
-        const offset = at;
-        at += bytes.length;
-        await options.live?.write(bytes, offset);
-      };
+      const live = options.live;
+      const tee = live
+        ? (bytes: Buffer): Promise<void> => {
+            const offset = at;
+            at += bytes.length;
+            return live.write(bytes, offset);
+          }
+        : undefined;
       try {
         await writeHashed(source.body, partial, written === 0 ? 'w' : 'a', hash, onBytes, options.size - written, tee);
       } catch (err) {

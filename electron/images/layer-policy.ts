@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import { BerthError } from '../../shared/berth-error.js';
 import type { Header } from 'tar-stream';
+import { BerthError } from '../../shared/berth-error.js';
 import type { CleanHeader, TarHeader } from './tar-format.js';
 import { quoted } from './untrusted-text.js';
 
@@ -31,6 +31,7 @@ export class LayerPolicy {
 
   constructor(private readonly what: string) {}
 
+  /** Judges one entry: from a layer (Berth's own tar reader) or an archive copied into a container (tar-stream's). */
   admit(header: TarHeader | Header): Admission {
     const raw = header.name;
     const name = this.entryPath(raw);

@@ -35,11 +35,6 @@ export class ByteReader {
     for (let left = length; left > 0; ) left -= (await this.upTo(left)).length;
   }
 
-  /** True once the source has ended and nothing is left. */
-  async atEnd(): Promise<boolean> {
-    return this.buffered === 0 && !(await this.fill());
-  }
-
   private async fill(): Promise<boolean> {
     for (;;) {
       const next = await this.source.next();
