@@ -76,10 +76,18 @@ async function* zstdProgram(source: AsyncIterable<Buffer>, what: string): AsyncG
     child.once('error', reject);
     child.once('close', (code) => resolve(code));
   });
-  // A source that fails (a refused frame, a broken download) is what the caller hears about, not zstd's complaint.
+  // A source that fails (a refused frame, a broken download) is what the caller hears about, not zstd's
+  // complaint; zstd failing shows on the writing side only as a broken pipe, so its exit code tells.
   let sourceError: unknown;
-  const feeding = pipeline(source, child.stdin).catch((err: unknown) => {
-    sourceError ??= err;
+  const watched = async function* (): AsyncGenerator<Buffer> {
+    try {
+      yield* source;
+    } catch (err) {
+      sourceError = err;
+      throw err;
+    }
+  };
+  const feeding = pipeline(watched(), child.stdin).catch(() => {
     child.kill('SIGKILL');
   });
   try {
@@ -89,7 +97,7 @@ async function* zstdProgram(source: AsyncIterable<Buffer>, what: string): AsyncG
     const code = await exited.catch((err: unknown) => {
       throw new BerthError('INTERNAL', `reading ${what} needs the zstd program, which could not be run: ${messageOf(err)}`);
     });
-    if (code !== 0) throw corruptData(what, stderr.trim().split('\n').pop() ?? `zstd exited with ${code}`);
+    if (code !== 0) throw corruptData(what, stderr.trim().split('\n').pop() || `zstd exited with ${code}`);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
     await feeding;
