@@ -157,6 +157,22 @@ describe('LayerPolicy whiteouts', () => {
     expect(new LayerPolicy('l').admit(header('.wh..wh.plnk', 'directory')).keep).toBe(false);
   });
 
+  it('keeps file capabilities and user.* xattrs on files and directories, and no other', () => {
+    const policy = new LayerPolicy('l');
+    const pax = {
+      'SCHILY.xattr.security.capability': '\u0001\u0000\u0000\u0002',
+      'SCHILY.xattr.user.note': 'kept',
+      'SCHILY.xattr.security.selinux': 'system_u:object_r:bin_t:s0',
+      'SCHILY.xattr.trusted.overlay.redirect': '/etc/shadow',
+      'SCHILY.xattr.trusted.overlay.opaque': 'y',
+      comment: 'not an xattr',
+    };
+    const expected = { 'SCHILY.xattr.security.capability': '\u0001\u0000\u0000\u0002', 'SCHILY.xattr.user.note': 'kept' };
+    expect(kept(policy.admit(header('bin/ping', 'file', { pax }))).pax).toEqual(expected);
+    expect(kept(policy.admit(header('data', 'directory', { pax }))).pax).toEqual(expected);
+    expect(kept(policy.admit(header('bin/link', 'symlink', { linkname: 'ping', pax }))).pax).toBeUndefined();
+  });
+
   it('marks a directory opaque when its header comes after the marker', () => {
     const policy = new LayerPolicy('l');
     expect(policy.admit(header('etc/.wh..wh..opq')).keep).toBe(false);

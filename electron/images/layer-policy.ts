@@ -1,14 +1,16 @@
 import { posix } from 'node:path';
 import type { Header } from 'tar-stream';
 import { BerthError } from '../../shared/berth-error.js';
-import type { CleanHeader, TarHeader } from './tar-format.js';
+import { XATTR_PAX_PREFIX, type CleanHeader, type TarHeader } from './tar-format.js';
 import { quoted } from './untrusted-text.js';
 
 export type Admission = { keep: true; header: CleanHeader } | { keep: false; why: string };
 
 const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
-export const OPAQUE_XATTR = 'SCHILY.xattr.trusted.overlay.opaque';
+export const OPAQUE_XATTR = `${XATTR_PAX_PREFIX}trusted.overlay.opaque`;
+const CAPABILITY_XATTR = `${XATTR_PAX_PREFIX}security.capability`;
+const USER_XATTR_PREFIX = `${XATTR_PAX_PREFIX}user.`;
 // ustar's octal id fields hold 7 digits at most in tar-stream; larger ids travel in pax records.
 const MAX_USTAR_ID = 0o777777;
 
@@ -53,7 +55,7 @@ export class LayerPolicy {
     switch (header.type) {
       case 'directory': {
         this.record(name, 'directory');
-        const clean: CleanHeader = withPax({ ...common, type: 'directory' }, pax);
+        const clean: CleanHeader = withPax(withPax({ ...common, type: 'directory' }, pax), keptXattrs(header.pax));
         this.directoryHeaders.set(name, clean);
         if (!this.opaque.has(name)) return { keep: true, header: clean };
         this.covered.add(name);
@@ -63,7 +65,7 @@ export class LayerPolicy {
       case 'contiguous-file': {
         if (name === '.') throw this.unsafe(raw, 'a file cannot replace the layer root');
         this.record(name, 'file');
-        return { keep: true, header: withPax({ ...common, type: 'file', size: header.size ?? 0 }, pax) };
+        return { keep: true, header: withPax(withPax({ ...common, type: 'file', size: header.size ?? 0 }, pax), keptXattrs(header.pax)) };
       }
       case 'symlink': {
         if (name === '.') throw this.unsafe(raw, 'a symlink cannot replace the layer root');
@@ -186,6 +188,21 @@ function withPax(header: CleanHeader, pax: Record<string, string> | undefined): 
 function idPax(uid: number, gid: number): Record<string, string> | undefined {
   if (uid <= MAX_USTAR_ID && gid <= MAX_USTAR_ID) return undefined;
   return { uid: String(uid), gid: String(gid) };
+}
+
+/**
+ * The extended attributes of an entry a layer may set, as Docker keeps them: file capabilities (a
+ * server binary given cap_net_bind_service, ping) and `user.*`. The rest of `security.*` (SELinux
+ * labels, IMA) and all of `trusted.*` go: overlayfs reads trusted.overlay.* (redirects, origins),
+ * and Berth writes the one it needs, the opaque marker, itself. Files and directories only: the
+ * kernel takes no `user.*` on a symlink, and a hard link shares its target's.
+ */
+function keptXattrs(pax: unknown): Record<string, string> | undefined {
+  if (typeof pax !== 'object' || pax === null) return undefined;
+  const kept = Object.entries(pax as Record<string, unknown>).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string' && (entry[0] === CAPABILITY_XATTR || entry[0].startsWith(USER_XATTR_PREFIX)),
+  );
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
 }
 
 /** Readers leave pax uid/gid records (for ids too big for ustar) in `header.pax`. */

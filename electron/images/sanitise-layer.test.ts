@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BerthError } from '../../shared/berth-error.js';
 import { sanitiseLayer } from './sanitise-layer.js';
 import { decodeHeader, encodeHeader } from './tar-format.js';
+import { extractArgv } from './unpack-layer.js';
 
 // The tar's entries are only decoded and written anew, never built by the same code that reads them:
 // GNU tar makes the input in each of its formats and extracts what the sanitiser gives back.
@@ -92,6 +93,42 @@ describe('sanitiseLayer', () => {
     expect((err as BerthError).code).toBe('UNSAFE_LAYER');
     expect((err as BerthError).message).toMatch(/^test layer /);
     expect((err as BerthError).message).toMatch(pattern);
+  });
+});
+
+/** An extended attribute's bytes (hex), or undefined; Node has no xattr call, Python does. */
+function xattr(path: string, name: string): string | undefined {
+  const script = 'import os,sys\ntry: print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).hex())\nexcept OSError: print("-")';
+  const out = execFileSync('python3', ['-c', script, path, name]).toString().trim();
+  return out === '-' ? undefined : out;
+}
+
+describe('extended attributes', () => {
+  it('keeps file capabilities and user.* byte for byte, and drops trusted.*', async () => {
+    const dir = join(root, 'xattr-source');
+    mkdirSync(dir);
+    const binary = join(dir, 'server');
+    writeFileSync(binary, 'not really a server\n');
+    execFileSync('setcap', ['cap_net_bind_service+ep', binary]);
+    const setxattr = 'import os,sys\nos.setxattr(sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]))';
+    // Not UTF-8: a value read as text would come back changed.
+    execFileSync('python3', ['-c', setxattr, binary, 'user.blob', '00ff80fe7f']);
+    execFileSync('python3', ['-c', setxattr, binary, 'trusted.overlay.redirect', '2f6574632f736861646f77']);
+    execFileSync('python3', ['-c', setxattr, dir, 'user.dir', '6869']);
+    const capability = xattr(binary, 'security.capability');
+    expect(capability).toBeDefined();
+
+    const layer = execFileSync('tar', ['-c', '-f', '-', '--format=posix', '--xattrs', '--xattrs-include=*', '-C', root, 'xattr-source']);
+    const out = join(root, 'xattr-out');
+    mkdirSync(out);
+    const [command, ...args] = extractArgv(out);
+    execFileSync(command as string, args, { input: await cleaned(layer) });
+    const extracted = join(out, 'xattr-source', 'server');
+    expect(xattr(extracted, 'security.capability')).toBe(capability);
+    expect(execFileSync('getcap', [extracted]).toString()).toContain('cap_net_bind_service=ep');
+    expect(xattr(extracted, 'user.blob')).toBe('00ff80fe7f');
+    expect(xattr(extracted, 'trusted.overlay.redirect')).toBeUndefined();
+    expect(xattr(join(out, 'xattr-source'), 'user.dir')).toBe('6869');
   });
 });
 

@@ -101,7 +101,18 @@ export function decodeHeader(block: Buffer): TarHeader | undefined {
   };
 }
 
-/** Pax records (`LEN KEY=VALUE\n` each), values as UTF-8 text. */
+/** The pax key prefix of an extended attribute: `SCHILY.xattr.security.capability`. */
+export const XATTR_PAX_PREFIX = 'SCHILY.xattr.';
+
+/**
+ * An extended attribute's value is bytes, not text (a file capability is a binary struct): it is
+ * kept one character per byte (latin1), and written back the same way. Every other value is UTF-8.
+ */
+function valueEncoding(key: string): BufferEncoding {
+  return key.startsWith(XATTR_PAX_PREFIX) ? 'latin1' : 'utf8';
+}
+
+/** Pax records (`LEN KEY=VALUE\n` each); see valueEncoding for how values are read. */
 export function decodePax(bytes: Buffer): Record<string, string> {
   const records: Record<string, string> = {};
   for (let at = 0; at < bytes.length; ) {
@@ -112,10 +123,10 @@ export function decodePax(bytes: Buffer): Record<string, string> {
       if (bytes.subarray(at).every((byte) => byte === 0)) break;
       throw new Error('malformed pax record');
     }
-    const record = bytes.toString('utf8', space + 1, at + length - 1);
-    const equals = record.indexOf('=');
-    if (equals <= 0) throw new Error('malformed pax record');
-    records[record.slice(0, equals)] = record.slice(equals + 1);
+    const equals = bytes.indexOf(0x3d, space + 1);
+    if (equals <= space + 1 || equals >= at + length) throw new Error('malformed pax record');
+    const key = bytes.toString('utf8', space + 1, equals);
+    records[key] = bytes.toString(valueEncoding(key), equals + 1, at + length - 1);
     at += length;
   }
   return records;
@@ -217,15 +228,15 @@ function ustarBlock(fields: UstarFields): Buffer {
 }
 
 function encodePax(records: Record<string, string>): Buffer {
-  const lines = Object.entries(records).map(([key, value]) => {
-    const body = ` ${key}=${value}\n`;
-    const bodyBytes = Buffer.byteLength(body);
-    // The length counts its own digits.
-    let length = bodyBytes + String(bodyBytes).length;
-    if (String(length).length + bodyBytes !== length) length = bodyBytes + String(length).length;
-    return `${length}${body}`;
-  });
-  return Buffer.from(lines.join(''), 'utf8');
+  return Buffer.concat(
+    Object.entries(records).map(([key, value]) => {
+      const body = Buffer.concat([Buffer.from(` ${key}=`, 'utf8'), Buffer.from(value, valueEncoding(key)), Buffer.from('\n')]);
+      // The length counts its own digits.
+      let length = body.length + String(body.length).length;
+      if (String(length).length + body.length !== length) length = body.length + String(length).length;
+      return Buffer.concat([Buffer.from(String(length)), body]);
+    }),
+  );
 }
 
 function writeString(block: Buffer, value: string, offset: number, length: number): void {

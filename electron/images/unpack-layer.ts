@@ -6,11 +6,16 @@ import { decompress, DEFAULT_MAX_LAYER_BYTES, EXPANSION_RATIO_FLOOR_BYTES, MAX_E
 import { sanitiseLayer } from './sanitise-layer.js';
 
 /**
- * GNU tar (1.34) on the host: xattrs are read from the pax records but only overlayfs' own are
- * applied (the sanitiser emits no others); owners are kept by number, modes (setuid too) as given.
+ * GNU tar (1.34) on the host: xattrs are read from the pax records and only those the layer policy
+ * keeps are applied (overlayfs' opaque marker, file capabilities, `user.*`); owners are kept by
+ * number, modes (setuid too) as given.
  */
 export function extractArgv(dir: string): string[] {
-  return ['tar', '-x', '-f', '-', '--xattrs', '--xattrs-include=trusted.overlay.*', '--numeric-owner', '-p', '--same-owner', '-C', dir];
+  return [
+    'tar', '-x', '-f', '-', '--numeric-owner', '-p', '--same-owner',
+    '--xattrs', '--xattrs-include=trusted.overlay.opaque', '--xattrs-include=security.capability', '--xattrs-include=user.*',
+    '-C', dir,
+  ];
 }
 
 // A hang guard for one layer, not a budget: big layers on slow disks take minutes.
