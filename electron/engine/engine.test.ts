@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { layoutLayers, tarLayer, writeOciLayout } from '../../e2e/fixtures/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
@@ -109,6 +113,30 @@ describe.each(TEST_HOSTS)('engine on Linux with runc, Linux on the %s host', (ho
     const chunks: string[] = [];
     await call('containers.logs', { id: container.id }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
     expect(chunks.join('')).toBe('hi there|/tmp|65534|box\n');
+    await call('containers.remove', { id: container.id });
+  });
+
+  it('runs a binary given cap_net_bind_service by its layer: it binds port 80 as a non-root user, as under Docker', async () => {
+    const tree = join(layout.path, 'cap-tree');
+    mkdirSync(join(tree, 'usr', 'local', 'bin'), { recursive: true });
+    const binary = join(tree, 'usr', 'local', 'bin', 'busybox-cap');
+    copyFileSync(execFileSync('sh', ['-c', 'command -v busybox']).toString().trim(), binary);
+    execFileSync('setcap', ['cap_net_bind_service+ep', binary]);
+    const capLayout = join(layout.path, 'cap-layout');
+    const layers = [...(await layoutLayers(layout.path, 'sh')), await tarLayer(tree, join(layout.path, 'cap.tar.gz'))];
+    await writeOciLayout(capLayout, [{ tag: 'cap', layers }]);
+    const image = await registry.push(capLayout, 'cap', 'test/cap');
+
+    // The plain busybox beside it, without the capability, is refused the same port: the layer's xattr is what grants it.
+    const container = await call('containers.run', {
+      image,
+      user: '1000',
+      cmd: ['sh', '-c', 'busybox-cap httpd -p 80 && echo bound; busybox httpd -p 81 2>/dev/null || echo refused'],
+    });
+    await exited(container.id);
+    const chunks: string[] = [];
+    await call('containers.logs', { id: container.id }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
+    expect(chunks.join('')).toBe('bound\nrefused\n');
     await call('containers.remove', { id: container.id });
   });
 

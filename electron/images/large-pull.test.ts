@@ -1,14 +1,11 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBusyboxImage } from '../../build/oci-image.js';
-import { OCI_LAYER_GZIP, writeOciLayout, type LayoutLayer } from '../../e2e/fixtures/oci-layout.js';
+import { tarLayer, writeOciLayout } from '../../e2e/fixtures/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../../e2e/fixtures/registry.js';
 import { LocalHost } from '../host/local/local-host.js';
 import { ImageStore } from './image-store.js';
@@ -63,31 +60,13 @@ describe('pulling a large image from a loopback registry', () => {
   }, 120_000);
 });
 
-/** A gzip layer of one file of zeros, made by GNU tar and zlib as a stream, never held whole. */
-async function hugeLayer(dir: string): Promise<LayoutLayer> {
-  mkdirSync(dir);
-  execFileSync('truncate', ['-s', String(HUGE_FILE_BYTES), join(dir, 'huge.bin')]);
-  const hashing = (hash: Hash, count?: (n: number) => void) =>
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        count?.(chunk.length);
-        done(null, chunk);
-      },
-    });
-  const plain = createHash('sha256');
-  const packed = createHash('sha256');
-  let size = 0;
-  const path = join(dir, 'layer.tar.gz');
-  const tar = spawn('tar', ['-c', '-f', '-', '-C', dir, 'huge.bin'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await pipeline(tar.stdout, hashing(plain), createGzip({ level: 1 }), hashing(packed, (n) => (size += n)), createWriteStream(path));
-  return { path, mediaType: OCI_LAYER_GZIP, digest: `sha256:${packed.digest('hex')}`, size, diffId: `sha256:${plain.digest('hex')}` };
-}
-
 describe('pulling a 1 GiB layer', () => {
   it('streams it through: the memory of the process pulling it stays bounded', async () => {
     const layout = join(root, 'huge-layout');
-    await writeOciLayout(layout, [{ tag: 'huge', layers: [await hugeLayer(join(root, 'huge'))] }]);
+    const tree = join(root, 'huge');
+    mkdirSync(tree);
+    execFileSync('truncate', ['-s', String(HUGE_FILE_BYTES), join(tree, 'huge.bin')]);
+    await writeOciLayout(layout, [{ tag: 'huge', layers: [await tarLayer(tree, join(root, 'huge.tar.gz'), 1)] }]);
     const reference = await registry.push(layout, 'huge', 'timing/huge');
     const store = newStore();
     const before = process.memoryUsage().rss;
