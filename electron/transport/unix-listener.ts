@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Server, Socket } from 'node:net';
+import { listenWithMode } from '../host/local/unix-socket.js';
 
 export interface UnixListener {
   /** Stops listening and ends every connection, streaming ones included. */
@@ -19,17 +20,14 @@ export async function listenOnUnixSocket(server: Server, path: string): Promise<
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // The socket file is made 0600 as it is bound (listen binds at once), never open for a moment
-    // before a chmod; the umask is the process's, so it is put back straight after.
-    const umask = pipe ? undefined : process.umask(0o177);
-    try {
+  if (pipe) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
       server.listen(path, () => resolve());
-    } finally {
-      if (umask !== undefined) process.umask(umask);
-    }
-  });
+    });
+  } else {
+    await listenWithMode(server, path, 0o600);
+  }
   return {
     close: () =>
       new Promise<void>((resolve) => {
