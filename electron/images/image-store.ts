@@ -114,28 +114,38 @@ export class ImageStore {
 
   /**
    * `ensure`, with the image held against remove and prune until `release`: what a run needs between
-   * resolving its image and recording the container made from it. An image removed before it could
-   * be held is ensured again (pulled again, if the policy pulls).
+   * resolving its image and recording the container made from it. A present image is found and held
+   * in one step, under the lock remove and prune take, so neither slips in between; a pulled one is
+   * held once recorded, and pulled again should a remove win that race.
    */
   async ensureHeld(reference: string, policy: PullPolicy, onProgress?: (p: PullProgress) => void): Promise<{ image: Image; release: () => void }> {
+    await this.tidy();
     for (let attempt = 1; ; attempt++) {
-      const image = await this.ensure(reference, policy, onProgress);
-      // Under the lock remove and prune check holds under, so neither slips in between.
-      const held = await this.exclusive(async () => {
-        if (!(await this.records.get(image.id))) return false;
-        countUp(this.holds, image.id);
-        return true;
-      });
-      if (held) {
-        let released = false;
-        const release = () => {
-          if (!released) countDown(this.holds, image.id);
-          released = true;
-        };
-        return { image, release };
+      const present = policy === 'always' ? undefined : await this.hold((all) => resolveIn(all, reference));
+      if (present) {
+        if (await this.repairLayers(present.image)) return present;
+        present.release();
       }
+      const image = await this.ensure(reference, policy, onProgress);
+      const held = await this.hold((all) => all.find((other) => other.id === image.id));
+      if (held) return held;
       if (attempt >= 3) throw new BerthError('IMAGE_NOT_FOUND', `image "${reference}" was removed while a container was being made from it`);
     }
+  }
+
+  /** The image `find` picks, held against remove and prune, found and held under their lock. */
+  private hold(find: (all: Image[]) => Image | undefined): Promise<{ image: Image; release: () => void } | undefined> {
+    return this.exclusive(async () => {
+      const image = find(await this.records.all());
+      if (!image) return undefined;
+      countUp(this.holds, image.id);
+      let released = false;
+      const release = () => {
+        if (!released) countDown(this.holds, image.id);
+        released = true;
+      };
+      return { image, release };
+    });
   }
 
   async list(): Promise<Image[]> {
