@@ -6,7 +6,7 @@ import type { ImageStore } from '../images/image-store.js';
 import { bundlePaths, type BundlePaths } from '../runtime/bundle.js';
 import { lastOutput, type LogLimits } from '../runtime/container-log.js';
 import type { ContainerStore } from './container-store.js';
-import { containerCgroup } from '../runtime/cgroup-stats.js';
+import { containerCgroup } from '../runtime/cgroup-parent.js';
 import { buildOciSpec } from '../runtime/oci-spec.js';
 import { resolveUser } from '../runtime/resolve-user.js';
 import { mountRootfs, unmountRootfs } from '../runtime/rootfs.js';

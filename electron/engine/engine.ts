@@ -25,6 +25,7 @@ import { dockerHostOf, dockerSocketPath, packageRoot, terminalSocketPath, type E
 import { makePrivateDir } from '../records/private-dir.js';
 import { DockerAccess } from '../docker-clients/docker-access.js';
 import { loginDomain, RegistryLogins } from '../docker-clients/registry-logins.js';
+import { removeEmptyCgroupParent } from '../runtime/cgroup-parent.js';
 import { listContainerProcesses } from '../runtime/cgroup-processes.js';
 import { PortPublisher } from '../ports/port-publisher.js';
 import { TerminalSessions } from '../terminal/terminal-sessions.js';
@@ -149,6 +150,8 @@ export class Engine extends EventEmitter<ContractEvents> {
    */
   async quit(): Promise<void> {
     if (!this.config.keepRunning && !this.settings.get().keepRunningOnQuit) await this.containers.lifecycle.stopAllForQuit();
+    // The runtime leaves the containers' shared parent cgroup behind; it goes once nothing is in it.
+    await removeEmptyCgroupParent(this.host);
     await this.close();
   }
 

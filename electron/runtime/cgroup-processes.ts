@@ -1,5 +1,5 @@
 import type { Host } from '../host/host.js';
-import { containerCgroup } from './cgroup-stats.js';
+import { containerCgroup } from './cgroup-parent.js';
 
 /** The processes in a container's cgroup, as `ps -ef` shows them (Docker's `top`). */
 export interface ProcessTable {

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../e2e/fixtures/temp-dir.js';
 import { LocalHost } from '../host/local/local-host.js';
-import { containerCgroup, readCgroupStats } from './cgroup-stats.js';
+import { containerCgroup } from './cgroup-parent.js';
+import { readCgroupStats } from './cgroup-stats.js';
 
 /**
  * The files as the kernel lays them out. This machine's kernel counts v1 block I/O only under a

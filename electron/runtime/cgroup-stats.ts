@@ -1,4 +1,5 @@
 import type { Host } from '../host/host.js';
+import { CGROUP_PARENT } from './cgroup-parent.js';
 
 /** What a container's cgroup says it uses. */
 export interface CgroupStats {
@@ -21,13 +22,6 @@ export interface CgroupTarget {
   netPid: number;
 }
 
-/** Where the runtime makes Berth's containers' cgroups, in every hierarchy (cgroup v1) or the one (v2). */
-const CGROUP_PARENT = '/berth';
-
-/** The cgroup a container's runtime makes for it. */
-export function containerCgroup(id: string): string {
-  return `${CGROUP_PARENT}/${id}`;
-}
 
 /**
  * Reads the cgroup files of each container under the parent ($ARGV[1]) of the cgroup mount ($ARGV[0]) (v2, or v1 as on hybrid hosts), and
