@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseFlags } from './parse-flags.js';
 import { parseRestartPolicy, RUN_FLAGS, runSpecFromFlags } from './run-options.js';
@@ -46,5 +47,10 @@ describe('run options', () => {
     expect(() => parseFlags(['--bogus', 'x'], RUN_FLAGS, true)).toThrow('unknown flag: --bogus');
     expect(runSpecFromFlags(parseFlags(['--network', 'front', '--network-alias', 'web', '--network', 'back', 'x'], RUN_FLAGS, true))).toMatchObject({ network: 'front', networkAliases: ['web'], extraNetworks: [{ network: 'back', aliases: [] }] });
     expect(() => runSpecFromFlags(parseFlags(['-d'], RUN_FLAGS, true))).toThrow(/needs an image/);
+  });
+
+  it('makes a volume source starting with "." absolute against the working directory, and leaves names and absolute paths', () => {
+    const spec = runSpecFromFlags(parseFlags(['-v', './src:/src:ro', '-v', '../up:/up', '-v', '.:/here', '-v', 'data:/data', '-v', '/abs:/abs', 'img'], RUN_FLAGS, true));
+    expect(spec.volumes).toEqual([`${resolve('src')}:/src:ro`, `${resolve('..', 'up')}:/up`, `${process.cwd()}:/here`, 'data:/data', '/abs:/abs']);
   });
 });

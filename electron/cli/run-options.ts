@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { isOneOf, PULL_POLICIES } from '../../shared/choices.js';
 import type { Resources, RestartPolicy, RunSpecInput } from '../../shared/containers.js';
 import type { HealthCheck } from '../../shared/health.js';
@@ -102,6 +103,18 @@ function resolveEnv(values: string[]): string[] {
   });
 }
 
+/**
+ * `-v ./src:/src`: a source starting with `.` is a folder relative to where the CLI runs (a volume
+ * name cannot start with one), made absolute here as newer docker CLIs do; the engine takes only
+ * absolute paths, as it cannot know where the CLI runs.
+ */
+function absoluteVolumeSources(specs: string[]): string[] {
+  return specs.map((spec) => {
+    const colon = spec.indexOf(':');
+    return spec.startsWith('.') && colon > 0 ? `${resolve(spec.slice(0, colon))}${spec.slice(colon)}` : spec;
+  });
+}
+
 /** Turns `run` flags and positionals into the contract's RunSpec. */
 export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' = 'run'): RunSpecInput {
   const [image, ...cmd] = parsed.positionals;
@@ -118,7 +131,7 @@ export function runSpecFromFlags(parsed: ParsedFlags, command: 'run' | 'create' 
     name: flagValue(parsed, 'name'),
     env: resolveEnv(flagValues(parsed, 'env')),
     ports: flagValues(parsed, 'publish'),
-    volumes: flagValues(parsed, 'volume'),
+    volumes: absoluteVolumeSources(flagValues(parsed, 'volume')),
     sockets: flagValues(parsed, 'socket'),
     socketListens: flagValues(parsed, 'socket-listen'),
     ...(flagSet(parsed, 'no-auto-expose') ? { autoExpose: false } : {}),
