@@ -310,6 +310,15 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect((await docker(['volume', 'inspect', 'docker-vol'])).stderr).toContain('no such volume');
   });
 
+  it("gives docker run -v /data a volume of the container's own, which docker rm -v takes with it", async () => {
+    expect(await docker(['run', '--name', 'anon', '-v', '/data', 'hello', 'sh', '-c', 'echo kept >/data/note'])).toMatchObject({ code: 0 });
+    const name = (await docker(['inspect', '--format', '{{range .Mounts}}{{.Name}}{{end}}', 'anon'])).stdout.trim();
+    expect(name).toMatch(/^[0-9a-f]{64}$/);
+    expect((await docker(['volume', 'ls', '-q'])).stdout.split('\n')).toContain(name);
+    expect(await docker(['rm', '-v', 'anon'])).toMatchObject({ code: 0 });
+    expect((await docker(['volume', 'ls', '-q'])).stdout.split('\n')).not.toContain(name);
+  });
+
   it("keeps a docker context, sets it current without touching the rest of the CLI's config, and leaves a socket path it does not own alone", async () => {
     const configDir = env.env.DOCKER_CONFIG!;
     const plain = { DOCKER_HOST: '', DOCKER_CONFIG: configDir, DOCKER_CLI_HINTS: 'false' };

@@ -115,7 +115,8 @@ export const contract = {
   'containers.rename': method(ContainerRef.extend({ name: z.string().min(1).max(256) }), Container),
   /** Bytes for the main process's stdin (a container started with -i and no terminal); `end` closes it once they are written. */
   'containers.input': method(ContainerRef.extend({ base64: z.string().max(1024 * 1024), end: z.boolean().default(false) }), z.object({})),
-  'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false) }), z.object({ id: z.string() })),
+  /** With `volumes` (Docker's `rm -v`), the container's anonymous volumes go too. */
+  'containers.remove': method(ContainerRef.extend({ force: z.boolean().default(false), volumes: z.boolean().default(false) }), z.object({ id: z.string() })),
   /** Removes every container that is not running. */
   'containers.prune': method(PruneRequest.pick({ dryRun: true }), PruneReport),
   /**

@@ -7,6 +7,8 @@ export const Mount = z.object({
   source: z.string(),
   destination: z.string(),
   readOnly: z.boolean(),
+  /** A volume made for this container alone (`-v /data`), named when the container is: it goes with `rm -v` and `--rm`. */
+  anonymous: z.boolean().optional(),
 });
 export type Mount = z.infer<typeof Mount>;
 

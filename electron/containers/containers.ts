@@ -35,6 +35,8 @@ import { planRun } from './run-plan.js';
 
 /** The random name a volume made without one gets. */
 const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
+/** The label Docker marks a volume made without a name with. */
+const ANONYMOUS_LABELS = { 'com.docker.volume.anonymous': '' };
 
 export interface ContainersDeps {
   host: Host;
@@ -175,9 +177,11 @@ export class Containers {
     return this.change(idOrName, (c) => this.lifecycle.kill(c, signal));
   }
 
-  remove(idOrName: string, force: boolean): Promise<{ id: string }> {
+  /** With `volumes` (`rm -v`), the container's anonymous volumes go too, unless another container took them meanwhile. */
+  remove(idOrName: string, force: boolean, volumes = false): Promise<{ id: string }> {
     return this.withContainer(idOrName, async (c) => {
       await this.removeContainer(c, force);
+      if (volumes) await this.removeAnonymousVolumes(c);
       return { id: c.id };
     });
   }
@@ -455,16 +459,17 @@ export class Containers {
         network: { mode: networkModeOf(spec.network), address: '', gateway: '', prefixLength: 0 },
         networks: this.endpoints.plan(spec, this.deps.store.list()),
         ports: [],
-        mounts: plan.mounts,
+        // A volume of the container's own gets Docker's kind of name: 64 hex digits.
+        mounts: plan.mounts.map((m) => (m.anonymous && m.source === '' ? { ...m, source: randomBytes(32).toString('hex') } : m)),
         sockets: plan.sockets,
         publish: plan.publish,
       };
       // Named volumes are made as the run uses them (as Docker does), and the record that uses them is
       // saved before a remove of the volume can look.
       created = await this.volumeLock.run('volumes', async () => {
-        for (const mount of plan.mounts.filter((m) => m.type === 'volume')) {
+        for (const mount of container.mounts.filter((m) => m.type === 'volume')) {
           if (await this.deps.volumes.exists(mount.source)) continue;
-          await this.deps.volumes.create(mount.source);
+          await this.deps.volumes.create(mount.source, mount.anonymous ? ANONYMOUS_LABELS : {});
           madeVolumes.push(mount.source);
         }
         return this.lifecycle.record(container);
@@ -500,7 +505,10 @@ export class Containers {
     void this.lifecycle.lock
       .run(container.id, async () => {
         const current = this.deps.store.get(container.id);
-        if (current?.state.status === 'exited') await this.removeContainer(current, true);
+        if (current?.state.status !== 'exited') return;
+        await this.removeContainer(current, true);
+        // As Docker's --rm: the volumes made for it alone go with it.
+        await this.removeAnonymousVolumes(current);
       })
       .catch(() => {})
       .finally(() => this.removing.delete(container.id));
@@ -512,6 +520,11 @@ export class Containers {
     this.names.delete(container.name);
     this.deps.actions.record(container, 'destroy');
     if (container.mounts.some((m) => m.type === 'volume')) this.deps.emit('volumes.changed', {});
+  }
+
+  private removeAnonymousVolumes(container: ContainerRecord): Promise<void> {
+    const anonymous = container.mounts.filter((m) => m.type === 'volume' && m.anonymous).map((m) => m.source);
+    return anonymous.length > 0 ? this.removeUnusedVolumes(anonymous) : Promise.resolve();
   }
 
   /** Volumes a failed run made for itself: they go with it, unless another container took them meanwhile. */

@@ -253,7 +253,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       'containers.stop': ({ id, timeout }) => containers.stop(id, timeout),
       'containers.restart': ({ id, timeout }) => containers.restart(id, timeout),
       'containers.kill': ({ id, signal }) => containers.kill(id, signal),
-      'containers.remove': ({ id, force }) => containers.remove(id, force),
+      'containers.remove': ({ id, force, volumes }) => containers.remove(id, force, volumes),
       'containers.prune': ({ dryRun }) => containers.prune(dryRun),
       'containers.logs': async ({ id, ...options }, context) => {
         await this.logs.stream(containers.find(id), options, logSink(context), context.signal);

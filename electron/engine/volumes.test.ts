@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeTestEngine, engineCaller } from '../../e2e/fixtures/engine-client.js';
+import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
 import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { installUsock } from '../../e2e/fixtures/usock/usock.js';
@@ -96,6 +96,33 @@ describe.each(TEST_HOSTS)('volumes, Linux on the %s host', (host) => {
     expect(await call('volumes.remove', { name: 'cache' })).toEqual({ name: 'cache' });
     expect(await call('volumes.list', {})).toEqual([]);
     expect(await errorOf(call('volumes.remove', { name: 'cache' }))).toMatchObject({ code: 'VOLUME_NOT_FOUND' });
+  });
+
+  it("gives -v /data a volume of the container's own: listed, kept after a stop and a plain rm, gone with rm -v and with --rm", async () => {
+    const first = await run(['/data'], ['sh', '-c', 'echo kept >/data/note']);
+    const [mount] = first.mounts;
+    expect(mount).toMatchObject({ type: 'volume', destination: '/data', anonymous: true, source: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const name = mount!.source;
+    await call('containers.stop', { id: first.id, timeout: 1 });
+    expect(await call('volumes.list', {})).toEqual([expect.objectContaining({ name, usedBy: [first.name], labels: { 'com.docker.volume.anonymous': '' } })]);
+    // A plain rm keeps it, as in Docker: its data can still be reached by its name.
+    await call('containers.remove', { id: first.id });
+    const reader = await run([`${name}:/data`], ['cat', '/data/note']);
+    const read = await waitFor('the reader to exit', () => call('containers.inspect', { id: reader.id }), (c) => c.state.status === 'exited');
+    expect(read.state.exitCode).toBe(0);
+    expect(await errorOf(call('volumes.remove', { name }))).toMatchObject({ code: 'VOLUME_IN_USE' });
+    // rm -v takes only volumes of the container's own: this one was named by the reader.
+    await call('containers.remove', { id: reader.id, volumes: true });
+    expect((await call('volumes.list', {})).map((v) => v.name)).toEqual([name]);
+    await call('volumes.remove', { name });
+
+    const second = await run(['/scratch']);
+    await call('containers.remove', { id: second.id, force: true, volumes: true });
+    expect(await call('volumes.list', {})).toEqual([]);
+
+    const once = await call('containers.run', { image: 'hello', cmd: ['true'], autoExpose: false, volumes: ['/tmp/work'], autoRemove: true });
+    await waitFor('--rm to take the container', () => call('containers.list', { all: true }), (all) => !all.some((c) => c.id === once.id));
+    await waitFor('--rm to take its volume', () => call('volumes.list', {}), (volumes) => volumes.length === 0);
   });
 
   it('creates, lists and removes volumes by name, and names one itself when asked for none', async () => {

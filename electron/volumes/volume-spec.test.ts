@@ -21,7 +21,8 @@ describe('parseVolumeSpec', () => {
     expect(() => parseVolumeSpec('src:/x', linux)).not.toThrow();
     expect(() => parseVolumeSpec('./src:/x', linux)).toThrow(/invalid volume "\.\/src:\/x": the source "\.\/src" is a relative path/);
     expect(() => parseVolumeSpec('C:\\src:/x', linux)).toThrow(/container path "\\src" is not absolute/);
-    expect(() => parseVolumeSpec('/src', linux)).toThrow(/expected SOURCE:CONTAINER_PATH/);
+    expect(() => parseVolumeSpec('src', linux)).toThrow(/expected SOURCE:CONTAINER_PATH\[:ro\] or CONTAINER_PATH/);
+    expect(() => parseVolumeSpec('/a/../b', linux)).toThrow(/contains "\.\."/);
     expect(() => parseVolumeSpec(':/x', linux)).toThrow(/the source is empty/);
     expect(() => parseVolumeSpec('/a:x', linux)).toThrow(/container path "x" is not absolute/);
     expect(() => parseVolumeSpec('/a:/', linux)).toThrow(/cannot be "\/"/);
@@ -29,6 +30,11 @@ describe('parseVolumeSpec', () => {
     expect(() => parseVolumeSpec('/a:/x/../etc', linux)).toThrow(/contains "\.\."/);
     expect(() => parseVolumeSpec('/a:/x:Z', linux)).toThrow(expect.objectContaining({ message: 'invalid volume "/a:/x:Z": unknown option "Z"', fix: 'use ro or rw' }));
     expect(() => parseVolumeSpec('/a:/x:ro,rw', linux)).toThrow(/contradict/);
+  });
+
+  it("reads a container path alone as a volume of the container's own, named when the container is made", () => {
+    expect(parseVolumeSpec('/data', linux)).toEqual({ type: 'volume', source: '', destination: '/data', readOnly: false, anonymous: true });
+    expect(parseVolumeSpec('/data/', windows)).toMatchObject({ type: 'volume', destination: '/data', anonymous: true });
   });
 
   it('refuses two mounts on one container path', () => {

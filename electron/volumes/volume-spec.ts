@@ -15,7 +15,9 @@ export interface HostPaths {
 export function parseVolumeSpec(spec: string, paths: HostPaths): Mount {
   const bad = (why: string, fix?: string) => new BerthError('INVALID_ARGUMENT', `invalid volume "${spec}": ${why}`, { fix });
   const [source = '', destination, options, extra] = splitHostFirst(spec, paths.drives);
-  if (destination === undefined || extra !== undefined) throw bad('expected SOURCE:CONTAINER_PATH[:ro]');
+  // `-v /data`: a container path alone asks for a volume of the container's own.
+  if (destination === undefined && source.startsWith('/')) return { type: 'volume', source: '', destination: containerPath(source, 'volume', spec), readOnly: false, anonymous: true };
+  if (destination === undefined || extra !== undefined) throw bad('expected SOURCE:CONTAINER_PATH[:ro] or CONTAINER_PATH');
   const type = VOLUME_NAME.test(source) ? 'volume' : 'bind';
   if (source === '') throw bad('the source is empty');
   if (type === 'bind' && !paths.isAbsolute(source)) throw bad(`the source "${source}" is a relative path`, 'give an absolute path or a volume name');

@@ -342,14 +342,15 @@ export const containerCommands: Record<string, Command> = {
     },
   },
   rm: {
-    usage: 'rm [-f] CONTAINER...',
-    summary: 'Remove containers (-f: even running ones)',
+    usage: 'rm [-f] [-v] CONTAINER...',
+    summary: 'Remove containers (-f: even running ones; -v: their anonymous volumes too)',
     async run(args, context) {
-      const parsed = parseFlags(args, [{ name: 'force', short: 'f' }], false);
+      const parsed = parseFlags(args, [{ name: 'force', short: 'f' }, { name: 'volumes', short: 'v' }], false);
       if (!needOne(parsed.positionals, this.usage, context)) return 2;
       const force = flagSet(parsed, 'force');
+      const volumes = flagSet(parsed, 'volumes');
       const api = await context.client();
-      return eachName(parsed.positionals, context, (id) => api.call('containers.remove', { id, force }));
+      return eachName(parsed.positionals, context, (id) => api.call('containers.remove', { id, force, volumes }));
     },
   },
   logs: {

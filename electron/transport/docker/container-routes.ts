@@ -135,10 +135,11 @@ export function containerRoutes(): DockerRoute[] {
       handler: async (call) => {
         const { id } = call.params as { id: string };
         const force = queryBool(call.query, 'force');
+        const volumes = queryBool(call.query, 'v');
         if (!force && (await call.engine('containers.inspect', { id })).state.status === 'running') {
           throw new DockerError(409, `cannot remove container "/${id}": container is running: stop the container before removing or force remove`);
         }
-        await call.engine('containers.remove', { id, force });
+        await call.engine('containers.remove', { id, force, volumes });
         return noContent;
       },
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeIssues } from '../dispatch.js';
 import type { RunSpecInput } from '../../../shared/containers.js';
+import { splitHostFirst } from '../../runtime/container-path.js';
 import { DockerError } from './docker-call.js';
 
 /** Docker accepts a string where a list of strings is meant (Cmd, Entrypoint, Healthcheck.Test). */
@@ -25,6 +26,8 @@ export const CreateBody = z.object({
   OpenStdin: z.boolean().nullish(),
   StdinOnce: z.boolean().nullish(),
   ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
+  /** Container paths that get a volume of their own (the docker CLI's `-v /data`), unless a bind or mount covers them. */
+  Volumes: z.record(z.string(), z.unknown()).nullish(),
   StopTimeout: z.number().int().nonnegative().nullish(),
   Healthcheck: z
     .object({ Test: StrSlice, Interval: Nanos, Timeout: Nanos, StartPeriod: Nanos, Retries: z.number().int().nonnegative().nullish() })
@@ -71,13 +74,21 @@ function portSpecs(bindings: NonNullable<CreateBody['HostConfig']>['PortBindings
   return specs;
 }
 
-function volumeSpecs(host: NonNullable<CreateBody['HostConfig']>): string[] {
+function volumeSpecs(host: NonNullable<CreateBody['HostConfig']>, anonymous: readonly string[]): string[] {
   const specs = [...(host.Binds ?? [])];
   for (const mount of host.Mounts ?? []) {
     if (mount.Type !== 'bind' && mount.Type !== 'volume') throw new DockerError(400, `mount type "${mount.Type}" is not supported by Berth (bind and volume are)`);
-    if (!mount.Source) throw new DockerError(400, `mount at ${mount.Target}: a Source is needed (Berth makes no anonymous volumes yet)`);
+    if (!mount.Source) {
+      if (mount.Type !== 'volume') throw new DockerError(400, `mount at ${mount.Target}: a bind mount needs a Source`);
+      if (mount.ReadOnly) throw new DockerError(400, `mount at ${mount.Target}: Berth makes no read-only anonymous volumes`);
+      specs.push(mount.Target);
+      continue;
+    }
     specs.push(`${mount.Source}:${mount.Target}${mount.ReadOnly ? ':ro' : ''}`);
   }
+  // A path some spec above already mounts keeps that mount, as in Docker.
+  const covered = new Set([...(host.Binds ?? []).map((bind) => splitHostFirst(bind, true)[1]), ...(host.Mounts ?? []).map((mount) => mount.Target)]);
+  for (const path of anonymous) if (!covered.has(path)) specs.push(path);
   return specs;
 }
 
@@ -127,7 +138,7 @@ export function runSpecOf(raw: unknown, name: string | undefined): RunSpecInput 
     extraNetworks,
     ports,
     autoExpose: host.PublishAllPorts ? true : undefined,
-    volumes: volumeSpecs(host),
+    volumes: volumeSpecs(host, Object.keys(body.Volumes ?? {})),
     restart: { name: RESTART[restartName as keyof typeof RESTART], maxRetries: host.RestartPolicy?.MaximumRetryCount ?? 0 },
     pull: 'never',
     ...(body.StopTimeout === null || body.StopTimeout === undefined ? {} : { stopTimeout: body.StopTimeout }),
