@@ -16,6 +16,8 @@ export const ImageConfig = z.object({
   labels: z.record(z.string(), z.string()).default({}),
   stopSignal: z.string().default(''),
   healthcheck: HealthCheck.optional(),
+  /** Its VOLUMEs: container paths each run gets an anonymous volume at, filled from the image. */
+  volumes: z.array(z.string()).default([]),
 });
 export type ImageConfig = z.infer<typeof ImageConfig>;
 

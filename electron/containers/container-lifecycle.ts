@@ -20,6 +20,7 @@ import { listLeftovers } from '../network/leftovers.js';
 import { networkNames } from '../network/network-names.js';
 import type { PortPublisher } from '../ports/port-publisher.js';
 import type { SocketForwards } from '../sockets/socket-forwards.js';
+import { fillVolumes, type VolumeToFill } from '../volumes/fill-volumes.js';
 import { mountVolumes, stagingDir, unmountVolumes, type VolumeSource } from '../volumes/volume-mounts.js';
 import type { VolumeStore } from '../volumes/volume-store.js';
 import type { ContainerNetworks } from './container-networks.js';
@@ -115,6 +116,9 @@ export class ContainerLifecycle {
       const hostname = await containerHostname(host, container.spec.hostname, container.id, net.mode);
       await writeEtcFiles(host, paths, hostname, net.address, net.mode, networks.nameServer(endpoints));
       const user = await resolveUser(host, paths.rootfs, container.spec.user ?? image.config.user);
+      // A new volume gets what the image holds at its path when its container first starts, as
+      // Docker fills it at create: the image's files are only there once the root is mounted.
+      if (container.state.startedAt === '') await fillVolumes(host, paths.rootfs, this.volumesToFill(container));
       // Folders and sockets are taken at start and given back at stop: a stopped container holds none.
       undo.push(() => this.releaseVolumes(container));
       const volumePaths = await mountVolumes(host, host.dataRoot, container.id, this.volumeSources(container));
@@ -292,6 +296,10 @@ export class ContainerLifecycle {
   /** A container's mounts are fixed when it is made: one without any has no staging folder to look at. */
   private async releaseVolumes(container: ContainerRecord): Promise<void> {
     if (container.mounts.length > 0) await unmountVolumes(this.deps.host, this.deps.host.dataRoot, container.id);
+  }
+
+  private volumesToFill(container: ContainerRecord): VolumeToFill[] {
+    return container.mounts.filter((m) => m.type === 'volume').map((m) => ({ dataPath: this.deps.volumes.dataPath(m.source), destination: m.destination }));
   }
 
   private volumeSources(container: ContainerRecord): VolumeSource[] {

@@ -4,8 +4,8 @@ import type { Container, RunSpec, WaitCondition } from '../../shared/containers.
 import { networkModeOf, type EndpointRequest, type Network } from '../../shared/networks.js';
 import { BerthError } from '../../shared/berth-error.js';
 import type { ContainerUsage, PruneReport, PruneRequest, VolumeUsage } from '../../shared/disk-usage.js';
-import type { PullProgress } from '../../shared/images.js';
-import type { Volume } from '../../shared/mounts.js';
+import type { Image, PullProgress } from '../../shared/images.js';
+import type { Mount, Volume } from '../../shared/mounts.js';
 import type { TerminalSession } from '../../shared/terminals.js';
 import type { Host } from '../host/host.js';
 import type { ImageStore } from '../images/image-store.js';
@@ -13,6 +13,7 @@ import type { NameService } from '../network/name-service.js';
 import type { NetworkInfo, Networks } from '../network/networks.js';
 import type { PortPublisher } from '../ports/port-publisher.js';
 import { containerDiskUsage } from '../runtime/container-disk-usage.js';
+import { containerPath } from '../runtime/container-path.js';
 import type { LogLimits } from '../runtime/container-log.js';
 import { resolveCommand } from '../runtime/oci-spec.js';
 import type { RuntimeCli } from '../runtime/runtime-cli.js';
@@ -460,7 +461,7 @@ export class Containers {
         networks: this.endpoints.plan(spec, this.deps.store.list()),
         ports: [],
         // A volume of the container's own gets Docker's kind of name: 64 hex digits.
-        mounts: plan.mounts.map((m) => (m.anonymous && m.source === '' ? { ...m, source: randomBytes(32).toString('hex') } : m)),
+        mounts: withImageVolumes(plan.mounts, image).map((m) => (m.anonymous && m.source === '' ? { ...m, source: randomBytes(32).toString('hex') } : m)),
         sockets: plan.sockets,
         publish: plan.publish,
       };
@@ -474,7 +475,7 @@ export class Containers {
         }
         return this.lifecycle.record(container);
       });
-      if (plan.mounts.some((m) => m.type === 'volume')) this.deps.emit('volumes.changed', {});
+      if (created.mounts.some((m) => m.type === 'volume')) this.deps.emit('volumes.changed', {});
       this.deps.actions.record(created, 'create');
       return { container: created, madeVolumes };
     } catch (err) {
@@ -542,4 +543,14 @@ export class Containers {
       .filter((c) => (!runningOnly || c.state.status === 'running') && c.mounts.some((m) => m.type === 'volume' && m.source === name))
       .map((c) => c.name);
   }
+}
+
+/** The run's mounts, and an anonymous volume at each of the image's VOLUMEs no mount covers, as Docker gives one. */
+function withImageVolumes(mounts: readonly Mount[], image: Image): Mount[] {
+  const covered = new Set(mounts.map((m) => m.destination));
+  const added = image.config.volumes
+    .map((path) => containerPath(path, 'VOLUME', `${path} of image ${image.names[0] ?? image.id.slice(7, 19)}`))
+    .filter((destination) => !covered.has(destination))
+    .map((destination): Mount => ({ type: 'volume', source: '', destination, readOnly: false, anonymous: true }));
+  return [...mounts, ...added];
 }

@@ -1,6 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { buildBusyboxImage } from '../../build/oci-image.js';
 import { closeTestEngine, engineCaller, waitFor } from '../../e2e/fixtures/engine-client.js';
+import { gzipLayer, layoutLayers, writeOciLayout } from '../../e2e/fixtures/oci-layout.js';
+import { startRegistry } from '../../e2e/fixtures/registry.js';
+import { makeTar } from '../../e2e/fixtures/tar-builder.js';
+import { makeTempDir } from '../../e2e/fixtures/temp-dir.js';
 import { errorOf } from '../../e2e/fixtures/error-of.js';
 import { makeTestEngineEnv, TEST_HOSTS, type TestEngineEnv } from '../../e2e/fixtures/test-engine.js';
 import { installUsock } from '../../e2e/fixtures/usock/usock.js';
@@ -123,6 +129,58 @@ describe.each(TEST_HOSTS)('volumes, Linux on the %s host', (host) => {
     const once = await call('containers.run', { image: 'hello', cmd: ['true'], autoExpose: false, volumes: ['/tmp/work'], autoRemove: true });
     await waitFor('--rm to take the container', () => call('containers.list', { all: true }), (all) => !all.some((c) => c.id === once.id));
     await waitFor('--rm to take its volume', () => call('volumes.list', {}), (volumes) => volumes.length === 0);
+  });
+
+  it("gives an image's VOLUME a volume filled from the image, owner and mode too, and never from outside the image", async () => {
+    const registry = await startRegistry();
+    const layout = await makeTempDir('berth-volume-image-');
+    try {
+      await buildBusyboxImage(layout.path, 'base', { cmd: ['sh'] });
+      const top = await gzipLayer(
+        await makeTar([
+          { name: 'var/lib/db/', type: 'directory', mode: 0o700, uid: 999, gid: 999 },
+          { name: 'var/lib/db/seed', content: 'seeded by the image\n', uid: 999, gid: 999 },
+          // An absolute link the fill must resolve inside the container's root, never on the Linux side.
+          { name: 'conf', type: 'symlink', linkname: '/etc' },
+        ]),
+        join(layout.path, 'top.tar.gz'),
+      );
+      const layers = [...(await layoutLayers(layout.path, 'base')), top];
+      await writeOciLayout(join(layout.path, 'db'), [{ tag: 'db', layers, config: { Volumes: { '/var/lib/db': {}, '/conf': {} } } }]);
+      const image = await registry.push(join(layout.path, 'db'), 'db', 'test/db');
+
+      const check = ['sh', '-c', 'stat -c "%u %g %a" /var/lib/db; cat /var/lib/db/seed; ls /conf; echo more >/var/lib/db/added'];
+      const first = await call('containers.run', { image, cmd: check, autoExpose: false });
+      expect(first.mounts.map((m) => [m.destination, m.anonymous])).toEqual([['/var/lib/db', true], ['/conf', true]]);
+      const done = await waitFor('the check to exit', () => call('containers.inspect', { id: first.id }), (c) => c.state.status === 'exited');
+      expect(done.state.exitCode).toBe(0);
+      const chunks: string[] = [];
+      await call('containers.logs', { id: first.id }, (c) => chunks.push(Buffer.from(c.base64, 'base64').toString()));
+      // The container's own /etc (the busybox image's group and passwd, and the files Berth writes
+      // there at start): the Linux side's /etc would show far more.
+      expect(chunks.join('')).toBe('999 999 700\nseeded by the image\ngroup\nhostname\nhosts\npasswd\nresolv.conf\n');
+
+      // Named, the volume outlives the container; rm -v takes only the anonymous one.
+      const named = await call('containers.run', { image, cmd: ['sh', '-c', 'echo kept >/var/lib/db/note'], autoExpose: false, volumes: ['dbdata:/var/lib/db'] });
+      await waitFor('the writer to exit', () => call('containers.inspect', { id: named.id }), (c) => c.state.status === 'exited');
+      const anonymousOfNamed = named.mounts.find((m) => m.destination === '/conf')!.source;
+      await call('containers.remove', { id: named.id, volumes: true });
+      const left = (await call('volumes.list', {})).map((v) => v.name);
+      expect(left).toContain('dbdata');
+      expect(left).not.toContain(anonymousOfNamed);
+      const reader = await call('containers.run', { image, cmd: ['cat', '/var/lib/db/note', '/var/lib/db/seed'], autoExpose: false, volumes: ['dbdata:/var/lib/db'] });
+      await waitFor('the reader to exit', () => call('containers.inspect', { id: reader.id }), (c) => c.state.status === 'exited');
+      const read: string[] = [];
+      await call('containers.logs', { id: reader.id }, (c) => read.push(Buffer.from(c.base64, 'base64').toString()));
+      expect(read.join('')).toBe('kept\nseeded by the image\n');
+
+      for (const id of [first.id, reader.id]) await call('containers.remove', { id, volumes: true });
+      await call('volumes.remove', { name: 'dbdata' });
+      expect(await call('volumes.list', {})).toEqual([]);
+    } finally {
+      await registry.stop();
+      await layout.remove();
+    }
   });
 
   it('creates, lists and removes volumes by name, and names one itself when asked for none', async () => {

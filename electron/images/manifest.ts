@@ -81,6 +81,7 @@ export const OciConfig = z.object({
       WorkingDir: z.string().nullish(),
       User: z.string().nullish(),
       ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
+      Volumes: z.record(z.string(), z.unknown()).nullish(),
       Labels: z.record(z.string(), z.string()).nullish(),
       StopSignal: z.string().nullish(),
       // Docker's image format only; durations in nanoseconds.
@@ -205,6 +206,7 @@ export function toImageConfig(config: OciConfig): ImageConfig {
     labels: c?.Labels ?? {},
     stopSignal: c?.StopSignal ?? '',
     healthcheck: c?.Healthcheck ? healthCheckOf(c.Healthcheck) : undefined,
+    volumes: Object.keys(c?.Volumes ?? {}),
   });
 }
 

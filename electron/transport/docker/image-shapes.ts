@@ -31,6 +31,7 @@ export function imageInspect(image: Image) {
       ExposedPorts: Object.fromEntries(config.exposedPorts.map((port) => [port.includes('/') ? port : `${port}/tcp`, {}])),
       Labels: config.labels,
       StopSignal: config.stopSignal || undefined,
+      Volumes: config.volumes.length > 0 ? Object.fromEntries(config.volumes.map((path) => [path, {}])) : null,
     },
     Architecture: process.arch === 'x64' ? 'amd64' : process.arch,
     Os: 'linux',
