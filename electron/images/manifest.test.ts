@@ -76,7 +76,7 @@ describe('image config', () => {
         JSON.stringify({
           architecture: 'amd64',
           os: 'linux',
-          config: { Env: ['A=1'], Entrypoint: null, Cmd: ['sh'], Labels: null, ExposedPorts: { '80/tcp': {}, '53/udp': {} }, User: 'nobody', StopSignal: 'SIGINT' },
+          config: { Env: ['A=1'], Entrypoint: null, Cmd: ['sh'], Labels: null, Volumes: null, ExposedPorts: { '80/tcp': {}, '53/udp': {} }, User: 'nobody', StopSignal: 'SIGINT' },
           rootfs: { type: 'layers', diff_ids: [d(3)] },
         }),
       ),
@@ -91,6 +91,7 @@ describe('image config', () => {
       exposedPorts: ['80/tcp', '53/udp'],
       labels: {},
       stopSignal: 'SIGINT',
+      volumes: [],
     });
   });
 
