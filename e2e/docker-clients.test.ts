@@ -118,6 +118,8 @@ describe.each(TEST_HOSTS)("Docker's client libraries against Berth, Linux on the
       stopped: 'exited',
       left: [],
       volume: 'py-vol',
+      anonymous: [['/data', 64]],
+      volumes_left: 0,
     });
   });
 });

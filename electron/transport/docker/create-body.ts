@@ -86,8 +86,9 @@ function volumeSpecs(host: NonNullable<CreateBody['HostConfig']>, anonymous: rea
     }
     specs.push(`${mount.Source}:${mount.Target}${mount.ReadOnly ? ':ro' : ''}`);
   }
-  // A path some spec above already mounts keeps that mount, as in Docker.
-  const covered = new Set([...(host.Binds ?? []).map((bind) => splitHostFirst(bind, true)[1]), ...(host.Mounts ?? []).map((mount) => mount.Target)]);
+  // A path some spec above already mounts keeps that mount, as in Docker (docker-py names every bind's
+  // path in Volumes too, and a bare path in Binds is an anonymous volume itself).
+  const covered = new Set([...(host.Binds ?? []).map((bind) => splitHostFirst(bind, true)[1] ?? bind), ...(host.Mounts ?? []).map((mount) => mount.Target)]);
   for (const path of anonymous) if (!covered.has(path)) specs.push(path);
   return specs;
 }
