@@ -25,10 +25,7 @@ export function listenWithMode(server: Server, path: string, mode: number): Prom
     server.once('error', reject);
     const umask = process.umask(0o777 & ~mode);
     try {
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      server.listen(path, () => resolve());
     } finally {
       process.umask(umask);
     }
