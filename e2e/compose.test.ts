@@ -138,8 +138,13 @@ describe.each(TEST_HOSTS)('docker compose on Berth, Linux on the %s host', { tim
     expect(await httpGet(env.publishIp, port)).toContain('Hello from Berth');
 
     const network = JSON.parse((await docker(['network', 'inspect', `${name}_default`])).stdout) as [{ Id: string }];
+    // down -v takes the volumes the list gives for the project's label: a volume of no project stays.
+    const bystander = `bystander${client}`;
+    expect((await docker(['volume', 'create', bystander])).code).toBe(0);
     const down = await compose(client, name, ['down', '-v', '-t', '1']);
     expect(down.code, down.stderr).toBe(0);
+    expect((await docker(['volume', 'ls', '-q'])).stdout.split('\n')).toContain(bystander);
+    expect((await docker(['volume', 'rm', bystander])).code).toBe(0);
     expect((await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=${name}`])).stdout).toBe('');
     expect((await docker(['network', 'ls', '-q', '--filter', `name=${name}`])).stdout).toBe('');
     expect((await docker(['volume', 'ls', '-q'])).stdout).not.toContain(name);

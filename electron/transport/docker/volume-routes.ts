@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Volume } from '../../../shared/mounts.js';
+import { labelsMatch } from '../../../shared/labels.js';
 import { describeIssues } from '../dispatch.js';
 import { DockerError, noContent, ok, type DockerRoute } from './docker-call.js';
+import { queryFilters } from './docker-query.js';
 
 /** A volume as Docker shows it (local driver). */
 export function volumeShape(volume: Volume) {
@@ -10,10 +12,32 @@ export function volumeShape(volume: Volume) {
 
 const CreateVolume = z.object({ Name: z.string().max(255).nullish(), Driver: z.string().nullish(), Labels: z.record(z.string(), z.string()).nullish() });
 
+/**
+ * Docker's volume list filters. They matter beyond `volume ls`: compose's `down -v` removes every
+ * volume the list gives for `label=com.docker.compose.project=NAME`, so a filter ignored would take
+ * other projects' and the user's own volumes.
+ */
+function listFilter(query: URLSearchParams): (volume: Volume) => boolean {
+  const filters = queryFilters(query, ['name', 'label', 'driver', 'dangling']);
+  const any = (name: string, test: (value: string) => boolean) => !filters.has(name) || filters.get(name)!.some(test);
+  return (v) =>
+    any('name', (name) => v.name.includes(name)) &&
+    (filters.get('label') ?? []).every((label) => labelsMatch(v.labels, [label])) &&
+    any('driver', (driver) => driver === 'local') &&
+    any('dangling', (dangling) => (dangling === 'true' || dangling === '1') === (v.usedBy.length === 0));
+}
+
 /** `/volumes/...`: named volumes, local driver only. */
 export function volumeRoutes(): DockerRoute[] {
   return [
-    { method: 'GET', path: '/volumes', handler: async (call) => ok({ Volumes: (await call.engine('volumes.list', {})).map(volumeShape), Warnings: [] }) },
+    {
+      method: 'GET',
+      path: '/volumes',
+      handler: async (call) => {
+        const keep = listFilter(call.query);
+        return ok({ Volumes: (await call.engine('volumes.list', {})).filter(keep).map(volumeShape), Warnings: [] });
+      },
+    },
     {
       method: 'POST',
       path: '/volumes/create',
