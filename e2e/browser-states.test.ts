@@ -29,7 +29,12 @@ function container(name: string, imageName: string, running: boolean, minutesAgo
       ? { status: 'running', startedAt: at }
       : { status: 'exited', exitCode: 1, finishedAt: at, lastOutput: 'applying 0007_users.sql\nerror: relation "users" already exists' },
     network: { mode: 'bridge' },
-    ports: running ? [{ hostIp: '0.0.0.0', hostPort: 8080, guestPort: 80, protocol: 'tcp', source: 'user' }] : [],
+    ports: running
+      ? [
+          { hostIp: '0.0.0.0', hostPort: 8080, guestPort: 80, protocol: 'tcp', source: 'user' },
+          { hostIp: '::', hostPort: 8080, guestPort: 80, protocol: 'tcp', source: 'user' },
+        ]
+      : [],
   });
 }
 

@@ -120,6 +120,17 @@ describe.each(TEST_HOSTS)('the docker CLI against Berth, Linux on the %s host', 
     expect(await env.leftovers([id])).toEqual([]);
   });
 
+  it('publishes -p PORT:80 on both address families, as docker port and ps show', async () => {
+    const port = await freePort();
+    expect((await docker(['run', '-d', '--name', 'both', '-p', `${port}:80`, 'hello'])).code).toBe(0);
+    expect((await docker(['port', 'both', '80'])).stdout).toBe(`0.0.0.0:${port}\n[::]:${port}\n`);
+    expect((await docker(['ps', '--filter', 'name=both', '--format', '{{.Ports}}'])).stdout).toBe(`0.0.0.0:${port}->80/tcp, [::]:${port}->80/tcp\n`);
+    expect(await httpGet('127.0.0.1', port)).toContain('Hello from Berth');
+    expect(await httpGet('::1', port)).toContain('Hello from Berth');
+    expect((await docker(['rm', '-f', 'both'])).code).toBe(0);
+    expect(await isFree('::', port)).toBe(true);
+  });
+
   it('runs in the foreground with stdout and stderr apart and the exit code, starts again with -a, and --rm leaves nothing', async () => {
     const fg = await docker(['run', '--name', 'fg', 'hello', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
     expect(fg).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\n' });

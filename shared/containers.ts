@@ -103,6 +103,8 @@ export const ContainerState = z.object({
   /** The last lines the container wrote before it exited, so a crash says why without opening its logs. */
   lastOutput: z.string().default(''),
   restartCount: z.number().int().nonnegative().default(0),
+  /** What its last start had to leave out, such as the IPv6 half of a port on a host without IPv6. */
+  warnings: z.array(z.string()).default([]),
   /** The last exit was the kernel's OOM killer ending it at its memory limit. */
   oomKilled: z.boolean().default(false),
   /** While it runs with a health check: what the checks found. */

@@ -34,8 +34,8 @@ export const SystemInfo = z.object({
   home: z.string(),
   containers: z.object({ running: z.number().int(), total: z.number().int() }),
   images: z.number().int(),
-  /** Defaults the Run dialog follows: publish EXPOSEd ports, and on which address. */
-  ports: z.object({ autoExpose: z.boolean(), publishIp: z.string() }),
+  /** Defaults the Run dialog follows: publish EXPOSEd ports, and on which addresses. */
+  ports: z.object({ autoExpose: z.boolean(), publishIps: z.array(z.string()) }),
   warnings: z.array(z.string()),
 });
 export type SystemInfo = z.infer<typeof SystemInfo>;

@@ -21,3 +21,14 @@ export const PortMapping = z.object({
   requestedHostPort: z.number().int().min(0).max(65535).optional(),
 });
 export type PortMapping = z.infer<typeof PortMapping>;
+
+/** "127.0.0.1:8080", "[::1]:8080": the host side of a mapping, IPv6 addresses bracketed. */
+export function hostAddress(mapping: Pick<PortMapping, 'hostIp' | 'hostPort'>): string {
+  const ip = mapping.hostIp.includes(':') ? `[${mapping.hostIp}]` : mapping.hostIp;
+  return `${ip}:${mapping.hostPort}`;
+}
+
+/** The address family a mapping listens on. */
+export function ipFamily(hostIp: string): 'IPv4' | 'IPv6' {
+  return hostIp.includes(':') ? 'IPv6' : 'IPv4';
+}

@@ -1,5 +1,5 @@
 import type { Container } from '../../shared/containers.js';
-import type { PortMapping } from '../../shared/ports.js';
+import { hostAddress, type PortMapping } from '../../shared/ports.js';
 import { binarySize } from '../../shared/binary-size.js';
 
 /** Left-aligned columns separated by three spaces, like Docker's tables. */
@@ -57,11 +57,6 @@ export function shortId(id: string): string {
 export function quoteCommand(argv: string[]): string {
   const text = argv.map((a) => (/[\s"']/.test(a) ? `'${a.replaceAll("'", "'\\''")}'` : a)).join(' ');
   return text.length > 30 ? `"${text.slice(0, 27)}…"` : `"${text}"`;
-}
-
-function hostAddress(mapping: PortMapping): string {
-  const ip = mapping.hostIp.includes(':') ? `[${mapping.hostIp}]` : mapping.hostIp;
-  return `${ip}:${mapping.hostPort}`;
 }
 
 /** Docker's PORTS column: `0.0.0.0:8080->80/tcp, 127.0.0.1:49213->6379/tcp`. */

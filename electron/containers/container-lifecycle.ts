@@ -103,7 +103,7 @@ export class ContainerLifecycle {
     try {
       // Host ports first: a busy one (the commonest failure) fails the start before anything else is made.
       undo.push(() => ports.release(container.id));
-      const mappings = await ports.reserve(container, container.publish, image.config.exposedPorts);
+      const { mappings, warnings } = await ports.reserve(container, container.publish, image.config.exposedPorts);
       await prepareMonitor(host, paths);
       await mountRootfs(host, paths, images.layerPaths(image));
       undo.push(() => unmountRootfs(host, paths));
@@ -154,7 +154,7 @@ export class ContainerLifecycle {
         network: net,
         networks: endpoints,
         ports: mappings,
-        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', lastOutput: '', oomKilled: false, health: undefined, stoppedByUser: false, stoppedByQuit: false },
+        state: { ...container.state, status: 'running', pid, startedAt: new Date().toISOString(), finishedAt: '', exitCode: 0, error: '', warnings, lastOutput: '', oomKilled: false, health: undefined, stoppedByUser: false, stoppedByQuit: false },
       };
       await this.record(running);
       this.deps.action(running, 'start');

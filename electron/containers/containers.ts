@@ -456,7 +456,7 @@ export class Containers {
         created: new Date().toISOString(),
         command: resolveCommand(spec, image.config),
         spec,
-        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
+        state: { status: 'created', pid: 0, startedAt: '', finishedAt: '', exitCode: 0, error: '', warnings: [], lastOutput: '', restartCount: 0, oomKilled: false, stoppedByUser: false, stoppedByQuit: false },
         network: { mode: networkModeOf(spec.network), address: '', gateway: '', prefixLength: 0 },
         networks: this.endpoints.plan(spec, this.deps.store.list()),
         ports: [],

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +57,18 @@ function parseRange(text: string | undefined): PortSettings['range'] {
     throw new Error(`invalid BERTH_PORT_RANGE "${text}": expected FIRST-LAST within 1-65535`);
   }
   return { first, last };
+}
+
+/**
+ * Where implicit ports bind: loopback of both families unless BERTH_PUBLISH_IP names addresses
+ * (comma-separated; the first must bind, the others are left out where the host lacks them).
+ */
+function parsePublishIps(text: string | undefined): string[] {
+  if (!text) return ['127.0.0.1', '::1'];
+  const ips = text.split(',').map((ip) => ip.trim());
+  const bad = ips.find((ip) => isIP(ip) === 0);
+  if (bad !== undefined) throw new Error(`invalid BERTH_PUBLISH_IP "${text}": "${bad}" is not an IP address`);
+  return ips;
 }
 
 /** The package root, found from this file whether it runs from source or from dist/. */
@@ -147,7 +160,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EngineConfi
     docker: { configDir: env.DOCKER_CONFIG || join(homedir(), '.docker'), linkPath: env.BERTH_DOCKER_LINK || '/var/run/docker.sock' },
     ports: {
       autoExpose: env.BERTH_AUTO_EXPOSE !== '0' && env.BERTH_AUTO_EXPOSE !== 'false',
-      implicitHostIp: env.BERTH_PUBLISH_IP || '127.0.0.1',
+      implicitHostIps: parsePublishIps(env.BERTH_PUBLISH_IP),
       range: parseRange(env.BERTH_PORT_RANGE),
     },
   };

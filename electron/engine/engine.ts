@@ -183,7 +183,7 @@ export class Engine extends EventEmitter<ContractEvents> {
       home: this.config.home,
       containers: { running: all.filter((c) => c.state.status === 'running').length, total: all.length },
       images: 0,
-      ports: { autoExpose: this.config.ports.autoExpose, publishIp: this.config.ports.implicitHostIp },
+      ports: { autoExpose: this.config.ports.autoExpose, publishIps: this.config.ports.implicitHostIps },
       warnings: this.warnings,
     };
   }

@@ -4,7 +4,7 @@ import type { ExecOptions, ExecResult, Host } from './host.js';
 
 /** Runs argv and throws a BerthError carrying the command's own complaint when it fails. */
 export async function execChecked(
-  host: Host,
+  host: Pick<Host, 'exec'>,
   argv: string[],
   code: ErrorCode,
   options?: ExecOptions,

@@ -1,5 +1,5 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
-import type { PortMapping } from '../../shared/ports.js';
+import type { PortMapping, PortProtocol } from '../../shared/ports.js';
 
 /** Result of a command that ran to completion. */
 export interface ExecResult {
@@ -42,15 +42,21 @@ export interface FileStat {
   mtimeMs: number;
 }
 
-/**
- * Where the port relay connects for a container's published ports: an address, and at each port
- * either the container's own port (`guest`) or the host port's number (`host`, for a forward that
- * maps each host port number on to its container).
- */
-export interface PortPath {
-  address: string;
-  port: 'guest' | 'host';
+/** One published port's own forward: the relay connects to `port` for this host port and guest port. */
+export interface PortForward {
+  protocol: PortProtocol;
+  hostPort: number;
+  guestPort: number;
+  port: number;
 }
+
+/**
+ * Where the port relay connects for a container's published ports: an address, and there either
+ * the container's own port (`guest`), or for each published port a forward of its own (in WSL,
+ * the distro's DNAT on to the container: two containers behind one host port number on two host
+ * addresses each have theirs).
+ */
+export type PortPath = { address: string; port: 'guest' } | { address: string; port: 'forward'; forwards: readonly PortForward[] };
 
 /** A UNIX socket listening on the Linux side; closing it removes its socket file. */
 export interface UnixListener {
@@ -107,8 +113,8 @@ export interface Host {
    * forwards each host port number on to the container.
    */
   openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath>;
-  /** Undoes openPorts for these mappings; idempotent. */
-  closePorts(mappings: readonly PortMapping[]): Promise<void>;
+  /** Undoes openPorts, given what it returned; idempotent. */
+  closePorts(path: PortPath): Promise<void>;
   /**
    * Listens on a UNIX socket at a Linux path (made with `mode`); each connection arrives as a
    * stream that supports half-close. Fails if the path exists.

@@ -1,9 +1,13 @@
 import type { PortProtocol, PortSource } from '../../shared/ports.js';
 import { parseExposedPort, type PublishRequest } from './publish-spec.js';
 
-/** A port to publish before it is bound: user ports exactly as asked, implicit ones 1:1 if free. */
+/**
+ * A port to publish before it is bound: user ports exactly as asked, implicit ones 1:1 if free.
+ * Every address in hostIps shares one host port number; the first must bind, the others are
+ * twins (the IPv6 half of `-p 8080:80`) that a host without that family leaves out with a warning.
+ */
 export interface PlannedPort {
-  hostIp: string;
+  hostIps: string[];
   hostPort: number;
   guestPort: number;
   protocol: PortProtocol;
@@ -14,10 +18,10 @@ export interface PlanInput {
   requests: PublishRequest[];
   exposedPorts: string[];
   autoExpose: boolean;
-  /** Where `-p` without an address binds (every interface, as Docker does). */
-  userHostIp: string;
-  /** Where implicit ports bind, so nothing reaches the LAN unless the user asked. */
-  implicitHostIp: string;
+  /** Where `-p` without an address binds (every interface of both families, as Docker does). */
+  userHostIps: string[];
+  /** Where implicit ports bind (loopback of both families), so nothing reaches the LAN unless the user asked. */
+  implicitHostIps: string[];
 }
 
 /**
@@ -25,9 +29,11 @@ export interface PlanInput {
  * protocol), each wanting the same host port.
  */
 export function planPorts(input: PlanInput): PlannedPort[] {
-  const user: PlannedPort[] = input.requests.map((r) => ({
-    ...r,
-    hostIp: r.hostIp || input.userHostIp,
+  const user: PlannedPort[] = input.requests.map(({ hostIp, hostPort, guestPort, protocol }) => ({
+    hostIps: hostIp ? [hostIp] : input.userHostIps,
+    hostPort,
+    guestPort,
+    protocol,
     source: 'user',
   }));
   if (!input.autoExpose) return user;
@@ -38,7 +44,7 @@ export function planPorts(input: PlanInput): PlannedPort[] {
       const key = `${guestPort}/${protocol}`;
       if (published.has(key)) continue;
       published.add(key);
-      implicit.push({ hostIp: input.implicitHostIp, hostPort: guestPort, guestPort, protocol, source: 'auto_expose' });
+      implicit.push({ hostIps: input.implicitHostIps, hostPort: guestPort, guestPort, protocol, source: 'auto_expose' });
     }
   }
   return [...user, ...implicit];

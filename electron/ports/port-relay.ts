@@ -7,12 +7,17 @@ export interface PortReservation {
   hostPort: number;
   guestPort: number;
   protocol: PortProtocol;
+  /**
+   * Takes the port number that the reservation at this index (earlier in the same call) was given,
+   * instead of hostPort: an IPv4 and an IPv6 address share one host port number.
+   */
+  samePortAs?: number;
 }
 
 /** The relay's side of a reservation that failed because the port is taken. */
 export interface ReserveFailure {
   index: number;
-  code: 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'OTHER';
+  code: 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'EAFNOSUPPORT' | 'OTHER';
   message: string;
 }
 
@@ -45,7 +50,9 @@ export interface RelayEndpoint {
   port: number;
 }
 
-/** The endpoint a listener on `hostPort` for `guestPort` forwards to, on the path the host opened. */
-export function endpointOf(path: PortPath, hostPort: number, guestPort: number): RelayEndpoint {
-  return { address: path.address, port: path.port === 'host' ? hostPort : guestPort };
+/** The endpoint a listener forwards to on the path the host opened; undefined when the path has no forward for it. */
+export function endpointOf(path: PortPath, protocol: PortProtocol, hostPort: number, guestPort: number): RelayEndpoint | undefined {
+  if (path.port === 'guest') return { address: path.address, port: guestPort };
+  const forward = path.forwards.find((f) => f.protocol === protocol && f.hostPort === hostPort && f.guestPort === guestPort);
+  return forward && { address: path.address, port: forward.port };
 }

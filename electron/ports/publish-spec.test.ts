@@ -10,6 +10,10 @@ describe('parsePublishSpec (Docker -p grammar)', () => {
     expect(parsePublishSpec('80')).toEqual([{ hostIp: '', hostPort: 0, guestPort: 80, protocol: 'tcp' }]);
     expect(parsePublishSpec('127.0.0.1::80')).toEqual([{ hostIp: '127.0.0.1', hostPort: 0, guestPort: 80, protocol: 'tcp' }]);
     expect(parsePublishSpec('[::1]:8080:80')).toEqual([{ hostIp: '::1', hostPort: 8080, guestPort: 80, protocol: 'tcp' }]);
+    expect(parsePublishSpec('[::]:8080:80')).toEqual([{ hostIp: '::', hostPort: 8080, guestPort: 80, protocol: 'tcp' }]);
+    expect(parsePublishSpec('[::1]::53/udp')).toEqual([{ hostIp: '::1', hostPort: 0, guestPort: 53, protocol: 'udp' }]);
+    expect(parsePublishSpec('::1:8080:80')).toEqual([{ hostIp: '::1', hostPort: 8080, guestPort: 80, protocol: 'tcp' }]);
+    expect(parsePublishSpec('fd00::2:8080:80')).toEqual([{ hostIp: 'fd00::2', hostPort: 8080, guestPort: 80, protocol: 'tcp' }]);
     expect(parsePublishSpec('8000-8002:80-82').map((p) => [p.hostPort, p.guestPort])).toEqual([
       [8000, 80],
       [8001, 81],
@@ -23,7 +27,8 @@ describe('parsePublishSpec (Docker -p grammar)', () => {
     expect(() => parsePublishSpec('abc:80')).toThrow('host port "abc" is not a number');
     expect(() => parsePublishSpec('8000-8001:80-82')).toThrow('host range has 2 ports but container range has 3');
     expect(() => parsePublishSpec('300.1.1.1:80:80')).toThrow('"300.1.1.1" is not an IP address');
-    expect(() => parsePublishSpec('1:2:3:4')).toThrow('too many ":"');
+    expect(() => parsePublishSpec('1:2:3:4')).toThrow('"1:2" is not an IP address');
+    expect(() => parsePublishSpec('[::1:8080:80')).toThrow('an IPv6 address must be written [addr]:hostPort:containerPort');
     expect(() => parsePublishSpec('')).toThrow('no container port');
   });
 
@@ -35,15 +40,20 @@ describe('parsePublishSpec (Docker -p grammar)', () => {
 });
 
 describe('planPorts', () => {
-  const base = { userHostIp: '0.0.0.0', implicitHostIp: '127.0.0.1', autoExpose: true };
+  const base = { userHostIps: ['0.0.0.0', '::'], implicitHostIps: ['127.0.0.1', '::1'], autoExpose: true };
 
-  it('publishes exposed ports the user did not, on loopback, 1:1', () => {
+  it('publishes -p on both families and exposed ports the user did not on loopback of both, 1:1', () => {
     const plan = planPorts({ ...base, requests: parsePublishSpec('18080:80'), exposedPorts: ['80/tcp', '443/tcp', '53/udp'] });
     expect(plan).toEqual([
-      { hostIp: '0.0.0.0', hostPort: 18080, guestPort: 80, protocol: 'tcp', source: 'user' },
-      { hostIp: '127.0.0.1', hostPort: 443, guestPort: 443, protocol: 'tcp', source: 'auto_expose' },
-      { hostIp: '127.0.0.1', hostPort: 53, guestPort: 53, protocol: 'udp', source: 'auto_expose' },
+      { hostIps: ['0.0.0.0', '::'], hostPort: 18080, guestPort: 80, protocol: 'tcp', source: 'user' },
+      { hostIps: ['127.0.0.1', '::1'], hostPort: 443, guestPort: 443, protocol: 'tcp', source: 'auto_expose' },
+      { hostIps: ['127.0.0.1', '::1'], hostPort: 53, guestPort: 53, protocol: 'udp', source: 'auto_expose' },
     ]);
+  });
+
+  it('binds an address the user names, and only that one', () => {
+    const plan = planPorts({ ...base, requests: [...parsePublishSpec('[::1]:8080:80'), ...parsePublishSpec('127.0.0.1:8081:81')], exposedPorts: [] });
+    expect(plan.map((p) => p.hostIps)).toEqual([['::1'], ['127.0.0.1']]);
   });
 
   it('publishes only what the user asked when auto-expose is off', () => {

@@ -33,7 +33,7 @@ function parseRange(spec: string, text: string, what: string): number[] {
   return Array.from({ length: end - start + 1 }, (_, i) => start + i);
 }
 
-/** Splits `[ip:][hostPort:]guestPort`, where ip may be an IPv6 address in brackets. */
+/** Splits `[ip:][hostPort:]guestPort`, where ip may be an IPv6 address, in brackets or not. */
 function splitParts(spec: string, body: string): { ip: string; host: string; guest: string } {
   let ip = '';
   let rest = body;
@@ -49,13 +49,13 @@ function splitParts(spec: string, body: string): { ip: string; host: string; gue
   const parts = rest.split(':');
   if (parts.length === 1) return { ip: '', host: '', guest: parts[0]! };
   if (parts.length === 2) return { ip: '', host: parts[0]!, guest: parts[1]! };
-  if (parts.length === 3) return { ip: parts[0]!, host: parts[1]!, guest: parts[2]! };
-  throw bad(spec, 'too many ":" (write IPv6 addresses in brackets)');
+  // More parts: an IPv6 address without brackets, as Docker also reads it (`::1:8080:80`).
+  return { ip: parts.slice(0, -2).join(':'), host: parts.at(-2)!, guest: parts.at(-1)! };
 }
 
 /**
  * Parses one `-p` value in Docker's grammar: `80`, `8080:80`, `127.0.0.1:8080:80`, `127.0.0.1::80`,
- * `[::1]:8080:80`, `8080:80/udp`, ranges `8000-8002:80-82`.
+ * `[::1]:8080:80`, `[::]::80`, `8080:80/udp`, ranges `8000-8002:80-82`.
  */
 export function parsePublishSpec(spec: string): PublishRequest[] {
   const slash = spec.lastIndexOf('/');

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { BerthError } from '../../shared/berth-error.js';
-import type { PortRelay, PortReservation, ReserveFailure } from './port-relay.js';
+import { endpointOf, type PortRelay, type PortReservation, type RelayEndpoint, type ReserveFailure } from './port-relay.js';
 import type { PortPath } from '../host/host.js';
 import { bindFailure } from './relay-bind-failure.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relay-limits.js';
@@ -41,14 +41,16 @@ export class LocalPortRelay implements PortRelay {
 
   activate(owner: string, target: PortPath): Promise<void> {
     return this.serially(async () => {
-      if (net.isIP(target?.address) === 0 || (target.port !== 'guest' && target.port !== 'host')) {
+      if (net.isIP(target?.address) === 0 || (target.port !== 'guest' && !(target.port === 'forward' && Array.isArray(target.forwards)))) {
         throw new BerthError('INVALID_ARGUMENT', `not a target to forward to: ${JSON.stringify(target)}`);
       }
       const entry = this.owners.get(owner);
       // Nothing reserved (a container without published ports): nothing to forward.
       if (!entry) return;
+      // Every listener's endpoint is found before any forwards, so a path that misses one changes nothing.
+      const endpoints = entry.listeners.map((listener) => endpointFor(target, listener));
       entry.target = target;
-      for (const listener of entry.listeners) listener.activate(target);
+      entry.listeners.forEach((listener, i) => listener.activate(endpoints[i]!));
     });
   }
 
@@ -72,7 +74,8 @@ export class LocalPortRelay implements PortRelay {
     if (this.closed) throw new BerthError('INTERNAL', 'the port relay is closed');
     ports.forEach(checkReservation);
     const bound: Listener[] = [];
-    for (const [index, port] of ports.entries()) {
+    for (const [index, asked] of ports.entries()) {
+      const port = asked.samePortAs === undefined ? asked : { ...asked, hostPort: bound[asked.samePortAs]!.port };
       try {
         bound.push(await this.bind(port));
       } catch (error) {
@@ -85,7 +88,7 @@ export class LocalPortRelay implements PortRelay {
       this.owners.set(owner, entry);
       entry.listeners.push(...bound);
       // Ports added to an owner that already runs forward at once.
-      if (entry.target !== undefined) for (const listener of bound) listener.activate(entry.target);
+      if (entry.target !== undefined) for (const listener of bound) listener.activate(endpointFor(entry.target, listener));
     }
     return { ok: true, hostPorts: bound.map((listener) => listener.port) };
   }
@@ -111,7 +114,13 @@ export class LocalPortRelay implements PortRelay {
   }
 }
 
-function checkReservation(port: PortReservation): void {
+function endpointFor(target: PortPath, listener: Listener): RelayEndpoint {
+  const endpoint = endpointOf(target, listener.protocol, listener.port, listener.guestPort);
+  if (!endpoint) throw new BerthError('INVALID_ARGUMENT', `the path to forward to has no forward for ${listener.port}/${listener.protocol}`);
+  return endpoint;
+}
+
+function checkReservation(port: PortReservation, index: number): void {
   const isPort = (value: unknown, min: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= 65535;
   const ok =
     typeof port === 'object' &&
@@ -120,6 +129,7 @@ function checkReservation(port: PortReservation): void {
     net.isIP(port.hostIp) !== 0 &&
     isPort(port.hostPort, 0) &&
     isPort(port.guestPort, 1) &&
-    (port.protocol === 'tcp' || port.protocol === 'udp');
+    (port.protocol === 'tcp' || port.protocol === 'udp') &&
+    (port.samePortAs === undefined || (Number.isInteger(port.samePortAs) && port.samePortAs >= 0 && port.samePortAs < index));
   if (!ok) throw new BerthError('INVALID_ARGUMENT', `not a port reservation: ${JSON.stringify(port)}`);
 }

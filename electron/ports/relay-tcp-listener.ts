@@ -1,6 +1,5 @@
 import net from 'node:net';
-import type { PortPath } from '../host/host.js';
-import { endpointOf, type RelayEndpoint } from './port-relay.js';
+import type { RelayEndpoint } from './port-relay.js';
 import { TcpConnection, type TcpConnectionContext } from './relay-tcp-connection.js';
 
 /**
@@ -13,11 +12,12 @@ export class TcpListener {
   /** Set by activate: where connections go. */
   private target: RelayEndpoint | undefined;
   private closing = false;
+  readonly protocol = 'tcp';
 
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
-    private readonly guestPort: number,
+    readonly guestPort: number,
     private readonly context: TcpConnectionContext,
   ) {
     server.on('connection', (socket) => this.accept(socket));
@@ -40,8 +40,8 @@ export class TcpListener {
     });
   }
 
-  activate(target: PortPath): void {
-    const to = endpointOf(target, this.port, this.guestPort);
+  /** Starts forwarding to `to` (the endpoint the host's path gives for this port). */
+  activate(to: RelayEndpoint): void {
     this.target = to;
     for (const connection of this.held) connection.connect(to.address, to.port);
     this.held.clear();

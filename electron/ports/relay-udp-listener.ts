@@ -1,7 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { PortPath } from '../host/host.js';
-import { endpointOf, type RelayEndpoint } from './port-relay.js';
+import type { RelayEndpoint } from './port-relay.js';
 import type { RelayLimits } from './relay-limits.js';
 import { UdpFlow } from './relay-udp-flow.js';
 
@@ -24,11 +23,12 @@ export class UdpListener {
   private target: RelayEndpoint | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private closed = false;
+  readonly protocol = 'udp';
 
   private constructor(
     private readonly socket: dgram.Socket,
     readonly port: number,
-    private readonly guestPort: number,
+    readonly guestPort: number,
     private readonly limits: RelayLimits,
   ) {
     socket.on('message', (message, from) => this.receive(message, from.address, from.port));
@@ -58,8 +58,8 @@ export class UdpListener {
     });
   }
 
-  activate(target: PortPath): void {
-    const to = endpointOf(target, this.port, this.guestPort);
+  /** Starts forwarding to `to` (the endpoint the host's path gives for this port). */
+  activate(to: RelayEndpoint): void {
     if (this.target?.address !== to.address || this.target.port !== to.port) this.closeFlows();
     this.target = to;
     const queued = this.queued;

@@ -222,14 +222,21 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     client.destroy();
   });
 
-  it("forwards to the host port's own number at the target when told to (the WSL distro's forward)", async () => {
+  it("forwards each port to its own forward at the target when told to (the WSL distro's forwards)", async () => {
     const relay = await newRelay();
-    // The far end listens on another loopback address at the very port number the relay holds;
-    // nothing listens there on the guest port, 80.
-    const far = await tcpServer((socket) => socket.end('reached the host port number'), '127.0.0.4');
-    const [port] = await reserved(relay, 'c1', [tcp(80, far.port, '127.0.0.1')]);
-    await relay.activate('c1', { address: '127.0.0.4', port: 'host' });
-    expect((await readAll(await connect(port!))).toString()).toBe('reached the host port number');
+    // The far ends listen on another loopback address, one per published port; nothing listens
+    // there on the guest port, 80.
+    const first = await tcpServer((socket) => socket.end('reached the first forward'), '127.0.0.4');
+    const second = await tcpServer((socket) => socket.end('reached the second forward'), '127.0.0.4');
+    const [a, b] = await reserved(relay, 'c1', [tcp(80), tcp(80)]);
+    const forward = (hostPort: number, port: number) => ({ protocol: 'tcp' as const, hostPort, guestPort: 80, port });
+    await expect(relay.activate('c1', { address: '127.0.0.4', port: 'forward', forwards: [forward(a!, first.port)] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining(`no forward for ${b}/tcp`),
+    });
+    await relay.activate('c1', { address: '127.0.0.4', port: 'forward', forwards: [forward(a!, first.port), forward(b!, second.port)] });
+    expect((await readAll(await connect(a!))).toString()).toBe('reached the first forward');
+    expect((await readAll(await connect(b!))).toString()).toBe('reached the second forward');
   });
 
   it('passes a half-close on: the client ends its side and still gets the reply', async () => {
@@ -477,6 +484,23 @@ describe.each(kinds)('port relay $kind', ({ start }) => {
     // '::' is IPv6 only: the IPv4 wildcard stays free for its own reservation.
     const [wild] = await reserved(relay, 'c2', [tcp(echo.port, 0, '::')]);
     expect(await canBind(wild!, '0.0.0.0')).toBe(true);
+  });
+
+  it.skipIf(!ipv6Loopback)('gives an IPv6 twin the number its IPv4 address got, and fails both when the twin has it taken', async () => {
+    const relay = await newRelay();
+    const twin = (guestPort: number): PortReservation => ({ ...tcp(guestPort, 0, '::1'), samePortAs: 0 });
+    const [v4, v6] = await reserved(relay, 'c1', [tcp(80), twin(80)]);
+    expect(v6).toBe(v4);
+    expect(await canBind(v4!, '127.0.0.1')).toBe(false);
+    expect(await canBind(v4!, '::1')).toBe(false);
+
+    const taken = await tcpServer(() => {}, '::1');
+    const free = await freePort();
+    const result = await relay.reserve('c2', [tcp(81, taken.port), twin(81)]);
+    expect(result).toMatchObject({ ok: false, failure: { index: 1, code: 'EADDRINUSE' } });
+    expect(result.ok ? '' : result.failure.message).toContain(`[::1]:${taken.port}/tcp`);
+    expect(await canBind(taken.port, '127.0.0.1')).toBe(true);
+    await expect(relay.reserve('c2', [{ ...tcp(82, free), samePortAs: 0 }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('close stops everything and refuses later calls', async () => {

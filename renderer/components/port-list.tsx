@@ -1,9 +1,12 @@
-import type { PortMapping } from '../../shared/ports.js';
-import { hostAddress, portUrl } from '../format/port-text.js';
+import { hostAddress, ipFamily, type PortMapping } from '../../shared/ports.js';
+import { portUrl } from '../format/port-text.js';
 import { ExternalIcon } from './icons.js';
 import { SourceBadge } from './source-badge.js';
 
-/** One line per mapping: `hostIp:hostPort → guestPort/proto`, a link where a browser can open it. */
+/**
+ * One line per mapping: `hostIp:hostPort → guestPort/proto`, a link where a browser can open it, and
+ * its address family (`-p 8080:80` is two lines: IPv4 and IPv6).
+ */
 export function PortList({ ports }: { ports: PortMapping[] }) {
   if (ports.length === 0) return <span className="muted">—</span>;
   return (
@@ -22,6 +25,7 @@ export function PortList({ ports }: { ports: PortMapping[] }) {
             ) : (
               <span className="mono">{text}</span>
             )}
+            <span className="port-family">{ipFamily(mapping.hostIp)}</span>
             <SourceBadge mapping={mapping} />
           </li>
         );

@@ -1,17 +1,10 @@
-import type { PortMapping } from '../../shared/ports.js';
-
-/** "127.0.0.1:8080", with IPv6 addresses bracketed. */
-export function hostAddress(mapping: PortMapping): string {
-  const ip = mapping.hostIp.includes(':') ? `[${mapping.hostIp}]` : mapping.hostIp;
-  return `${ip}:${mapping.hostPort}`;
-}
+import { hostAddress, type PortMapping } from '../../shared/ports.js';
 
 /** Where a browser can reach the port: a wildcard bind is reached through loopback. */
 export function portUrl(mapping: PortMapping): string | undefined {
   if (mapping.protocol !== 'tcp') return undefined;
-  const wildcard = mapping.hostIp === '0.0.0.0' || mapping.hostIp === '' || mapping.hostIp === '::';
-  const host = wildcard ? '127.0.0.1' : mapping.hostIp.includes(':') ? `[${mapping.hostIp}]` : mapping.hostIp;
-  return `http://${host}:${mapping.hostPort}/`;
+  const loopback = mapping.hostIp === '::' ? '::1' : mapping.hostIp === '0.0.0.0' || mapping.hostIp === '' ? '127.0.0.1' : mapping.hostIp;
+  return `http://${hostAddress({ hostIp: loopback, hostPort: mapping.hostPort })}/`;
 }
 
 /** Why a mapping has the source it has, for the badge's tooltip. */

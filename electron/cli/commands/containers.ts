@@ -46,7 +46,7 @@ async function runInForeground(spec: RunSpecInput, options: Omit<ShowOptions, 'i
   exited.catch(() => {});
   const start = async () => {
     try {
-      await api.call('containers.start', { id: container.id });
+      printWarnings(await api.call('containers.start', { id: container.id }), context);
     } catch (err) {
       await api.call('containers.remove', { id: container.id, force: true }).catch(() => {});
       throw err;
@@ -57,6 +57,11 @@ async function runInForeground(spec: RunSpecInput, options: Omit<ShowOptions, 'i
   } catch (err) {
     return runFailure(err, context);
   }
+}
+
+/** What the start had to leave out (an IPv6 half of a port on a host without IPv6), as Docker's CLI prints its warnings. */
+function printWarnings(container: Container, context: CommandContext): void {
+  for (const warning of container.state.warnings) context.err(`WARNING: ${warning}`);
 }
 
 interface ShowOptions {
@@ -145,6 +150,7 @@ export const containerCommands: Record<string, Command> = {
       }
       try {
         const container = await (await context.client()).call('containers.run', spec, progressPrinter(context.err));
+        printWarnings(container, context);
         context.out(container.id);
         return 0;
       } catch (err) {

@@ -1,7 +1,6 @@
 import { mkdir, open, readFile, readlink, rm, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
-import type { PortMapping } from '../../../shared/ports.js';
 import { writeFileAtomic } from '../../records/write-atomic.js';
 import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions, UnixListener } from '../host.js';
 import { pipeIntoProcess, runProcess, spawnProcess } from './local-process.js';
@@ -95,7 +94,8 @@ export class LocalHost implements Host {
     return { address: containerAddress, port: 'guest' };
   }
 
-  async closePorts(_mappings: readonly PortMapping[]): Promise<void> {}
+  /** Nothing was opened: the relay reached the container directly. */
+  async closePorts(): Promise<void> {}
 
   listenUnix(path: string, mode: number, onConnection: (stream: Duplex) => void): Promise<UnixListener> {
     return listenUnixSocket(path, mode, onConnection);

@@ -1,9 +1,9 @@
 import type { Duplex, Readable } from 'node:stream';
-import { BerthError } from '../../../shared/berth-error.js';
 import type { PortMapping } from '../../../shared/ports.js';
 import { execChecked } from '../exec-checked.js';
 import type { ExecOptions, ExecResult, FileStat, Host, HostProcess, PortPath, SpawnOptions, UnixListener } from '../host.js';
 import { pipeIntoProcess, runProcess, spawnProcess } from '../local/local-process.js';
+import { DistroPortForwards } from './distro-port-forwards.js';
 import { DistroSockets } from './distro-sockets.js';
 import { SOCKET_AGENT_SCRIPT } from './socket-agent-script.js';
 import type { WslExe } from './wsl-exe.js';
@@ -11,25 +11,6 @@ import { wslLinuxPath } from './wsl-paths.js';
 
 /** Where the engine keeps its Linux-side data inside the distro. */
 export const WSL_DATA_ROOT = '/var/lib/berth';
-
-/**
- * Published ports cross the VM boundary by DNAT in the distro's own network namespace: a packet
- * from the Windows side to the VM's address at a host port's number goes on to the container.
- * One map per protocol, so opening and closing a port is one element, not a rule to find again.
- */
-const PORT_TABLE = 'berth_ports';
-const PORT_TABLE_SCRIPT = `table ip ${PORT_TABLE} {
-  map tcp_forward { type inet_service : ipv4_addr . inet_service; }
-  map udp_forward { type inet_service : ipv4_addr . inet_service; }
-  chain prerouting {
-    type nat hook prerouting priority dstnat; policy accept;
-    iifname "eth0" dnat ip to tcp dport map @tcp_forward
-    iifname "eth0" dnat ip to udp dport map @udp_forward
-  }
-}
-`;
-/** The VM's own interface, the one the Windows side reaches (its address changes when WSL restarts). */
-const VM_INTERFACE = 'eth0';
 
 /** `test -e` failed: the file is not there (any other failure is a real error). */
 const MISSING = 44;
@@ -47,6 +28,7 @@ export class WslHost implements Host {
   /** The engine cannot open sockets in the VM itself: an agent in the distro does, over its stdio. */
   private readonly sockets = new DistroSockets(() => this.spawn(['perl', this.agentPath]));
   private agentWritten: Promise<void> | undefined;
+  private readonly forwards = new DistroPortForwards(this);
 
   constructor(
     private readonly wsl: WslExe,
@@ -116,36 +98,12 @@ export class WslHost implements Host {
     await execChecked(this, ['rm', '-rf', '--', path], 'INTERNAL');
   }
 
-  /**
-   * One command in the distro: forwarding on, the table made if WSL restarted since (it lives in
-   * the VM's network namespace), a forward a crashed engine left for these port numbers dropped,
-   * the new ones added, and the VM's address printed for the relay to connect to.
-   */
-  async openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath> {
-    const keys = forwards(mappings);
-    const elements = keys.map((f) => `add element ip ${PORT_TABLE} ${f.map} { ${f.hostPort} : ${containerAddress} . ${f.guestPort} }`);
-    const script = [
-      'sysctl -qw net.ipv4.ip_forward=1 || exit 1',
-      `nft list table ip ${PORT_TABLE} >/dev/null 2>&1 || printf '%s' "$1" | nft -f - || exit 1`,
-      'shift',
-      `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done`,
-      `ip -4 -o addr show dev ${VM_INTERFACE} && exec nft -f -`,
-    ].join('\n');
-    const args = keys.flatMap(({ map, hostPort }) => [map, String(hostPort)]);
-    const result = await execChecked(this, ['sh', '-c', script, 'berth-forward', PORT_TABLE_SCRIPT, ...args], 'NETWORK_ERROR', {
-      input: `${elements.join('\n')}\n`,
-    });
-    const address = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(result.stdout.toString())?.[1];
-    if (!address) throw new BerthError('NETWORK_ERROR', `the distro's ${VM_INTERFACE} has no IPv4 address`);
-    return { address, port: 'host' };
+  openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath> {
+    return this.forwards.open(containerAddress, mappings);
   }
 
-  async closePorts(mappings: readonly PortMapping[]): Promise<void> {
-    const keys = forwards(mappings);
-    if (keys.length === 0) return;
-    // One nft call per element: deleting one that is not there must not stop the others.
-    const script = `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done; exit 0`;
-    await this.exec(['sh', '-c', script, 'berth-unforward', ...keys.flatMap(({ map, hostPort }) => [map, String(hostPort)])]);
+  closePorts(path: PortPath): Promise<void> {
+    return this.forwards.close(path);
   }
 
   async listenUnix(path: string, mode: number, onConnection: (stream: Duplex) => void): Promise<UnixListener> {
@@ -186,11 +144,4 @@ function missing(path: string): NodeJS.ErrnoException {
   const error: NodeJS.ErrnoException = new Error(`ENOENT: no such file in the distro: ${path}`);
   error.code = 'ENOENT';
   return error;
-}
-
-/** Each host port number once per protocol: `-p 0.0.0.0:8080:80` and `-p [::]:8080:80` share a forward. */
-function forwards(mappings: readonly PortMapping[]): { map: string; hostPort: number; guestPort: number }[] {
-  const found = new Map<string, { map: string; hostPort: number; guestPort: number }>();
-  for (const m of mappings) found.set(`${m.protocol}/${m.hostPort}`, { map: `${m.protocol}_forward`, hostPort: m.hostPort, guestPort: m.guestPort });
-  return [...found.values()];
 }

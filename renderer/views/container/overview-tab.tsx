@@ -88,6 +88,11 @@ export function OverviewTab({ container }: { container: Container }) {
       </Section>
       <Section title="Ports">
         {container.ports.length > 0 ? <PortList ports={container.ports} /> : <None text={state.status === 'running' ? 'None published' : 'Published while it runs'} />}
+        {state.warnings.map((warning) => (
+          <p key={warning} className="detail-warning" role="note">
+            {warning}
+          </p>
+        ))}
       </Section>
       <Section title="Mounts">
         <Mounts container={container} />
