@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berth, stopServe } from './fixtures/berth-cli.js';
+import { berth, crash, stopServe } from './fixtures/berth-cli.js';
 import { launchChromium, Screenshots, startWebServe, type WebServe } from './fixtures/browser.js';
 import { buildBusyboxImage } from '../build/oci-image.js';
 import { httpGet, isFree } from './fixtures/ports.js';
@@ -55,6 +58,32 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
     return [host, Number(port)];
   }
 
+  /** Processes started with this simulator's environment (wsl.exe and whatever it runs), but the engine's own. */
+  async function simProcesses(): Promise<string[]> {
+    const found: string[] = [];
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid) || Number(pid) === serve?.child.pid) continue;
+      const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+      if (!environ.split('\0').includes(`BERTH_WSL_SIM_HOME=${sim.home}`)) continue;
+      found.push(`${pid}: ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ')}`);
+    }
+    return found;
+  }
+
+  /** The distros wsl.exe has registered. */
+  async function registered(): Promise<string[]> {
+    const listed = await execFileP(sim.exe, ['-l', '-q'], { env: { ...process.env, ...sim.env, WSL_UTF8: '1' } }).catch((err: { stdout: string }) => err);
+    return listed.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  }
+
+  /** Starts the engine and waits until its distro import is under way (past 10%, short of 100%). */
+  async function serveUntilImporting(): Promise<WebServe> {
+    const started = await restartServe();
+    await expect.poll(() => started.output(), { timeout: 60_000 }).toMatch(/Importing the distro… [1-9]0%/);
+    expect(started.output()).not.toMatch(/Importing the distro… 100%/);
+    return started;
+  }
+
   async function restartServe(overrides: Record<string, string> = {}): Promise<WebServe> {
     if (serve) await stopServe(serve.child);
     serve = await startWebServe({ ...env, ...overrides });
@@ -81,6 +110,24 @@ describe('Berth on the WSL2 backend (simulated wsl.exe, the real distro)', { tim
     await registry?.stop();
     await layout?.remove();
     await engine?.cleanup();
+  });
+
+  it('stops a distro import when quit mid-way: wsl.exe ends, nothing is registered, and the next start imports afresh', async () => {
+    const started = await serveUntilImporting();
+    await stopServe(started.child);
+    expect(started.child.exitCode).toBe(0);
+    expect(await simProcesses()).toEqual([]);
+    expect(await registered()).toEqual([]);
+    expect(existsSync(join(env.BERTH_HOME!, 'wsl', 'berth'))).toBe(false);
+  });
+
+  it('leaves no wsl.exe and no distro behind when killed mid-import (the next test imports afresh after it)', async () => {
+    const started = await serveUntilImporting();
+    await crash(started.child);
+    // wsl.exe's input ended with the engine: the import fails by itself and cleans up (on Windows the
+    // engine's job object ends it at once).
+    await expect.poll(simProcesses, { timeout: 30_000 }).toEqual([]);
+    expect(await registered()).toEqual([]);
   });
 
   it('imports its distro with progress, pulls and runs images, answers on a published port on this side, and opens a terminal', async () => {

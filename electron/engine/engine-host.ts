@@ -18,9 +18,10 @@ export interface EngineHost {
 /**
  * Where the engine's Linux runs, made ready: this machine as it is, or Berth's WSL2 distro, imported
  * or upgraded first. `onStatus` hears each step (the app's status line and progress bar). A host
- * that cannot be made ready (no WSL2, virtualization off...) fails with its message and fix.
+ * that cannot be made ready (no WSL2, virtualization off...) fails with its message and fix;
+ * `signal` stops a distro import under way (the app quits) and leaves what the next start redoes.
  */
-export async function openEngineHost(config: EngineConfig, onStatus: (status: HostStatus) => void = () => {}): Promise<EngineHost> {
+export async function openEngineHost(config: EngineConfig, onStatus: (status: HostStatus) => void = () => {}, signal?: AbortSignal): Promise<EngineHost> {
   if (config.host.kind === 'local') {
     const host = new LocalHost(config.dataRoot);
     const status: HostStatus = { kind: 'local', state: 'ready', message: host.readyMessage };
@@ -29,7 +30,7 @@ export async function openEngineHost(config: EngineConfig, onStatus: (status: Ho
   }
   const { exe, distro, installDir, rootfs } = config.host;
   const wsl = new WslExe(exe);
-  const status = await bootstrapWsl({ wsl, distro, installDir, rootfs, scratchDir: join(config.home, 'wsl', 'scratch'), onStatus });
+  const status = await bootstrapWsl({ wsl, distro, installDir, rootfs, scratchDir: join(config.home, 'wsl', 'scratch'), onStatus, signal });
   onStatus(status);
   if (status.state !== 'ready') throw new BerthError('HOST_NOT_READY', hostStatusLine(status), { detail: status });
   return { host: new WslHost(wsl, distro), status };
@@ -38,15 +39,21 @@ export async function openEngineHost(config: EngineConfig, onStatus: (status: Ho
 /**
  * Makes the host ready and opens the engine into the slot, which reports each step. A host that
  * cannot be made ready (no WSL2, virtualization off...) is not the end: the slot keeps serving the
- * reason and its fix, and this returns undefined. Any other failure throws.
+ * reason and its fix, and this returns undefined. Any other failure throws. `signal` stops the
+ * host's set-up when the app quits.
  */
-export async function openEngineInto(slot: EngineSlot, config: EngineConfig, onStatus: (status: HostStatus) => void = () => {}): Promise<Engine | undefined> {
+export async function openEngineInto(
+  slot: EngineSlot,
+  config: EngineConfig,
+  onStatus: (status: HostStatus) => void = () => {},
+  signal?: AbortSignal,
+): Promise<Engine | undefined> {
   const report = (status: HostStatus) => {
     slot.setStatus(status);
     onStatus(status);
   };
   try {
-    const { host, status } = await openEngineHost(config, report);
+    const { host, status } = await openEngineHost(config, report, signal);
     const engine = await Engine.open(config, host);
     slot.attach(engine, status);
     return engine;

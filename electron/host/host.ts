@@ -14,6 +14,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Kill the command if it runs longer (a hang guard, not a tuning knob). */
   timeoutMs?: number;
+  /** Stops the command when aborted: SIGTERM, and its stdin closed so whatever reads it sees the end. */
+  signal?: AbortSignal;
 }
 
 export interface SpawnOptions {

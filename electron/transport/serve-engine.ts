@@ -72,7 +72,9 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
   const server = await serveSocket(slot, path);
   const docker = await serveDockerEndpoints(slot, config.home);
   let inLinux: UnixListener | undefined;
-  const opening = openEngineInto(slot, config, onStatus).then(async (engine) => {
+  // Quitting while the host is still being set up (a distro import) stops the set-up rather than waiting for it.
+  const quitting = new AbortController();
+  const opening = openEngineInto(slot, config, onStatus, quitting.signal).then(async (engine) => {
     if (engine?.host.ownLinux) {
       inLinux = await serveDockerInLinux(engine.host, docker[0]!).catch((err: unknown) => {
         engine.warnings.push(`Docker's API is not served inside Linux (/var/run/docker.sock): ${(err as Error).message}`);
@@ -89,6 +91,7 @@ export async function serveEngine(config: EngineConfig, onStatus?: (status: Host
     opening,
     stop: () =>
       (stopping ??= (async () => {
+        quitting.abort();
         slot.detach();
         await Promise.all([server.close(), ...docker.map((endpoint) => endpoint.close()), inLinux?.close()]);
         const engine = await opening.catch(() => undefined);

@@ -12,6 +12,11 @@ export const serveCommand: Pick<Command, 'run'> = {
     const unknown = args.filter((arg) => arg !== '--web');
     if (unknown.length > 0) throw new BerthError('INVALID_ARGUMENT', `serve: unknown option "${unknown[0]}" (usage: berth serve [--web])`);
     const web = args.includes('--web');
+    // Heard from the start: a stop during the host's set-up (a distro import) ends it cleanly too.
+    const stopAsked = new Promise<'stop'>((resolve) => {
+      process.once('SIGINT', () => resolve('stop'));
+      process.once('SIGTERM', () => resolve('stop'));
+    });
     const served = await serveEngine(configFromEnv(), progressPrinter(err));
     let ui: WebServer | undefined;
     let engine: Engine | undefined;
@@ -19,7 +24,13 @@ export const serveCommand: Pick<Command, 'run'> = {
       ui = web ? await serveWeb(served.slot, { rendererDir: join(packageRoot(), 'dist', 'renderer') }) : undefined;
       // The page answers from now on, showing the host's set-up until the engine is in.
       if (ui) out(`Berth UI: ${ui.url}`);
-      engine = await served.opening;
+      const opened = await Promise.race([served.opening, stopAsked]);
+      if (opened === 'stop') {
+        await ui?.close();
+        await served.stop();
+        return 0;
+      }
+      engine = opened;
     } catch (error) {
       await ui?.close();
       await served.stop();
@@ -29,10 +40,7 @@ export const serveCommand: Pick<Command, 'run'> = {
     // Scripts and tests wait for this line: the engine answers (or its host's problem is printed above).
     if (engine) out(`Docker API: export DOCKER_HOST=${dockerHostOf(served.dockerSocketPath)}`);
     out(engine ? `Berth engine serving on ${served.socketPath}` : `Berth serving on ${served.socketPath}, without an engine: Linux is not ready`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopAsked;
     await ui?.close();
     await served.stop();
     return 0;

@@ -64,4 +64,19 @@ describe('pipeIntoProcess', () => {
     const broken = new Readable({ read() { this.destroy(new Error('the layer is not gzip')); } });
     await expect(pipeIntoProcess(['cat'], broken)).rejects.toThrow('the layer is not gzip');
   });
+
+  it('stops the command when aborted: it is sent SIGTERM, and what it started reading sees its input end', async () => {
+    const endless = new Readable({ read() { this.push(Buffer.alloc(64 * 1024)); } });
+    const stop = new AbortController();
+    // The shell ignores SIGTERM until cat, its child, reads to the end of its (closed) input.
+    const running = pipeIntoProcess(['sh', '-c', 'trap "" TERM; cat >/dev/null; echo input ended'], endless, { signal: stop.signal });
+    setTimeout(() => stop.abort(), 200);
+    const result = await running;
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout.toString()).toBe('input ended\n');
+    expect(endless.destroyed).toBe(true);
+    // Aborted before it starts: it is stopped at once.
+    const early = await pipeIntoProcess(['sleep', '30'], Readable.from([]), { signal: AbortSignal.abort() });
+    expect(early.code).toBe(143);
+  });
 });

@@ -9,7 +9,7 @@ import type { ExecOptions, ExecResult, HostProcess, SpawnOptions } from '../host
  */
 export function runProcess(argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
   const child = start(argv, options.env, false);
-  const done = collect(child, options.timeoutMs);
+  const done = collect(child, options);
   child.stdin?.on('error', () => {});
   child.stdin?.end(options.input ?? '');
   return done;
@@ -36,7 +36,7 @@ export function spawnProcess(argv: string[], options: SpawnOptions = {}): HostPr
 
 export async function pipeIntoProcess(argv: string[], input: Readable, options: ExecOptions = {}): Promise<ExecResult> {
   const child = start(argv, options.env, false);
-  const done = collect(child, options.timeoutMs);
+  const done = collect(child, options);
   const stdin = child.stdin;
   if (!stdin) throw new Error('no stdin');
   const fed = feed(input, stdin);
@@ -48,7 +48,8 @@ export async function pipeIntoProcess(argv: string[], input: Readable, options: 
     // A command that exits early closes stdin: the exit code, not EPIPE, says what went wrong. One that
     // succeeded had what it needed (tar stops at its end blocks, padding may follow): the rest is read
     // and dropped, as Docker does after tar, so a stream hashing the input on its way sees every byte.
-    if (result.code !== 0) input.destroy();
+    // One that was stopped wants no more of it.
+    if (result.code !== 0 || options.signal?.aborted) input.destroy();
     else await drain(input);
   }
   return result;
@@ -97,20 +98,25 @@ function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
   return 128 + ((signal && signals[signal]) ?? 0);
 }
 
-function collect(child: ChildProcess, timeoutMs: number | undefined): Promise<ExecResult> {
+function collect(child: ChildProcess, { timeoutMs, signal }: Pick<ExecOptions, 'timeoutMs' | 'signal'>): Promise<ExecResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : undefined;
-    child.on('error', (e) => {
+    const stop = () => {
+      child.stdin?.destroy();
+      child.kill('SIGTERM');
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+    const settle = (result: ExecResult) => {
       if (timer) clearTimeout(timer);
-      resolve({ code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from(e.message) });
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code: exitCode(code, signal), stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-    });
+      signal?.removeEventListener('abort', stop);
+      resolve(result);
+    };
+    child.on('error', (e) => settle({ code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from(e.message) }));
+    child.on('close', (code, exit) => settle({ code: exitCode(code, exit), stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
   });
 }

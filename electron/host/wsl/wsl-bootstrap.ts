@@ -20,6 +20,8 @@ export interface BootstrapOptions {
   /** A place on this side for the data kept across an upgrade. */
   scratchDir: string;
   onStatus(status: HostStatus): void;
+  /** The app is quitting: the import or restore under way stops, and leaves what the next start redoes. */
+  signal?: AbortSignal;
 }
 
 const IMPORT_TIMEOUT_MS = 20 * 60_000;
@@ -41,6 +43,13 @@ function counting(total: number, report: (fraction: number) => void): Transform 
       done(null, chunk);
     },
   });
+}
+
+/** Stops the bootstrap between steps once the app quits. */
+function checkNotCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new BerthError('HOST_NOT_READY', 'setting up Berth’s Linux distro stopped: Berth is quitting', { fix: 'start Berth again: it carries on from here' });
+  }
 }
 
 function importing(step: string, fraction: number, message = 'Setting up Berth’s Linux distro'): HostStatus {
@@ -66,6 +75,7 @@ export async function bootstrapWsl(options: BootstrapOptions): Promise<HostStatu
 
   if (found.state === 'distro-outdated' || found.state === 'runtime-missing') {
     if (!pending) await saveData(options, saved);
+    checkNotCancelled(options.signal);
     onStatus(importing('Removing the old system', 0));
     const gone = await wsl.run(['--unregister', distro], { timeoutMs: IMPORT_TIMEOUT_MS });
     if (gone.code !== 0) throw new BerthError('HOST_NOT_READY', `wsl.exe --unregister ${distro} failed: ${gone.errorCode ?? gone.text}`);
@@ -75,6 +85,7 @@ export async function bootstrapWsl(options: BootstrapOptions): Promise<HostStatu
     // WSL itself cannot run the distro (no WSL2, virtualization off): that is the status to show.
     if (refused) return refused;
   }
+  checkNotCancelled(options.signal);
   if (await stat(saved).then(() => true, () => false)) {
     await restoreData(options, saved);
     await rm(saved, { force: true });
@@ -83,17 +94,23 @@ export async function bootstrapWsl(options: BootstrapOptions): Promise<HostStatu
   return diagnoseWsl(wsl, distro);
 }
 
-async function importDistro({ wsl, distro, installDir, rootfs, onStatus }: BootstrapOptions): Promise<HostStatus | undefined> {
+async function importDistro({ wsl, distro, installDir, rootfs, onStatus, signal }: BootstrapOptions): Promise<HostStatus | undefined> {
   const size = (await stat(rootfs)).size;
+  // The distro is not registered, so nothing here is of use; what an import cut short left (an engine
+  // killed mid-way) would make wsl.exe refuse the location.
+  await rm(installDir, { recursive: true, force: true });
   await mkdir(installDir, { recursive: true });
   onStatus(importing('Importing the distro', 0));
   // The tar goes in through stdin, so the bytes fed are the import's progress.
   const result = await pipeIntoProcess(
     [wsl.path, '--import', distro, installDir, '-', '--version', '2'],
     createReadStream(rootfs).pipe(counting(size, (fraction) => onStatus(importing('Importing the distro', fraction)))),
-    { env: { WSL_UTF8: '1' }, timeoutMs: IMPORT_TIMEOUT_MS },
+    { env: { WSL_UTF8: '1' }, timeoutMs: IMPORT_TIMEOUT_MS, signal },
   );
   if (result.code === 0) return undefined;
+  // A failed import registers nothing: its location goes too, so the next start begins afresh.
+  await rm(installDir, { recursive: true, force: true });
+  checkNotCancelled(signal);
   const said = decodeWslText(Buffer.concat([result.stdout, result.stderr])).replace(/\r/g, '').trim();
   const code = wslErrorCode(said);
   if (code) return statusFromWslCode(code);
@@ -118,13 +135,15 @@ async function saveData({ wsl, distro, scratchDir, onStatus }: BootstrapOptions,
   }
 }
 
-async function restoreData({ wsl, distro, onStatus }: BootstrapOptions, file: string): Promise<void> {
+async function restoreData({ wsl, distro, onStatus, signal }: BootstrapOptions, file: string): Promise<void> {
   const size = (await stat(file)).size;
   onStatus(importing('Restoring images and containers', 0));
   const result = await pipeIntoProcess(
     wsl.execArgv(distro, ['sh', '-c', `mkdir -p ${WSL_DATA_ROOT} && exec tar --numeric-owner --xattrs -C ${WSL_DATA_ROOT} -xf -`]),
     createReadStream(file).pipe(counting(size, (fraction) => onStatus(importing('Restoring images and containers', fraction)))),
-    { timeoutMs: IMPORT_TIMEOUT_MS },
+    { timeoutMs: IMPORT_TIMEOUT_MS, signal },
   );
+  // Cut short, the saved data stays on this side and the next start restores it again.
+  checkNotCancelled(signal);
   if (result.code !== 0) throw new BerthError('HOST_NOT_READY', `restoring the engine's data failed: ${result.stderr.toString().trim()}`);
 }
