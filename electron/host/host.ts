@@ -60,6 +60,11 @@ export interface PortForward {
  */
 export type PortPath = { address: string; port: 'guest' } | { address: string; port: 'forward'; forwards: readonly PortForward[] };
 
+/** The forward of one published port (its protocol, host port and guest port), if there is one. */
+export function forwardOf(forwards: readonly PortForward[], { protocol, hostPort, guestPort }: Omit<PortForward, 'port'>): PortForward | undefined {
+  return forwards.find((f) => f.protocol === protocol && f.hostPort === hostPort && f.guestPort === guestPort);
+}
+
 /** A UNIX socket listening on the Linux side; closing it removes its socket file. */
 export interface UnixListener {
   close(): Promise<void>;
@@ -112,7 +117,7 @@ export interface Host {
   /**
    * Makes a container's published ports reachable from the engine's machine and says where the
    * relay connects: on Linux the container's own address; in WSL the VM's address, where the distro
-   * forwards each host port number on to the container.
+   * has a forward of its own for each published port on to the container.
    */
   openPorts(containerAddress: string, mappings: readonly PortMapping[]): Promise<PortPath>;
   /** Undoes openPorts, given what it returned; idempotent. */

@@ -148,8 +148,9 @@ export class PortPublisher {
   private async bindAt(owner: string, port: PlannedPort, hostPort: number): Promise<Attempt> {
     let hostIps = port.hostIps;
     const warnings: string[] = [];
-    // Each pass binds, or leaves one twin out, or fails: at most one pass per address.
-    for (let pass = 0; pass < port.hostIps.length; pass++) {
+    // Each pass binds, or fails, or leaves one twin out: the first address is never left out, so
+    // there is at most one pass per address.
+    for (;;) {
       const result = await this.relay.reserve(
         owner,
         hostIps.map((hostIp, i) => ({ hostIp, hostPort, guestPort: port.guestPort, protocol: port.protocol, ...(i > 0 ? { samePortAs: 0 } : {}) })),
@@ -160,7 +161,6 @@ export class PortPublisher {
       warnings.push(`${ipFamily(failed)} left out: ${result.failure.message}`);
       hostIps = hostIps.filter((ip) => ip !== failed);
     }
-    throw new BerthError('INTERNAL', `no address of ${port.hostIps.join(', ')} could be bound`);
   }
 
   /** Any port free on every address: from the configured range, or the OS's ephemeral ones. */

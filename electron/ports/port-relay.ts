@@ -1,5 +1,5 @@
 import type { PortProtocol } from '../../shared/ports.js';
-import type { PortPath } from '../host/host.js';
+import { forwardOf, type PortPath } from '../host/host.js';
 
 /** One host port to hold for a container, and the guest port it forwards to. hostPort 0 asks for any free port. */
 export interface PortReservation {
@@ -53,6 +53,6 @@ export interface RelayEndpoint {
 /** The endpoint a listener forwards to on the path the host opened; undefined when the path has no forward for it. */
 export function endpointOf(path: PortPath, protocol: PortProtocol, hostPort: number, guestPort: number): RelayEndpoint | undefined {
   if (path.port === 'guest') return { address: path.address, port: guestPort };
-  const forward = path.forwards.find((f) => f.protocol === protocol && f.hostPort === hostPort && f.guestPort === guestPort);
+  const forward = forwardOf(path.forwards, { protocol, hostPort, guestPort });
   return forward && { address: path.address, port: forward.port };
 }

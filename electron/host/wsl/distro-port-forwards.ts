@@ -3,7 +3,7 @@ import { BerthError } from '../../../shared/berth-error.js';
 import type { PortMapping, PortProtocol } from '../../../shared/ports.js';
 import { KeyedLock } from '../../records/keyed-lock.js';
 import { execChecked } from '../exec-checked.js';
-import type { Host, PortForward, PortPath } from '../host.js';
+import { forwardOf, type Host, type PortForward, type PortPath } from '../host.js';
 
 /**
  * Published ports cross the VM boundary by DNAT in the distro's own network namespace: a packet
@@ -23,6 +23,8 @@ const PORT_TABLE_SCRIPT = `table ip ${PORT_TABLE} {
 `;
 /** The VM's own interface, the one the Windows side reaches (its address changes when WSL restarts). */
 const VM_INTERFACE = 'eth0';
+/** Deletes the elements given as `MAP PORT` argument pairs, one nft call each: one that is not there must not stop the others. */
+const DELETE_ELEMENTS = `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done`;
 /** Where a forward goes when its host port number already forwards to another container: the dynamic ports. */
 const SPARE_FIRST = 49_152;
 const LAST_PORT = 65_535;
@@ -75,7 +77,8 @@ export class DistroPortForwards {
       for (const key of stale) inUse.delete(key);
       const forwards: PortForward[] = [];
       for (const { protocol, hostPort, guestPort } of mappings) {
-        if (forwards.some((f) => f.protocol === protocol && f.hostPort === hostPort && f.guestPort === guestPort)) continue;
+        // The IPv4 and IPv6 halves of one port share its forward.
+        if (forwardOf(forwards, { protocol, hostPort, guestPort })) continue;
         const port = freePort(inUse, protocol, hostPort);
         inUse.set(keyOf(protocol, port), containerAddress);
         forwards.push({ protocol, hostPort, guestPort, port });
@@ -86,7 +89,7 @@ export class DistroPortForwards {
         'sysctl -qw net.ipv4.ip_forward=1 || exit 1',
         `nft list table ip ${PORT_TABLE} >/dev/null 2>&1 || printf '%s' "$1" | nft -f - || exit 1`,
         'shift',
-        `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done`,
+        DELETE_ELEMENTS,
         `ip -4 -o addr show dev ${VM_INTERFACE} && exec nft -f -`,
       ].join('\n');
       try {
@@ -109,9 +112,7 @@ export class DistroPortForwards {
     return this.lock.run('ports', async () => {
       const keys = path.forwards.map((f) => keyOf(f.protocol, f.port));
       for (const key of keys) this.inUse?.delete(key);
-      // One nft call per element: deleting one that is not there must not stop the others.
-      const script = `while [ $# -gt 0 ]; do nft delete element ip ${PORT_TABLE} "$1" "{ $2 }" 2>/dev/null; shift 2; done; exit 0`;
-      await this.host.exec(['sh', '-c', script, 'berth-unforward', ...deleteArgs(keys)]);
+      await this.host.exec(['sh', '-c', `${DELETE_ELEMENTS}; exit 0`, 'berth-unforward', ...deleteArgs(keys)]);
     });
   }
 
